@@ -1,0 +1,12 @@
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { readFileSync } from "node:fs";
+import { parsePem } from "/work/main/src/util/pem";
+const der = parsePem(readFileSync("/tmp/cawork/r.pem","utf8"))[0]!.der;
+const csr = pkijs.CertificationRequest.fromBER(der);
+const cri = asn1js.fromBER(csr.tbsView).result as asn1js.Sequence;
+const subj = cri.valueBlock.value[1]!.valueBeforeDecodeView;
+console.log(Buffer.from(subj).toString("hex"));
+console.log((csr.subject as any).valueBeforeDecode?.byteLength, (csr.subject as any).valueBeforeDecodeView);
+const seq = new asn1js.Sequence({ value: [new asn1js.Integer({value: 5}), new asn1js.RawData({ data: subj }) as any] });
+console.log(Buffer.from(seq.toBER()).toString("hex"));

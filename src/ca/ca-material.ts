@@ -1,0 +1,182 @@
+// Loads the issuing CA (and optional RA and next CA) from settings, once per isolate.
+// Every failure names the setting (CA_CERT, CA_KEY, RA_CERT, RA_KEY, NEXT_CA_CERT) and never
+// echoes key material.
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { importPrivateKeyPem, KeyImportError, privateKeyMatchesSpki, publicKeyFromSpki, type PrivateKeyHandle } from "../crypto/keys";
+import { hashForSignature, verifyBytes } from "../crypto/signature";
+import { OID } from "../scep/oids";
+import { parsePem } from "../util/pem";
+import { toBytes } from "../util/bytes";
+import { fingerprintHex } from "./sign-cert";
+import { keyIdentifierOfSpki } from "./profile";
+
+export class CaConfigError extends Error {
+  constructor(readonly setting: string, problem: string) {
+    super(`${setting}: ${problem}`);
+    this.name = "CaConfigError";
+  }
+}
+
+export interface RaMaterial {
+  cert: pkijs.Certificate;
+  der: Uint8Array;
+  key: PrivateKeyHandle;
+}
+
+export interface CaMaterial {
+  caCert: pkijs.Certificate;
+  caCertDer: Uint8Array;
+  /** The rest of CA_CERT after the issuing CA (intermediates, then root), as given. */
+  chainDers: Uint8Array[];
+  caKey: PrivateKeyHandle;
+  caSpkiDer: Uint8Array;
+  caSubjectKeyId: Uint8Array;
+  caSubjectDer: Uint8Array;
+  ra?: RaMaterial;
+  nextCaDer?: Uint8Array;
+  /** Uppercase hex SHA-256 of the issuing CA certificate DER, no separators. */
+  fingerprintSha256Hex: string;
+}
+
+export interface CaMaterialInput {
+  caCertPem: string;
+  caKeyPem: string;
+  raCertPem?: string;
+  raKeyPem?: string;
+  nextCaCertPem?: string;
+}
+
+interface LoadedCert {
+  cert: pkijs.Certificate;
+  der: Uint8Array;
+}
+
+function present(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== "";
+}
+
+function readCertificates(setting: string, pem: string): LoadedCert[] {
+  const blocks = parsePem(pem).filter((b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE");
+  if (blocks.length === 0) throw new CaConfigError(setting, "not a certificate (no PEM CERTIFICATE block found)");
+  return blocks.map((block, i) => {
+    try {
+      return { cert: pkijs.Certificate.fromBER(block.der), der: block.der };
+    } catch {
+      throw new CaConfigError(setting, `not a certificate (PEM block ${i + 1} is not a DER X.509 certificate)`);
+    }
+  });
+}
+
+function readKey(setting: string, pem: string): PrivateKeyHandle {
+  try {
+    return importPrivateKeyPem(pem);
+  } catch (e) {
+    const why = e instanceof KeyImportError ? e.message : "not a readable private key";
+    throw new CaConfigError(setting, why);
+  }
+}
+
+function spkiDerOf(cert: pkijs.Certificate): Uint8Array {
+  return toBytes(cert.subjectPublicKeyInfo.toSchema().toBER());
+}
+
+function extensionOf(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
+  return cert.extensions?.find((e) => e.extnID === oid);
+}
+
+/** RFC 5280 §4.2.1.9: a certificate that signs certificates must assert cA in basicConstraints. */
+function assertIsCa(setting: string, cert: pkijs.Certificate): void {
+  const bc = extensionOf(cert, OID.basicConstraints)?.parsedValue as pkijs.BasicConstraints | undefined;
+  if (!bc) throw new CaConfigError(setting, "certificate is not a CA (no basicConstraints extension)");
+  if (!bc.cA) throw new CaConfigError(setting, "certificate is not a CA (basicConstraints cA is false)");
+  const ku = extensionOf(cert, OID.keyUsage);
+  if (ku) {
+    // §4.2.1.3: keyCertSign is bit 5, i.e. 0x04 in the first content byte.
+    const bits = toBytes((ku.parsedValue as asn1js.BitString).valueBlock.valueHexView);
+    if (((bits[0] ?? 0) & 0x04) === 0) throw new CaConfigError(setting, "certificate keyUsage lacks keyCertSign");
+  }
+}
+
+/** SKI extension value, or RFC 5280 §4.2.1.2 method (1) when the CA certificate has none. */
+function subjectKeyIdOf(cert: pkijs.Certificate, spkiDer: Uint8Array): Uint8Array {
+  const ski = extensionOf(cert, OID.subjectKeyIdentifier)?.parsedValue;
+  if (ski instanceof asn1js.OctetString) return toBytes(ski.valueBlock.valueHexView).slice();
+  return keyIdentifierOfSpki(spkiDer);
+}
+
+/** True when `issuer`'s key produced `cert`'s signature. */
+export function isSignedBy(cert: pkijs.Certificate, issuerSpkiDer: Uint8Array): boolean {
+  const hash = hashForSignature(cert.signatureAlgorithm.algorithmId);
+  if (!hash) return false;
+  try {
+    const key = publicKeyFromSpki(issuerSpkiDer);
+    return verifyBytes(key, hash, toBytes(cert.tbsView), toBytes(cert.signatureValue.valueBlock.valueHexView));
+  } catch {
+    return false;
+  }
+}
+
+export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
+  if (!present(input.caCertPem)) throw new CaConfigError("CA_CERT", "missing (set the issuing CA certificate PEM, then its chain)");
+  if (!present(input.caKeyPem)) throw new CaConfigError("CA_KEY", "missing (set the issuing CA private key as a secret)");
+  const [issuing, ...chain] = readCertificates("CA_CERT", input.caCertPem);
+  const caCert = issuing!.cert;
+  assertIsCa("CA_CERT", caCert);
+  const caKey = readKey("CA_KEY", input.caKeyPem);
+  const caSpkiDer = spkiDerOf(caCert);
+  if (!privateKeyMatchesSpki(caKey, caSpkiDer)) {
+    throw new CaConfigError("CA_KEY", "key does not match the certificate in CA_CERT (the first PEM block must be the issuing CA)");
+  }
+
+  const material: CaMaterial = {
+    caCert,
+    caCertDer: issuing!.der,
+    chainDers: chain.map((c) => c.der),
+    caKey,
+    caSpkiDer,
+    caSubjectKeyId: subjectKeyIdOf(caCert, caSpkiDer),
+    caSubjectDer: toBytes(caCert.subject.toSchema().toBER()),
+    fingerprintSha256Hex: fingerprintHex(issuing!.der, "sha256"),
+  };
+
+  if (present(input.raCertPem) || present(input.raKeyPem)) {
+    if (!present(input.raCertPem)) throw new CaConfigError("RA_CERT", "missing while RA_KEY is set (set both or neither)");
+    if (!present(input.raKeyPem)) throw new CaConfigError("RA_KEY", "missing while RA_CERT is set (an RA needs its key)");
+    const ra = readCertificates("RA_CERT", input.raCertPem)[0]!;
+    const raKey = readKey("RA_KEY", input.raKeyPem);
+    if (!privateKeyMatchesSpki(raKey, spkiDerOf(ra.cert))) {
+      throw new CaConfigError("RA_KEY", "key does not match the certificate in RA_CERT");
+    }
+    material.ra = { cert: ra.cert, der: ra.der, key: raKey };
+  }
+
+  if (present(input.nextCaCertPem)) {
+    const next = readCertificates("NEXT_CA_CERT", input.nextCaCertPem)[0]!;
+    assertIsCa("NEXT_CA_CERT", next.cert);
+    // RFC 8894 §3.5.3 / §4.7: clients trust the rollover certificate because it chains to what they
+    // already trust; accept one signed by the current CA or by a certificate of its chain.
+    const signers = [caSpkiDer, ...chain.map((c) => spkiDerOf(c.cert))];
+    if (!signers.some((spki) => isSignedBy(next.cert, spki))) {
+      throw new CaConfigError("NEXT_CA_CERT", "next CA is not signed by the current CA (or a certificate of CA_CERT's chain)");
+    }
+    material.nextCaDer = next.der;
+  }
+  return material;
+}
+
+/**
+ * A warning when the CA certificate is not valid at `now` or expires within `warnDays` (default 30).
+ * Not fatal: the Worker keeps answering GetCACert so operators can see what is configured.
+ */
+export function caValidityWarning(material: CaMaterial, now: Date, warnDays = 30): string | undefined {
+  const notBefore = material.caCert.notBefore.value;
+  const notAfter = material.caCert.notAfter.value;
+  if (now < notBefore) return `CA_CERT is not valid yet (notBefore ${notBefore.toISOString()})`;
+  if (now > notAfter) return `CA_CERT expired at ${notAfter.toISOString()}`;
+  const left = notAfter.getTime() - now.getTime();
+  if (left < warnDays * 86_400_000) {
+    return `CA_CERT expires at ${notAfter.toISOString()} (in ${Math.floor(left / 86_400_000)} days)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+// Client-side building blocks of an enrollment: a PKCS#10 with challengePassword and SANs, and the
+// self-signed signer certificate SCEP clients use before they hold a certificate (RFC 8894 §2.3).
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { spkiOfPrivateKey, type PrivateKeyHandle } from "../crypto/keys";
+import { signBytes } from "../crypto/signature";
+import { buildName, type SimpleName } from "../ca/dn";
+import { extKeyUsageExtension, keyUsageExtension, subjectAltNameExtension } from "../ca/profile";
+import { randomSerial } from "../ca/serial";
+import { algorithmIdentifier, signCertificate } from "../ca/sign-cert";
+import { OID, type HashName } from "../scep/oids";
+import { parseCertificate } from "../scep/asn1";
+import { toArrayBuffer, toBytes } from "../util/bytes";
+
+export interface CsrInput {
+  key: PrivateKeyHandle;
+  subject: SimpleName;
+  challenge?: string;
+  /** PrintableString is what scepclient and certmonger send; UTF8String is allowed too. */
+  challengeEncoding?: "printable" | "utf8";
+  dnsNames?: string[];
+  hash?: HashName;
+}
+
+export function buildCsr(input: CsrInput): Uint8Array {
+  const hash = input.hash ?? "sha256";
+  const csr = new pkijs.CertificationRequest();
+  csr.subject = buildName(input.subject);
+  csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(spkiOfPrivateKey(input.key));
+  const attributes: pkijs.Attribute[] = [];
+  if (input.challenge !== undefined) {
+    const value =
+      input.challengeEncoding === "utf8"
+        ? new asn1js.Utf8String({ value: input.challenge })
+        : new asn1js.PrintableString({ value: input.challenge });
+    attributes.push(new pkijs.Attribute({ type: OID.challengePassword, values: [value] }));
+  }
+  if (input.dnsNames?.length) {
+    const names = new pkijs.GeneralNames({
+      names: input.dnsNames.map((dns) => new pkijs.GeneralName({ type: 2, value: dns })),
+    });
+    const extensions = new pkijs.Extensions({
+      extensions: [subjectAltNameExtension(toBytes(names.toSchema().toBER()), false)],
+    });
+    attributes.push(new pkijs.Attribute({ type: OID.extensionRequest, values: [extensions.toSchema()] }));
+  }
+  csr.attributes = attributes;
+  csr.tbsView = new Uint8Array((csr as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
+  csr.signatureAlgorithm = algorithmIdentifier(input.key, hash);
+  csr.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(signBytes(input.key, hash, csr.tbsView)) });
+  return toBytes(csr.toSchema().toBER());
+}
+
+/** Self-signed signer certificate for the request's key (subject as the client chooses). */
+export function selfSignedSigner(
+  key: PrivateKeyHandle,
+  subject: SimpleName,
+  now: Date,
+  randomBytes: (n: number) => Uint8Array,
+  options: { criticalAki?: boolean } = {},
+): pkijs.Certificate {
+  const name = buildName(subject);
+  const extensions: pkijs.Extension[] = [
+    keyUsageExtension(["digitalSignature", "keyEncipherment"]),
+    extKeyUsageExtension([OID.clientAuth]),
+  ];
+  if (options.criticalAki) {
+    // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
+    const spki = pkijs.PublicKeyInfo.fromBER(spkiOfPrivateKey(key));
+    const keyId = new Uint8Array(20);
+    keyId.set(toBytes(spki.subjectPublicKey.valueBlock.valueHexView).slice(-20));
+    const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }) });
+    extensions.push(new pkijs.Extension({ extnID: OID.authorityKeyIdentifier, critical: true, extnValue: aki.toSchema().toBER(), parsedValue: aki }));
+  }
+  const der = signCertificate({
+    serial: randomSerial(randomBytes),
+    issuer: name,
+    subject: name,
+    spkiDer: spkiOfPrivateKey(key),
+    notBefore: new Date(now.getTime() - 3600_000),
+    notAfter: new Date(now.getTime() + 7 * 86400_000),
+    extensions,
+    signer: key,
+    hash: "sha256",
+  });
+  return parseCertificate(der);
+}

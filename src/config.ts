@@ -1,0 +1,140 @@
+// Env -> validated Config, once per isolate. A missing or invalid setting yields a ConfigError
+// naming the setting; the Worker then refuses to serve (HTTP 503) rather than fail per device.
+import { CaConfigError, loadCaMaterial, type CaMaterial } from "./ca/ca-material";
+import type { Env } from "./env";
+import { certificateDer, parseCertificate } from "./scep/asn1";
+import { caCertBody, capabilitiesBody, nextCaCertBody, type CaCertBody } from "./scep/ca-bodies";
+import type { SignerIdentity } from "./scep/signed-data";
+import { recipientKeyFor, type RecipientKey } from "./scep/envelope";
+import type * as pkijs from "pkijs";
+import { utf8 } from "./util/bytes";
+
+export type ChallengeMode = "static" | "intune" | "one-time";
+const CHALLENGE_MODES: readonly ChallengeMode[] = ["static", "intune", "one-time"];
+
+export interface Config {
+  ca: CaMaterial;
+  /** Signs CertReps: the RA when one is configured, else the CA (RFC 8894 §2.1). */
+  replySigner: SignerIdentity;
+  /** Certificates placed in CertReps so clients can verify the signer. */
+  replyCertificates: pkijs.Certificate[];
+  /** Keys that may appear as envelope recipients (scepclient encrypts to every GetCACert certificate). */
+  recipientKeys: RecipientKey[];
+  challengeModes: ChallengeMode[];
+  staticChallenge?: Uint8Array;
+  allowLegacyDes: boolean;
+  validityDays: number;
+  backdateSeconds: number;
+  maxMessageBytes: number;
+  /** Precomputed bodies of the unauthenticated operations. */
+  capsBody: string;
+  caCert: CaCertBody;
+  nextCaCert?: CaCertBody;
+  /** Ledger shard name: one ledger per CA. */
+  ledgerName: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly setting: string, problem: string) {
+    super(`${setting}: ${problem}`);
+  }
+}
+
+const SETTINGS_READ = [
+  "CA_CERT", "CA_KEY", "RA_CERT", "RA_KEY", "NEXT_CA_CERT", "SCEP_CHALLENGE", "CHALLENGE_MODE",
+  "ALLOW_LEGACY_DES", "CERT_VALIDITY_DAYS", "CERT_BACKDATE_MINUTES", "MAX_MESSAGE_BYTES",
+] as const;
+
+let cached: { key: string; result: Config | ConfigError } | undefined;
+
+/** Parses and checks the configuration; the result (or the error) is kept for the isolate's life. */
+export function loadConfig(env: Env): Config | ConfigError {
+  const key = SETTINGS_READ.map((name) => env[name] ?? "\u0000").join("\u0001");
+  if (cached?.key === key) return cached.result;
+  let result: Config | ConfigError;
+  try {
+    result = buildConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) result = e;
+    else if (e instanceof CaConfigError) result = new ConfigError("CA", e.message);
+    else throw e;
+  }
+  cached = { key, result };
+  return result;
+}
+
+function buildConfig(env: Env): Config {
+  if (!env.CA_CERT?.trim()) throw new ConfigError("CA_CERT", "missing (PEM of the issuing CA, then its chain)");
+  if (!env.CA_KEY?.trim()) throw new ConfigError("CA_KEY", "missing (PKCS#8 PEM secret: wrangler secret put CA_KEY)");
+  const ca = loadCaMaterial({
+    caCertPem: env.CA_CERT,
+    caKeyPem: env.CA_KEY,
+    raCertPem: env.RA_CERT?.trim() || undefined,
+    raKeyPem: env.RA_KEY?.trim() || undefined,
+    nextCaCertPem: env.NEXT_CA_CERT?.trim() || undefined,
+  });
+
+  const challengeModes = parseChallengeModes(env.CHALLENGE_MODE);
+  const staticChallenge = env.SCEP_CHALLENGE ? utf8(env.SCEP_CHALLENGE) : undefined;
+  if (challengeModes.includes("static") && !staticChallenge?.length) {
+    throw new ConfigError("SCEP_CHALLENGE", "missing while CHALLENGE_MODE includes static");
+  }
+  if (challengeModes.includes("intune")) throw new ConfigError("CHALLENGE_MODE", "intune is not available in this build");
+  if (challengeModes.includes("one-time")) throw new ConfigError("CHALLENGE_MODE", "one-time is not available in this build");
+
+  const replySigner: SignerIdentity = ca.ra ? { cert: ca.ra.cert, key: ca.ra.key } : { cert: ca.caCert, key: ca.caKey };
+  const replyCertificates = ca.ra ? [ca.ra.cert, ca.caCert] : [ca.caCert];
+  const recipientKeys = [recipientKeyFor(ca.caCert, ca.caKey)];
+  if (ca.ra) recipientKeys.unshift(recipientKeyFor(ca.ra.cert, ca.ra.key));
+
+  return {
+    ca,
+    replySigner,
+    replyCertificates,
+    recipientKeys,
+    challengeModes,
+    staticChallenge,
+    allowLegacyDes: parseBoolean("ALLOW_LEGACY_DES", env.ALLOW_LEGACY_DES),
+    validityDays: parseInteger("CERT_VALIDITY_DAYS", env.CERT_VALIDITY_DAYS, 365, 1, 3650),
+    // Autopilot/OOBE clocks can run hours behind; SCEPman backdates a day as well.
+    backdateSeconds: parseInteger("CERT_BACKDATE_MINUTES", env.CERT_BACKDATE_MINUTES, 1440, 0, 10080) * 60,
+    maxMessageBytes: parseInteger("MAX_MESSAGE_BYTES", env.MAX_MESSAGE_BYTES, 65536, 4096, 1048576),
+    capsBody: capabilitiesBody({ nextCa: Boolean(ca.nextCaDer) }),
+    caCert: caCertBody({ raDer: ca.ra?.der, caDer: ca.caCertDer, chainDers: ca.chainDers }),
+    nextCaCert: ca.nextCaDer
+      ? nextCaCertBody({
+          nextCaDer: ca.nextCaDer,
+          raDer: ca.ra?.der,
+          signer: { cert: ca.caCert, key: ca.caKey },
+          certificates: [parseCertificate(certificateDer(ca.caCert))],
+        })
+      : undefined,
+    ledgerName: `ca:${ca.fingerprintSha256Hex.slice(0, 32).toLowerCase()}`,
+  };
+}
+
+function parseChallengeModes(value: string | undefined): ChallengeMode[] {
+  const modes = (value ?? "static").split(",").map((m) => m.trim().toLowerCase()).filter(Boolean);
+  if (modes.length === 0) throw new ConfigError("CHALLENGE_MODE", "empty (use static, intune, one-time or a comma list)");
+  for (const mode of modes) {
+    if (!CHALLENGE_MODES.includes(mode as ChallengeMode)) {
+      throw new ConfigError("CHALLENGE_MODE", `unknown mode "${mode}" (use static, intune, one-time)`);
+    }
+  }
+  return modes as ChallengeMode[];
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "") return false;
+  const v = value.trim().toLowerCase();
+  if (v === "true" || v === "1" || v === "yes") return true;
+  if (v === "false" || v === "0" || v === "no") return false;
+  throw new ConfigError(name, `not a boolean: use true or false`);
+}
+
+function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value.trim());
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
+  return n;
+}

@@ -1,0 +1,128 @@
+// PKIOperation end to end: verify -> decrypt -> dispatch by messageType -> CertRep.
+import * as pkijs from "pkijs";
+import { serialToHex } from "../ca/serial";
+import type { Config } from "../config";
+import { Asn1Error, decodeAs, parseBer, serialBytes } from "../scep/asn1";
+import { buildCertRep, type CertRepOutcome, type ReplyContext } from "../scep/cert-rep";
+import { buildCertsOnly } from "../scep/signed-data";
+import type { ContentCipherName } from "../scep/content-cipher";
+import { decryptEnvelope, EnvelopeError } from "../scep/envelope";
+import { MessageType, PkiStatus } from "../scep/oids";
+import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-message";
+import { enroll } from "./enrollment";
+import { EnrollmentFailure, fail, RequestRejected } from "./errors";
+import type { LedgerPort, Runtime } from "./ports";
+
+export async function handlePkiOperation(der: Uint8Array, config: Config, ledger: LedgerPort, runtime: Runtime): Promise<Uint8Array> {
+  const message = verifiedMessage(der);
+  const reply: ReplyContext = {
+    transactionIdBytes: message.transactionIdBytes,
+    requestNonce: message.senderNonce,
+    hash: message.hash,
+  };
+  let outcome: CertRepOutcome;
+  try {
+    outcome = await dispatch(message, config, ledger, runtime);
+  } catch (e) {
+    if (!(e instanceof EnrollmentFailure)) throw e;
+    runtime.log("failure", { transactionId: message.transactionId, messageType: message.messageType, failInfo: e.failInfo, detail: e.logDetail });
+    outcome = { status: PkiStatus.FAILURE, failInfo: e.failInfo, failInfoText: e.publicText };
+  }
+  return buildCertRep({
+    reply,
+    outcome,
+    signer: config.replySigner,
+    certificates: config.replyCertificates,
+    randomBytes: runtime.randomBytes,
+  });
+}
+
+function verifiedMessage(der: Uint8Array): PkiMessage {
+  try {
+    return parsePkiMessage(der);
+  } catch (e) {
+    if (e instanceof PkiMessageError || e instanceof Asn1Error) {
+      throw new RequestRejected(400, "malformed or unverifiable pkiMessage", e.message);
+    }
+    throw e;
+  }
+}
+
+async function dispatch(message: PkiMessage, config: Config, ledger: LedgerPort, runtime: Runtime): Promise<CertRepOutcome> {
+  switch (message.messageType) {
+    case MessageType.PKCSReq:
+    case MessageType.RenewalReq: {
+      const { content, cipher } = decrypted(message, config, runtime);
+      const issued = await enroll(message, content, config, ledger, runtime);
+      return success(message, buildCertsOnly([issued.der, config.ca.caCertDer, ...config.ca.chainDers]), cipher);
+    }
+    case MessageType.CertPoll: {
+      // RFC 8894 §3.3.3: the poll is matched by transactionID; its IssuerAndSubject is informative.
+      const { cipher } = decrypted(message, config, runtime);
+      const records = await ledger.findByTransaction(message.transactionId);
+      const record = records.find((r) => r.status !== "rejected");
+      if (!record) throw fail.badCertId("no request with this transactionID", `poll for unknown ${message.transactionId}`);
+      return success(message, buildCertsOnly([record.der, config.ca.caCertDer, ...config.ca.chainDers]), cipher);
+    }
+    case MessageType.GetCert: {
+      const { content, cipher } = decrypted(message, config, runtime);
+      const serial = requestedSerial(content);
+      const record = await ledger.getBySerial(serial);
+      if (!record) throw fail.badCertId("no certificate with this serial number", `GetCert ${serial}`);
+      return success(message, buildCertsOnly([record.der]), cipher);
+    }
+    case MessageType.GetCRL:
+      throw fail.badRequest("GetCRL is not supported by this server yet");
+    default:
+      throw fail.badRequest(`unsupported messageType ${message.messageType}`);
+  }
+}
+
+function decrypted(message: PkiMessage, config: Config, runtime: Runtime): { content: Uint8Array; cipher: ContentCipherName } {
+  if (!message.envelope) throw new RequestRejected(400, "pkiMessage carries no pkcsPKIEnvelope");
+  try {
+    return decryptEnvelope(message.envelope, config.recipientKeys, {
+      allowLegacyDes: config.allowLegacyDes,
+      randomBytes: runtime.randomBytes,
+    });
+  } catch (e) {
+    if (e instanceof EnvelopeError) {
+      // Cipher policy is an answer the client can act on; the signature already verified.
+      if (e.reason === "legacy-des-refused") {
+        throw fail.badAlg("single DES is not accepted (RFC 8894 §3.5.2): use AES or 3DES");
+      }
+      if (e.reason === "unsupported-cipher") throw fail.badAlg("unsupported content or key-transport algorithm", e.message);
+      // Decryption failures stay one indistinguishable 4xx (no padding oracle).
+      throw new RequestRejected(400, "pkcsPKIEnvelope could not be decrypted", e.reason);
+    }
+    if (e instanceof Asn1Error) throw new RequestRejected(400, "malformed pkcsPKIEnvelope", e.message);
+    throw e;
+  }
+}
+
+/**
+ * The reply is encrypted to the request signer with the request's cipher, except single DES,
+ * which is never sent (RFC 8894 §3.5.2; OpenSSL 3 clients cannot read it): AES-128 instead.
+ */
+function success(message: PkiMessage, payload: Uint8Array, requestCipher: ContentCipherName): CertRepOutcome {
+  if (message.signerPublicKey.asymmetricKeyType !== "rsa") {
+    throw fail.badAlg("the reply can only be encrypted to an RSA signer certificate");
+  }
+  return {
+    status: PkiStatus.SUCCESS,
+    payload,
+    recipientCert: message.signerCert,
+    recipientPublicKey: message.signerPublicKey,
+    cipher: requestCipher === "des-cbc" ? "aes-128-cbc" : requestCipher,
+  };
+}
+
+/** GetCert/GetCRL messageData: IssuerAndSerialNumber (RFC 8894 §3.3.4). */
+function requestedSerial(content: Uint8Array): string {
+  try {
+    const ias = decodeAs("IssuerAndSerialNumber", () => new pkijs.IssuerAndSerialNumber({ schema: parseBer(content, "IssuerAndSerialNumber") }));
+    return serialToHex(serialBytes(ias.serialNumber));
+  } catch {
+    throw fail.badRequest("messageData is not an IssuerAndSerialNumber");
+  }
+}

@@ -1,0 +1,76 @@
+// Getting the pkiMessage bytes out of a GET query or a POST body (RFC 8894 §4.1) with the
+// tolerance real clients need, and hard size limits.
+import { RequestRejected } from "../enroll/errors";
+
+const BASE64_CHARS = /^[A-Za-z0-9+/=_-]*$/;
+
+/**
+ * The raw value of a query parameter, percent-decoded but with '+' kept as '+' where possible:
+ * URLSearchParams would turn an unescaped '+' (macOS, scepclient) into a space.
+ */
+export function rawQueryParam(search: string, name: string): string | undefined {
+  const query = search.startsWith("?") ? search.slice(1) : search;
+  for (const part of query.split("&")) {
+    const eq = part.indexOf("=");
+    const key = eq === -1 ? part : part.slice(0, eq);
+    if (safeDecode(key).toLowerCase() !== name.toLowerCase()) continue;
+    return eq === -1 ? "" : safeDecode(part.slice(eq + 1));
+  }
+  return undefined;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new RequestRejected(400, "query string is not valid percent-encoding");
+  }
+}
+
+/**
+ * GET PKIOperation message: standard base64 percent-escaped (certmonger), with '+' and '/' left
+ * raw (macOS), '+' turned into a space by a proxy, base64url (micromdm scepclient), or with
+ * embedded line breaks (Cisco's %0A).
+ */
+export function decodeGetMessage(value: string | undefined, maxBytes: number): Uint8Array {
+  if (value === undefined || value === "") throw new RequestRejected(400, "PKIOperation over GET needs a message parameter");
+  const compact = value.replace(/[\r\n\t]/g, "").replace(/ /g, "+");
+  if (!BASE64_CHARS.test(compact)) throw new RequestRejected(400, "message is not base64");
+  if ((compact.length * 3) / 4 > maxBytes) throw new RequestRejected(414, "message too large for GET; use POST");
+  const bytes = new Uint8Array(Buffer.from(compact.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
+  if (bytes.length === 0) throw new RequestRejected(400, "message is empty");
+  return bytes;
+}
+
+/** POST body of any content type (scepclient sends application/octet-stream), read with a cap. */
+export async function readPostMessage(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) throw new RequestRejected(413, "pkiMessage too large");
+  if (!request.body) throw new RequestRejected(400, "empty request body");
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new RequestRejected(413, "pkiMessage too large");
+    }
+    chunks.push(value);
+  }
+  if (total === 0) throw new RequestRejected(400, "empty request body");
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  // Some clients POST the base64 text instead of DER: a DER pkiMessage starts with SEQUENCE (0x30).
+  if (body[0] !== 0x30) {
+    const text = new TextDecoder().decode(body).trim();
+    if (BASE64_CHARS.test(text.replace(/\s/g, ""))) return decodeGetMessage(text, maxBytes);
+  }
+  return body;
+}

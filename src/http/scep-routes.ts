@@ -1,0 +1,66 @@
+// The SCEP HTTP edge (RFC 8894 §4): routing on ?operation= under any path, content types, and
+// the one place where errors become HTTP responses.
+import type { Config } from "../config";
+import { RequestRejected } from "../enroll/errors";
+import { handlePkiOperation } from "../enroll/pki-operation";
+import type { LedgerPort, Runtime } from "../enroll/ports";
+import { CONTENT_TYPE } from "../scep/ca-bodies";
+import { decodeGetMessage, rawQueryParam, readPostMessage } from "./message-decoding";
+
+export interface ScepContext {
+  config: Config;
+  ledger: () => LedgerPort;
+  runtime: Runtime;
+}
+
+export async function handleScep(request: Request, url: URL, ctx: ScepContext): Promise<Response> {
+  try {
+    return await route(request, url, ctx);
+  } catch (e) {
+    if (e instanceof RequestRejected) {
+      ctx.runtime.log("rejected", { status: e.status, reason: e.logDetail });
+      return text(e.status, e.publicReason);
+    }
+    throw e;
+  }
+}
+
+async function route(request: Request, url: URL, ctx: ScepContext): Promise<Response> {
+  const method = request.method.toUpperCase();
+  if (method !== "GET" && method !== "POST" && method !== "HEAD") {
+    return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, POST", "content-type": "text/plain" } });
+  }
+  const operation = rawQueryParam(url.search, "operation");
+  if (operation === undefined) throw new RequestRejected(400, "missing operation parameter");
+  const { config } = ctx;
+  // Operation names are case-sensitive in RFC 8894; clients in the wild vary, so compare loosely.
+  switch (operation.toLowerCase()) {
+    case "getcacaps":
+      return binary(CONTENT_TYPE.caps, config.capsBody);
+    case "getcacert":
+      // message= (a CA identifier) may be absent, empty or anything: one CA per endpoint.
+      return binary(config.caCert.contentType, config.caCert.body);
+    case "getnextcacert":
+      if (!config.nextCaCert) throw new RequestRejected(404, "no next CA certificate is configured");
+      return binary(config.nextCaCert.contentType, config.nextCaCert.body);
+    case "pkioperation": {
+      const der =
+        method === "POST"
+          ? await readPostMessage(request, config.maxMessageBytes)
+          : decodeGetMessage(rawQueryParam(url.search, "message"), config.maxMessageBytes);
+      const reply = await handlePkiOperation(der, config, ctx.ledger(), ctx.runtime);
+      return binary(CONTENT_TYPE.pkiMessage, reply);
+    }
+    default:
+      throw new RequestRejected(400, "unknown operation");
+  }
+}
+
+/** Content types exactly, without parameters: iOS compares the string. */
+function binary(contentType: string, body: Uint8Array | string): Response {
+  return new Response(body, { status: 200, headers: { "content-type": contentType, "cache-control": "no-store" } });
+}
+
+export function text(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { "content-type": "text/plain" } });
+}

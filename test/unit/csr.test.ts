@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature } from "../../src/ca/csr";
+import { OID } from "../../src/scep/oids";
+import { bytesToHex } from "../../src/util/bytes";
+import { fixture } from "./ca-test-helpers";
+
+describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {
+  it("RSA-2048 with a PrintableString challengePassword and a SAN", () => {
+    const csr = parseCsr(fixture("rsa2048-printable.der"));
+    expect(csr.subjectText).toBe("CN=device-001,O=Acme Devices");
+    expect(csr.challengePassword).toBe("s3cret-Printable");
+    expect(csr.key).toEqual({ algorithm: "rsa", bits: 2048 });
+    expect(checkKeyPolicy(csr.key)).toBeUndefined();
+    expect(verifyCsrSignature(csr)).toBe(true);
+    expect(csr.requestedExtensions.map((e) => e.extnID)).toEqual([OID.subjectAltName]);
+    // GeneralNames: dNSName, rfc822Name, URI, exactly as `openssl asn1parse` shows the extnValue.
+    expect(bytesToHex(csr.subjectAltNameDer!)).toMatch(/^305882166465766963652d3030312e6578616d706c652e636f6d810f/);
+    // subject and SPKI are raw slices of the request.
+    expect(Buffer.from(csr.der).includes(Buffer.from(csr.subjectDer))).toBe(true);
+    expect(Buffer.from(csr.der).includes(Buffer.from(csr.spkiDer))).toBe(true);
+    expect(csr.subjectDer[0]).toBe(0x30);
+  });
+
+  it("reads a UTF8String challengePassword and UTF8String subject", () => {
+    const csr = parseCsr(fixture("rsa2048-utf8.der"));
+    expect(csr.challengePassword).toBe("pässwörd-ü");
+    expect(csr.subjectText).toBe("CN=Zoë,O=Acme");
+    expect(verifyCsrSignature(csr)).toBe(true);
+  });
+
+  it("EC P-256 request signed with ecdsa-with-SHA256", () => {
+    const csr = parseCsr(fixture("ec-p256.der"));
+    expect(csr.key).toEqual({ algorithm: "ec", bits: 256, curve: "prime256v1" });
+    expect(csr.signatureOid).toBe(OID.ecdsaWithSHA256);
+    expect(verifyCsrSignature(csr)).toBe(true);
+    expect(checkKeyPolicy(csr.key)).toBeUndefined();
+    expect(csr.challengePassword).toBe("ec-challenge");
+  });
+
+  it("refuses RSA-1024 by key policy (the signature itself is fine)", () => {
+    const csr = parseCsr(fixture("rsa1024.der"));
+    expect(verifyCsrSignature(csr)).toBe(true);
+    expect(checkKeyPolicy(csr.key)).toMatch(/1024 bits is too small/);
+  });
+
+  it("detects a bad signature (one flipped bit in the signature, then in the signed info)", () => {
+    const der = fixture("rsa2048-printable.der").slice();
+    der[der.length - 1]! ^= 0x01;
+    expect(verifyCsrSignature(parseCsr(der))).toBe(false);
+    const der2 = fixture("ec-p256.der").slice();
+    // The challengePassword "ec-challenge" sits inside CertificationRequestInfo; change one letter.
+    const at = Buffer.from(der2).indexOf("ec-challenge");
+    der2[at] = "E".charCodeAt(0);
+    const tampered = parseCsr(der2);
+    expect(tampered.challengePassword).toBe("Ec-challenge");
+    expect(verifyCsrSignature(tampered)).toBe(false);
+  });
+
+  it("throws CsrError on garbage", () => {
+    expect(() => parseCsr(new Uint8Array([1, 2, 3]))).toThrow(CsrError);
+    expect(() => parseCsr(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]))).toThrow(CsrError);
+    expect(() => parseCsr(fixture("rsa2048-printable.der").slice(0, 100))).toThrow(/invalid CSR/);
+  });
+});
+
+describe("checkKeyPolicy", () => {
+  it.each([
+    [{ algorithm: "rsa", bits: 2048 }, undefined],
+    [{ algorithm: "rsa", bits: 8192 }, undefined],
+    [{ algorithm: "rsa", bits: 16384 }, /too large/],
+    [{ algorithm: "rsa", bits: 2047 }, /too small/],
+    [{ algorithm: "ec", bits: 384, curve: "secp384r1" }, undefined],
+    [{ algorithm: "ec", bits: 521, curve: "secp521r1" }, /secp521r1 is not allowed/],
+    [{ algorithm: "other", bits: 0, name: "ed25519" }, /ed25519 is not allowed/],
+  ] as const)("%o", (key, expected) => {
+    const reason = checkKeyPolicy(key);
+    if (expected === undefined) expect(reason).toBeUndefined();
+    else expect(reason).toMatch(expected);
+  });
+});
