@@ -32,6 +32,14 @@ export interface Config {
   nextCaCert?: CaCertBody;
   /** Ledger shard name: one ledger per CA. */
   ledgerName: string;
+  /** Challenge kinds whose requests wait for an admin's approval (APPROVAL_MODE). */
+  manualApproval: ReadonlySet<string>;
+  /** CRL distribution point and caIssuers URLs, when PUBLIC_BASE_URL is set. */
+  crlUrl?: string;
+  caIssuersUrl?: string;
+  crlValiditySeconds: number;
+  /** Bearer token of the admin API; the API is off without it. */
+  adminToken?: Uint8Array;
 }
 
 export class ConfigError extends Error {
@@ -43,6 +51,7 @@ export class ConfigError extends Error {
 const SETTINGS_READ = [
   "CA_CERT", "CA_KEY", "RA_CERT", "RA_KEY", "NEXT_CA_CERT", "SCEP_CHALLENGE", "CHALLENGE_MODE",
   "ALLOW_LEGACY_DES", "CERT_VALIDITY_DAYS", "CERT_BACKDATE_MINUTES", "MAX_MESSAGE_BYTES",
+  "APPROVAL_MODE", "PUBLIC_BASE_URL", "CRL_VALIDITY_HOURS", "ADMIN_TOKEN",
 ] as const;
 
 let cached: { key: string; result: Config | ConfigError } | undefined;
@@ -80,7 +89,9 @@ function buildConfig(env: Env): Config {
     throw new ConfigError("SCEP_CHALLENGE", "missing while CHALLENGE_MODE includes static");
   }
   if (challengeModes.includes("intune")) throw new ConfigError("CHALLENGE_MODE", "intune is not available in this build");
-  if (challengeModes.includes("one-time")) throw new ConfigError("CHALLENGE_MODE", "one-time is not available in this build");
+  const baseUrl = parseBaseUrl(env.PUBLIC_BASE_URL);
+  const adminToken = env.ADMIN_TOKEN ? utf8(env.ADMIN_TOKEN) : undefined;
+  if (adminToken && adminToken.length < 16) throw new ConfigError("ADMIN_TOKEN", "too short (use at least 16 random characters)");
 
   const replySigner: SignerIdentity = ca.ra ? { cert: ca.ra.cert, key: ca.ra.key } : { cert: ca.caCert, key: ca.caKey };
   const replyCertificates = ca.ra ? [ca.ra.cert, ca.caCert] : [ca.caCert];
@@ -110,6 +121,11 @@ function buildConfig(env: Env): Config {
         })
       : undefined,
     ledgerName: `ca:${ca.fingerprintSha256Hex.slice(0, 32).toLowerCase()}`,
+    manualApproval: parseApprovalMode(env.APPROVAL_MODE),
+    crlUrl: baseUrl ? `${baseUrl}/crl` : undefined,
+    caIssuersUrl: baseUrl ? `${baseUrl}/ca.crt` : undefined,
+    crlValiditySeconds: parseInteger("CRL_VALIDITY_HOURS", env.CRL_VALIDITY_HOURS, 24, 1, 24 * 90) * 3600,
+    adminToken,
   };
 }
 
@@ -137,4 +153,39 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
   const n = Number(value.trim());
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/**
+ * APPROVAL_MODE: "auto" (default), "manual" (every new enrollment waits; renewals by a valid
+ * certificate stay automatic), or "manual:<kinds>" naming challenge kinds (static, one-time,
+ * intune, renewal) that wait for approval.
+ */
+function parseApprovalMode(value: string | undefined): ReadonlySet<string> {
+  const v = (value ?? "auto").trim().toLowerCase();
+  if (v === "" || v === "auto") return new Set();
+  if (v === "manual") return new Set(["static", "one-time", "intune"]);
+  const m = /^manual:(.+)$/.exec(v);
+  if (m) {
+    const kinds = m[1]!.split(",").map((k) => k.trim()).filter(Boolean);
+    const known = ["static", "one-time", "intune", "renewal"];
+    const unknown = kinds.find((k) => !known.includes(k));
+    if (!unknown && kinds.length) return new Set(kinds);
+  }
+  throw new ConfigError("APPROVAL_MODE", "use auto, manual, or manual:<kinds> (static, one-time, intune, renewal)");
+}
+
+/** https only, except plain http to a loopback host for local development. */
+function parseBaseUrl(value: string | undefined): string | undefined {
+  if (!value?.trim()) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError("PUBLIC_BASE_URL", "not a URL");
+  }
+  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new ConfigError("PUBLIC_BASE_URL", "must be https (plain http only for a loopback host)");
+  }
+  return url.href.replace(/\/+$/, "");
 }

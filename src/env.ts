@@ -17,6 +17,16 @@ export interface Env {
   CERT_VALIDITY_DAYS?: string;
   CERT_BACKDATE_MINUTES?: string;
   MAX_MESSAGE_BYTES?: string;
+  APPROVAL_MODE?: string;
+  PUBLIC_BASE_URL?: string;
+  CRL_VALIDITY_HOURS?: string;
+  // Intune (CHALLENGE_MODE includes intune)
+  INTUNE_TENANT_ID?: string;
+  INTUNE_CLIENT_ID?: string;
+  ENTRA_AUTHORITY_URL?: string;
+  GRAPH_BASE_URL?: string;
+  INTUNE_CALLER_INFO?: string;
+  INTUNE_DISCOVERY_TTL_SECONDS?: string;
   // Bindings
   CACHE: KVNamespace;
   LEDGER: DurableObjectNamespace<Ledger>;

@@ -1,6 +1,8 @@
 // Worker entry: configuration check, routing, and the Durable Object export.
+import { handleAdmin } from "./admin/routes";
 import { loadConfig, ConfigError } from "./config";
 import type { Env } from "./env";
+import { caCertificateResponse, crlResponse } from "./http/publication-routes";
 import { handleScep, text } from "./http/scep-routes";
 import { ledgerFor } from "./ledger/client";
 import { workerRuntime } from "./runtime";
@@ -17,6 +19,15 @@ export default {
       return text(503, `SCEP endpoint not configured: ${config.message}`);
     }
     try {
+      const path = url.pathname;
+      if (path === "/admin" || path.startsWith("/admin/")) {
+        return await handleAdmin(request, url, { config, ledger: ledgerFor(env, config.ledgerName), runtime: workerRuntime });
+      }
+      if ((path === "/crl" || path === "/crl.pem") && request.method === "GET") {
+        return await crlResponse(request, url, config, ledgerFor(env, config.ledgerName), workerRuntime);
+      }
+      if (path === "/ca.crt" && request.method === "GET") return caCertificateResponse(config);
+      // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
       return await handleScep(request, url, {
         config,
         ledger: () => ledgerFor(env, config.ledgerName),

@@ -10,7 +10,7 @@ import { OID, type HashName } from "../scep/oids";
 import { toArrayBuffer, toBytes } from "../util/bytes";
 import { toPem } from "../util/pem";
 import type { CaMaterial } from "./ca-material";
-import { buildName, type SimpleName } from "./dn";
+import { buildNameDer, nameFromDer, type SimpleName } from "./dn";
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
@@ -69,7 +69,7 @@ function hashFor(key: PrivateKeyHandle, hash?: HashName): HashName {
 
 function issueSigned(
   input: { subject: SimpleName; key: KeySpec; validityDays: number; issuer?: CaMaterial; now: Date; randomBytes: (n: number) => Uint8Array; hash?: HashName },
-  extensionsFor: (ski: Uint8Array) => pkijs.Extension[],
+  extensionsFor: (ski: Uint8Array) => Uint8Array[],
 ): GeneratedPair {
   const pair = generateKeyPair(input.key);
   const own = importPrivateKeyPem(pair.keyPem);
@@ -79,11 +79,11 @@ function issueSigned(
   const notBefore = wholeSeconds(input.now);
   let notAfter = wholeSeconds(new Date(input.now.getTime() + input.validityDays * 86_400_000));
   if (input.issuer && notAfter > input.issuer.caCert.notAfter.value) notAfter = wholeSeconds(input.issuer.caCert.notAfter.value);
-  const subject = buildName(input.subject);
+  const subjectDer = buildNameDer(input.subject);
   const certDer = signCertificate({
     serial: randomSerial(input.randomBytes),
-    issuer: input.issuer ? input.issuer.caCert.subject : subject,
-    subject,
+    issuerDer: input.issuer ? input.issuer.caSubjectDer : subjectDer,
+    subjectDer,
     spkiDer: pair.spkiDer,
     notBefore,
     notAfter,
@@ -132,10 +132,12 @@ export function generateCaCsr(input: { subject: SimpleName; key: KeySpec; hash?:
   const signer = importPrivateKeyPem(pair.keyPem);
   const hash = hashFor(signer, input.hash);
   const csr = new pkijs.CertificationRequest();
-  csr.subject = buildName(input.subject);
+  csr.subject = nameFromDer(buildNameDer(input.subject));
   csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(pair.spkiDer);
   const requested = new pkijs.Extensions({
-    extensions: [basicConstraintsExtension(true), keyUsageExtension(CA_KEY_USAGE), subjectKeyIdentifierExtension(keyIdentifierOfSpki(pair.spkiDer))],
+    extensions: [basicConstraintsExtension(true), keyUsageExtension(CA_KEY_USAGE), subjectKeyIdentifierExtension(keyIdentifierOfSpki(pair.spkiDer))].map(
+      (der) => new pkijs.Extension({ schema: asn1js.fromBER(der).result }),
+    ),
   });
   csr.attributes = [new pkijs.Attribute({ type: OID.extensionRequest, values: [requested.toSchema()] })];
   // encodeTBS is protected on CertificationRequest (public on Certificate); same DER either way.

@@ -10,6 +10,7 @@ import { parsePem } from "../util/pem";
 import { toBytes } from "../util/bytes";
 import { fingerprintHex } from "./sign-cert";
 import { keyIdentifierOfSpki } from "./profile";
+import { children, readTlv, slice } from "./der";
 
 export class CaConfigError extends Error {
   constructor(readonly setting: string, problem: string) {
@@ -77,8 +78,16 @@ function readKey(setting: string, pem: string): PrivateKeyHandle {
   }
 }
 
-function spkiDerOf(cert: pkijs.Certificate): Uint8Array {
-  return toBytes(cert.subjectPublicKeyInfo.toSchema().toBER());
+/** Raw subject Name and SubjectPublicKeyInfo slices of a certificate (RFC 5280 §4.1), byte-exact. */
+function tbsSlices(der: Uint8Array): { subjectDer: Uint8Array; spkiDer: Uint8Array } {
+  const tbs = children(der, readTlv(der, 0))[0]!;
+  const fields = children(der, tbs);
+  const at = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version is absent in v1 certificates
+  return { subjectDer: slice(der, fields[at + 4]!).slice(), spkiDer: slice(der, fields[at + 5]!).slice() };
+}
+
+function spkiDerOf(cert: LoadedCert): Uint8Array {
+  return tbsSlices(cert.der).spkiDer;
 }
 
 function extensionOf(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
@@ -124,7 +133,7 @@ export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
   const caCert = issuing!.cert;
   assertIsCa("CA_CERT", caCert);
   const caKey = readKey("CA_KEY", input.caKeyPem);
-  const caSpkiDer = spkiDerOf(caCert);
+  const { subjectDer: caSubjectDer, spkiDer: caSpkiDer } = tbsSlices(issuing!.der);
   if (!privateKeyMatchesSpki(caKey, caSpkiDer)) {
     throw new CaConfigError("CA_KEY", "key does not match the certificate in CA_CERT (the first PEM block must be the issuing CA)");
   }
@@ -136,7 +145,7 @@ export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
     caKey,
     caSpkiDer,
     caSubjectKeyId: subjectKeyIdOf(caCert, caSpkiDer),
-    caSubjectDer: toBytes(caCert.subject.toSchema().toBER()),
+    caSubjectDer,
     fingerprintSha256Hex: fingerprintHex(issuing!.der, "sha256"),
   };
 
@@ -145,7 +154,7 @@ export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
     if (!present(input.raKeyPem)) throw new CaConfigError("RA_KEY", "missing while RA_CERT is set (an RA needs its key)");
     const ra = readCertificates("RA_CERT", input.raCertPem)[0]!;
     const raKey = readKey("RA_KEY", input.raKeyPem);
-    if (!privateKeyMatchesSpki(raKey, spkiDerOf(ra.cert))) {
+    if (!privateKeyMatchesSpki(raKey, spkiDerOf(ra))) {
       throw new CaConfigError("RA_KEY", "key does not match the certificate in RA_CERT");
     }
     material.ra = { cert: ra.cert, der: ra.der, key: raKey };
@@ -156,7 +165,7 @@ export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
     assertIsCa("NEXT_CA_CERT", next.cert);
     // RFC 8894 §3.5.3 / §4.7: clients trust the rollover certificate because it chains to what they
     // already trust; accept one signed by the current CA or by a certificate of its chain.
-    const signers = [caSpkiDer, ...chain.map((c) => spkiDerOf(c.cert))];
+    const signers = [caSpkiDer, ...chain.map((c) => spkiDerOf(c))];
     if (!signers.some((spki) => isSignedBy(next.cert, spki))) {
       throw new CaConfigError("NEXT_CA_CERT", "next CA is not signed by the current CA (or a certificate of CA_CERT's chain)");
     }

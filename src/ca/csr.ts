@@ -1,11 +1,11 @@
 // PKCS#10 certification requests (RFC 2986) as SCEP clients send them (RFC 8894 §3.3.1).
-import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { publicKeyFromSpki } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { OID } from "../scep/oids";
 import { toBytes } from "../util/bytes";
-import { nameToText } from "./dn";
+import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "./der";
+import { nameFromDer, nameToText } from "./dn";
 import { findExtensionValue } from "./profile";
 
 export class CsrError extends Error {
@@ -30,7 +30,8 @@ export interface ParsedCsr {
   /** CertificationRequestInfo bytes: what the signature covers. */
   tbsDer: Uint8Array;
   subjectDer: Uint8Array;
-  subject: pkijs.RelativeDistinguishedNames;
+  /** pkijs view of the subject, parsed lazily from subjectDer. */
+  readonly subject: pkijs.RelativeDistinguishedNames;
   subjectText: string;
   spkiDer: Uint8Array;
   key: CsrKeyInfo;
@@ -46,47 +47,73 @@ export interface ParsedCsr {
 // Windows and older Microsoft clients send their extensions in msExtReq instead of PKCS#9 extensionRequest.
 const MS_EXTENSION_REQUEST = "1.3.6.1.4.1.311.2.1.14";
 
+/**
+ * Parses a DER CertificationRequest (RFC 2986 §4). The outer structure is walked as raw TLVs (fast,
+ * and subject/SPKI stay byte-exact); only the small attributes block goes through asn1js/pkijs.
+ */
 export function parseCsr(der: Uint8Array): ParsedCsr {
-  let csr: pkijs.CertificationRequest;
   try {
-    csr = pkijs.CertificationRequest.fromBER(der);
-  } catch {
-    throw new CsrError("not a DER PKCS#10 CertificationRequest");
+    return parseCsrOrThrow(der);
+  } catch (e) {
+    if (e instanceof CsrError) throw e;
+    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest");
   }
-  const tbsDer = toBytes(csr.tbsView);
-  const cri = asn1js.fromBER(tbsDer).result;
-  if (!(cri instanceof asn1js.Sequence) || cri.valueBlock.value.length < 3) {
+}
+
+function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
+  const outer = readTlv(der, 0);
+  if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new CsrError("not a single DER SEQUENCE");
+  const [cri, sigAlg, sig] = children(der, outer);
+  if (!cri || !sigAlg || !sig || cri.tag !== TAG.SEQUENCE || sigAlg.tag !== TAG.SEQUENCE || sig.tag !== TAG.BIT_STRING) {
+    throw new CsrError("expected SEQUENCE { CertificationRequestInfo, AlgorithmIdentifier, BIT STRING }");
+  }
+  const [version, subject, spki, attributes] = children(der, cri);
+  if (version?.tag !== TAG.INTEGER || subject?.tag !== TAG.SEQUENCE || spki?.tag !== TAG.SEQUENCE) {
     throw new CsrError("malformed CertificationRequestInfo");
   }
-  // Raw slices of the request, so the certificate copies subject and key byte for byte.
-  const subjectDer = cri.valueBlock.value[1]!.valueBeforeDecodeView.slice();
-  const spkiDer = cri.valueBlock.value[2]!.valueBeforeDecodeView.slice();
+  const sigOid = children(der, sigAlg)[0];
+  if (sigOid?.tag !== TAG.OID) throw new CsrError("malformed signatureAlgorithm");
+  const spkiAlg = children(der, spki)[0];
+  const spkiOid = spkiAlg?.tag === TAG.SEQUENCE ? children(der, spkiAlg)[0] : undefined;
+  if (spkiOid?.tag !== TAG.OID) throw new CsrError("malformed SubjectPublicKeyInfo");
+  const sigBits = content(der, sig);
+  if (sigBits.length < 2 || sigBits[0] !== 0) throw new CsrError("malformed signature BIT STRING");
 
+  // RFC 2986 requires attributes [0]; a few encoders omit it when empty, which is harmless.
   let challengePassword: string | undefined;
   let requestedExtensions: pkijs.Extension[] = [];
-  for (const attr of csr.attributes ?? []) {
-    if (attr.type === OID.challengePassword) {
-      challengePassword = readDirectoryString(attr.values[0]);
-    } else if ((attr.type === OID.extensionRequest || attr.type === MS_EXTENSION_REQUEST) && attr.values[0]) {
-      try {
-        requestedExtensions = new pkijs.Extensions({ schema: attr.values[0] }).extensions;
-      } catch {
-        throw new CsrError("unreadable extensionRequest attribute");
+  if (attributes?.tag === 0xa0) {
+    for (const attr of children(der, attributes)) {
+      const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
+      if (type?.tag !== TAG.OID || values?.tag !== TAG.SET) throw new CsrError("malformed attribute");
+      const attrOid = decodeOid(content(der, type));
+      const first = children(der, values)[0];
+      if (!first) continue;
+      if (attrOid === OID.challengePassword) {
+        challengePassword = readDirectoryString(first.tag, content(der, first));
+      } else if (attrOid === OID.extensionRequest || attrOid === MS_EXTENSION_REQUEST) {
+        requestedExtensions = readExtensions(der, first);
       }
     }
   }
   const san = requestedExtensions.find((e) => e.extnID === OID.subjectAltName);
+  const subjectDer = slice(der, subject);
+  let subjectRdn: pkijs.RelativeDistinguishedNames | undefined;
+  const spkiDer = slice(der, spki);
 
   return {
     der,
-    tbsDer,
+    tbsDer: slice(der, cri),
     subjectDer,
-    subject: csr.subject,
+    // Built on first use: issuance only needs the raw bytes.
+    get subject() {
+      return (subjectRdn ??= nameFromDer(subjectDer));
+    },
     subjectText: nameToText(subjectDer),
     spkiDer,
-    key: describeSpki(spkiDer, csr.subjectPublicKeyInfo.algorithm.algorithmId),
-    signatureOid: csr.signatureAlgorithm.algorithmId,
-    signature: toBytes(csr.signatureValue.valueBlock.valueHexView),
+    key: describeSpki(spkiDer, decodeOid(content(der, spkiOid))),
+    signatureOid: decodeOid(content(der, sigOid)),
+    signature: sigBits.subarray(1),
     challengePassword,
     requestedExtensions,
     subjectAltNameDer: findExtensionValue(requestedExtensions, OID.subjectAltName),
@@ -97,11 +124,44 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
 /**
  * challengePassword is a DirectoryString (PKCS#9 / RFC 2985 §5.4.1): PrintableString in most
  * clients, UTF8String in others (Windows, some Android builds); BMPString, T61String, IA5String and
- * UniversalString are seen in old gear. Any string type is accepted.
+ * UniversalString are seen in old gear. Any of them is accepted.
  */
-function readDirectoryString(value: unknown): string | undefined {
-  if (value instanceof asn1js.BaseStringBlock) return value.getValue();
-  return undefined;
+function readDirectoryString(tag: number, body: Uint8Array): string | undefined {
+  switch (tag) {
+    case 0x0c: // UTF8String
+      return new TextDecoder().decode(body);
+    case 0x13: // PrintableString
+    case 0x16: // IA5String
+    case 0x1a: // VisibleString
+    case 0x14: // T61String: read as Latin-1, which is what senders of T61 actually mean
+      return String.fromCharCode(...body);
+    case 0x1e: // BMPString, UTF-16BE
+      return new TextDecoder("utf-16be").decode(body);
+    case 0x1c: {
+      // UniversalString, UTF-32BE
+      let out = "";
+      for (let i = 0; i + 3 < body.length; i += 4) {
+        out += String.fromCodePoint(((body[i]! << 24) | (body[i + 1]! << 16) | (body[i + 2]! << 8) | body[i + 3]!) >>> 0);
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1), wrapped as pkijs objects without re-parsing values. */
+function readExtensions(der: Uint8Array, seq: Tlv): pkijs.Extension[] {
+  if (seq.tag !== TAG.SEQUENCE) throw new CsrError("unreadable extensionRequest attribute");
+  return children(der, seq).map((ext) => {
+    const parts = ext.tag === TAG.SEQUENCE ? children(der, ext) : [];
+    const id = parts[0];
+    const critical = parts.length === 3 && parts[1]!.tag === 0x01 && der[parts[1]!.contentStart] !== 0;
+    const value = parts[parts.length - 1];
+    if (id?.tag !== TAG.OID || value?.tag !== TAG.OCTET_STRING || parts.length > 3) throw new CsrError("unreadable extensionRequest attribute");
+    const extnValue = content(der, value).slice();
+    return new pkijs.Extension({ extnID: decodeOid(content(der, id)), critical, extnValue: extnValue.buffer });
+  });
 }
 
 function describeSpki(spkiDer: Uint8Array, algorithmOid: string): CsrKeyInfo {

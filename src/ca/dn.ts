@@ -73,7 +73,7 @@ export interface SimpleName {
  * Encoded here rather than through pkijs, whose RelativeDistinguishedNames.toSchema() puts every
  * attribute into one multi-valued RDN ("O=x + CN=y").
  */
-export function buildName(name: SimpleName): pkijs.RelativeDistinguishedNames {
+export function buildNameDer(name: SimpleName): Uint8Array {
   const rdns: asn1js.Set[] = [];
   const add = (type: string, value: asn1js.AsnType) => {
     const atv = new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: type }), value] });
@@ -83,7 +83,7 @@ export function buildName(name: SimpleName): pkijs.RelativeDistinguishedNames {
   if (name.organization) add("2.5.4.10", new asn1js.Utf8String({ value: name.organization }));
   if (name.organizationalUnit) add("2.5.4.11", new asn1js.Utf8String({ value: name.organizationalUnit }));
   add("2.5.4.3", new asn1js.Utf8String({ value: name.commonName }));
-  return nameFromDer(new Uint8Array(new asn1js.Sequence({ value: rdns }).toBER()));
+  return new Uint8Array(new asn1js.Sequence({ value: rdns }).toBER());
 }
 
 /** Wraps exact DER Name bytes so pkijs re-emits them unchanged (it reuses valueBeforeDecode). */

@@ -3,7 +3,6 @@ import type { HashName } from "../scep/oids";
 import { OID } from "../scep/oids";
 import type { CaMaterial } from "./ca-material";
 import type { ParsedCsr } from "./csr";
-import { nameFromDer } from "./dn";
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
@@ -19,7 +18,6 @@ import {
 } from "./profile";
 import { serialToHex } from "./serial";
 import { fingerprintHex, signCertificate } from "./sign-cert";
-import * as pkijs from "pkijs";
 
 export interface IssueInput {
   csr: ParsedCsr;
@@ -69,7 +67,7 @@ export function issueCertificate(input: IssueInput): IssuedCertificate {
   const { notBefore, notAfter } = validityWindow(input.now, input.validityDays, input.backdateSeconds, ca.caCert.notAfter.value);
   if (notAfter <= notBefore) throw new Error("CA certificate has expired: no validity window left to issue in");
 
-  const extensions: pkijs.Extension[] = [
+  const extensions: Uint8Array[] = [
     basicConstraintsExtension(false),
     keyUsageExtension(keyUsageFor(csr)),
     extKeyUsageExtension([OID.clientAuth]),
@@ -86,8 +84,8 @@ export function issueCertificate(input: IssueInput): IssuedCertificate {
 
   const der = signCertificate({
     serial: input.serial,
-    issuer: ca.caCert.subject, // parsed from CA_CERT: pkijs re-emits the exact bytes
-    subject: nameFromDer(csr.subjectDer),
+    issuerDer: ca.caSubjectDer, // byte-exact from CA_CERT (RFC 5280 §7.1 name chaining)
+    subjectDer: csr.subjectDer, // byte-exact from the CSR
     spkiDer: csr.spkiDer,
     notBefore,
     notAfter,

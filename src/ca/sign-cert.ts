@@ -1,28 +1,39 @@
-// Assembles an X.509 v3 certificate with pkijs and signs it with node:crypto (not pkijs/WebCrypto:
-// node:crypto KeyObjects are what workerd and Node share, and they avoid async WebCrypto imports).
+// Assembles an X.509 v3 certificate (RFC 5280 §4.1) and signs it with node:crypto. Issuer, subject
+// and SubjectPublicKeyInfo are spliced in as raw DER, so they are byte-for-byte what the CA
+// certificate and the CSR carry (some clients compare the issued subject bytes to what they asked for).
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { PrivateKeyHandle } from "../crypto/keys";
 import { signatureAlgorithmFor, signBytes } from "../crypto/signature";
 import type { HashName } from "../scep/oids";
-import { bytesToHex, toArrayBuffer, toBytes } from "../util/bytes";
-import { x509Time } from "./profile";
+import { bytesToHex, concatBytes } from "../util/bytes";
+import { oid, TAG, tlv } from "./der";
+import { timeDer } from "./profile";
 
 export interface CertificateFields {
   serial: Uint8Array;
-  /** Exact issuer Name (pkijs re-emits a parsed Name's original bytes). */
-  issuer: pkijs.RelativeDistinguishedNames;
-  subject: pkijs.RelativeDistinguishedNames;
+  issuerDer: Uint8Array;
+  subjectDer: Uint8Array;
   spkiDer: Uint8Array;
   notBefore: Date;
   notAfter: Date;
-  extensions: pkijs.Extension[];
+  /** DER Extension values (see profile.ts). */
+  extensions: Uint8Array[];
   signer: PrivateKeyHandle;
   hash: HashName;
 }
 
-/** AlgorithmIdentifier: explicit NULL parameters for RSA (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2). */
+const VERSION_V3 = new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]); // [0] EXPLICIT INTEGER 2 (§4.1.2.1)
+const NULL = new Uint8Array([0x05, 0x00]);
+
+/** AlgorithmIdentifier DER: explicit NULL parameters for RSA (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2). */
+export function algorithmIdentifierDer(signer: PrivateKeyHandle, hash: HashName): Uint8Array {
+  const alg = signatureAlgorithmFor(signer, hash);
+  return alg.nullParams ? tlv(TAG.SEQUENCE, oid(alg.oid), NULL) : tlv(TAG.SEQUENCE, oid(alg.oid));
+}
+
+/** The same as a pkijs object, for structures still built with pkijs (the CA CSR). */
 export function algorithmIdentifier(signer: PrivateKeyHandle, hash: HashName): pkijs.AlgorithmIdentifier {
   const alg = signatureAlgorithmFor(signer, hash);
   return alg.nullParams
@@ -32,22 +43,23 @@ export function algorithmIdentifier(signer: PrivateKeyHandle, hash: HashName): p
 
 /** Builds the TBSCertificate, signs it, and returns the DER certificate. */
 export function signCertificate(fields: CertificateFields): Uint8Array {
-  const cert = new pkijs.Certificate();
-  cert.version = 2; // v3 (RFC 5280 §4.1.2.1): extensions are present
-  cert.serialNumber = new asn1js.Integer({ valueHex: toArrayBuffer(fields.serial) });
-  const sigAlg = algorithmIdentifier(fields.signer, fields.hash);
-  cert.signature = sigAlg; // §4.1.2.3: must equal the outer signatureAlgorithm
-  cert.issuer = fields.issuer;
-  cert.notBefore = x509Time(fields.notBefore);
-  cert.notAfter = x509Time(fields.notAfter);
-  cert.subject = fields.subject;
-  cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(fields.spkiDer);
-  cert.extensions = fields.extensions;
-  cert.tbsView = new Uint8Array(cert.encodeTBS().toBER());
-  const signature = signBytes(fields.signer, fields.hash, cert.tbsView);
-  cert.signatureAlgorithm = sigAlg;
-  cert.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(signature) });
-  return toBytes(cert.toSchema().toBER());
+  if (fields.serial.length === 0 || fields.serial.length > 20 || (fields.serial[0]! & 0x80) !== 0) {
+    throw new Error("serial must be a positive INTEGER of at most 20 octets (RFC 5280 §4.1.2.2)");
+  }
+  const sigAlg = algorithmIdentifierDer(fields.signer, fields.hash);
+  const tbs = tlv(
+    TAG.SEQUENCE,
+    VERSION_V3,
+    tlv(TAG.INTEGER, fields.serial),
+    sigAlg, // §4.1.2.3: must equal the outer signatureAlgorithm
+    fields.issuerDer,
+    tlv(TAG.SEQUENCE, timeDer(fields.notBefore), timeDer(fields.notAfter)),
+    fields.subjectDer,
+    fields.spkiDer,
+    tlv(0xa3, tlv(TAG.SEQUENCE, ...fields.extensions)),
+  );
+  const signature = signBytes(fields.signer, fields.hash, tbs);
+  return tlv(TAG.SEQUENCE, tbs, sigAlg, tlv(TAG.BIT_STRING, concatBytes(new Uint8Array([0]), signature)));
 }
 
 export function fingerprintHex(der: Uint8Array, hash: "sha1" | "sha256"): string {

@@ -4,8 +4,8 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { spkiOfPrivateKey, type PrivateKeyHandle } from "../crypto/keys";
 import { signBytes } from "../crypto/signature";
-import { buildName, type SimpleName } from "../ca/dn";
-import { extKeyUsageExtension, keyUsageExtension, subjectAltNameExtension } from "../ca/profile";
+import { buildNameDer, nameFromDer, type SimpleName } from "../ca/dn";
+import { authorityKeyIdentifierExtension, extKeyUsageExtension, keyIdentifierOfSpki, keyUsageExtension, subjectAltNameExtension } from "../ca/profile";
 import { randomSerial } from "../ca/serial";
 import { algorithmIdentifier, signCertificate } from "../ca/sign-cert";
 import { OID, type HashName } from "../scep/oids";
@@ -25,7 +25,7 @@ export interface CsrInput {
 export function buildCsr(input: CsrInput): Uint8Array {
   const hash = input.hash ?? "sha256";
   const csr = new pkijs.CertificationRequest();
-  csr.subject = buildName(input.subject);
+  csr.subject = nameFromDer(buildNameDer(input.subject));
   csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(spkiOfPrivateKey(input.key));
   const attributes: pkijs.Attribute[] = [];
   if (input.challenge !== undefined) {
@@ -39,10 +39,9 @@ export function buildCsr(input: CsrInput): Uint8Array {
     const names = new pkijs.GeneralNames({
       names: input.dnsNames.map((dns) => new pkijs.GeneralName({ type: 2, value: dns })),
     });
-    const extensions = new pkijs.Extensions({
-      extensions: [subjectAltNameExtension(toBytes(names.toSchema().toBER()), false)],
-    });
-    attributes.push(new pkijs.Attribute({ type: OID.extensionRequest, values: [extensions.toSchema()] }));
+    const san = subjectAltNameExtension(toBytes(names.toSchema().toBER()), false);
+    const extensions = new asn1js.Sequence({ value: [asn1js.fromBER(toArrayBuffer(san)).result] });
+    attributes.push(new pkijs.Attribute({ type: OID.extensionRequest, values: [extensions] }));
   }
   csr.attributes = attributes;
   csr.tbsView = new Uint8Array((csr as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
@@ -59,24 +58,24 @@ export function selfSignedSigner(
   randomBytes: (n: number) => Uint8Array,
   options: { criticalAki?: boolean } = {},
 ): pkijs.Certificate {
-  const name = buildName(subject);
-  const extensions: pkijs.Extension[] = [
+  const nameDer = buildNameDer(subject);
+  const spkiDer = spkiOfPrivateKey(key);
+  const extensions: Uint8Array[] = [
     keyUsageExtension(["digitalSignature", "keyEncipherment"]),
     extKeyUsageExtension([OID.clientAuth]),
   ];
   if (options.criticalAki) {
     // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
-    const spki = pkijs.PublicKeyInfo.fromBER(spkiOfPrivateKey(key));
-    const keyId = new Uint8Array(20);
-    keyId.set(toBytes(spki.subjectPublicKey.valueBlock.valueHexView).slice(-20));
-    const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }) });
-    extensions.push(new pkijs.Extension({ extnID: OID.authorityKeyIdentifier, critical: true, extnValue: aki.toSchema().toBER(), parsedValue: aki }));
+    const aki = authorityKeyIdentifierExtension(keyIdentifierOfSpki(spkiDer));
+    const parsed = pkijs.Extension.fromBER(toArrayBuffer(aki));
+    parsed.critical = true;
+    extensions.push(toBytes(parsed.toSchema().toBER()));
   }
   const der = signCertificate({
     serial: randomSerial(randomBytes),
-    issuer: name,
-    subject: name,
-    spkiDer: spkiOfPrivateKey(key),
+    issuerDer: nameDer,
+    subjectDer: nameDer,
+    spkiDer,
     notBefore: new Date(now.getTime() - 3600_000),
     notAfter: new Date(now.getTime() + 7 * 86400_000),
     extensions,

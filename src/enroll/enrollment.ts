@@ -1,25 +1,18 @@
-// PKCSReq (19) and RenewalReq (17): CSR checks, authentication (challenge or renewal signer),
-// issuance, and the ledger record that must commit before the certificate may leave.
+// PKCSReq (19) and RenewalReq (17): CSR checks, authentication (a challenge or a renewal signer),
+// optional manual approval, issuance, and the ledger record that commits before delivery.
 import { createHash } from "node:crypto";
 import { CsrError, checkKeyPolicy, parseCsr, verifyCsrSignature, type ParsedCsr } from "../ca/csr";
-import { issueCertificate } from "../ca/issue";
-import { randomSerial } from "../ca/serial";
-import { staticChallengeMatches } from "../challenge/static";
+import { routeChallenge } from "../challenge/select";
 import type { Config } from "../config";
+import type { ChallengeKind, TransactionInput } from "../ledger/types";
 import type { PkiMessage } from "../scep/pki-message";
 import { bytesEqual, bytesToHex } from "../util/bytes";
 import { fail } from "./errors";
+import { issueAndRecord, type Issued } from "./issuance";
 import type { LedgerPort, Runtime } from "./ports";
 import { renewalSigner } from "./renewal";
 
-export interface Issued {
-  der: Uint8Array;
-  serial: string;
-  /** false when the ledger already held a certificate for this request (an idempotent retry). */
-  fresh: boolean;
-}
-
-const MAX_SERIAL_ATTEMPTS = 3;
+export type EnrollmentResult = Issued | { kind: "pending" };
 
 export async function enroll(
   message: PkiMessage,
@@ -27,62 +20,56 @@ export async function enroll(
   config: Config,
   ledger: LedgerPort,
   runtime: Runtime,
-): Promise<Issued> {
+): Promise<EnrollmentResult> {
   const csr = checkedCsr(csrDer);
   const now = runtime.now();
   const renewal = renewalSigner(message.signerCert, config.ca, now);
-  let challengeKind: string;
+  const tx: TransactionInput = {
+    transactionId: message.transactionId,
+    requestKey: renewal ? renewal.serial : "",
+    csrSha256: sha256Hex(csr.der),
+    csrDer: csr.der,
+    signerSha256: sha256Hex(message.signerCertDer),
+    subject: csr.subjectText,
+    messageType: message.messageType,
+    challengeKind: "static",
+  };
   if (renewal) {
     // The old certificate vouches only for its own name: a renewal may not change the subject.
     if (!bytesEqual(renewal.subjectDer, csr.subjectDer)) {
       throw fail.badRequest("renewal must keep the subject of the signing certificate", `renewal subject ${csr.subjectText}`);
     }
-    challengeKind = "renewal";
+    tx.challengeKind = "renewal";
   } else {
-    challengeKind = authenticateByChallenge(csr, config);
+    const route = routeChallenge(csr.challengePassword, config.challengeModes, config.staticChallenge);
+    if (route.kind === "refused" || route.kind === "intune") {
+      throw fail.badRequest("challenge password missing or not accepted", route.kind === "refused" ? route.detail : "intune unavailable");
+    }
+    tx.challengeKind = route.kind as ChallengeKind;
+    if (route.kind === "one-time") tx.oneTimeChallengeSha256 = route.sha256;
   }
 
-  const csrSha256 = bytesToHex(new Uint8Array(createHash("sha256").update(csr.der).digest()));
-  const signerSha256 = bytesToHex(new Uint8Array(createHash("sha256").update(message.signerCertDer).digest()));
-  for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
-    const issued = issueCertificate({
-      csr,
-      ca: config.ca,
-      serial: randomSerial(runtime.randomBytes),
-      now,
-      validityDays: config.validityDays,
-      backdateSeconds: config.backdateSeconds,
-    });
-    const outcome = await ledger.recordIssuance({
-      serial: issued.serialHex,
-      transactionId: message.transactionId,
-      requestKey: renewal ? renewal.serial : "",
-      csrSha256,
-      signerSha256,
-      subject: issued.subjectText,
-      notBefore: issued.notBefore.getTime(),
-      notAfter: issued.notAfter.getTime(),
-      sha1: issued.sha1Hex,
-      sha256: issued.sha256Hex,
-      der: issued.der,
-      messageType: message.messageType,
-      challengeKind,
-      createdAt: now.getTime(),
-    });
+  if (config.manualApproval.has(tx.challengeKind)) {
+    const outcome = await ledger.recordPending(tx, now.getTime());
     switch (outcome.kind) {
-      case "recorded":
-        runtime.log("issued", { transactionId: message.transactionId, serial: issued.serialHex, subject: issued.subjectText, challengeKind });
-        return { der: issued.der, serial: issued.serialHex, fresh: true };
+      case "pending":
+        runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
+        return { kind: "pending" };
       case "existing":
-        runtime.log("retry-served", { transactionId: message.transactionId, serial: outcome.serial });
-        return { der: outcome.der, serial: outcome.serial, fresh: false };
+        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false };
       case "conflict":
-        throw fail.badRequest("transactionID already used for a different request", `transaction ${message.transactionId} conflict`);
-      case "serial-taken":
-        continue;
+        throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
+      case "rejected":
+        throw fail.badRequest("the request was rejected by an administrator", outcome.note);
+      case "challenge-refused":
+        throw fail.badRequest("challenge password missing or not accepted", `one-time challenge ${outcome.reason}`);
     }
   }
-  throw fail.badRequest("could not allocate a unique serial number", "serial collisions exhausted");
+  return issueAndRecord(tx, csr, config, ledger, runtime);
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return bytesToHex(new Uint8Array(createHash("sha256").update(data).digest()));
 }
 
 function checkedCsr(der: Uint8Array): ParsedCsr {
@@ -97,15 +84,4 @@ function checkedCsr(der: Uint8Array): ParsedCsr {
   const refusal = checkKeyPolicy(csr.key);
   if (refusal) throw fail.badRequest(`key refused: ${refusal}`);
   return csr;
-}
-
-/** Tries the configured challenge modes in order (CHALLENGE_MODE is a comma list). */
-function authenticateByChallenge(csr: ParsedCsr, config: Config): string {
-  for (const mode of config.challengeModes) {
-    if (mode === "static" && config.staticChallenge && staticChallengeMatches(config.staticChallenge, csr.challengePassword)) {
-      return "static";
-    }
-  }
-  const detail = csr.challengePassword === undefined ? "no challengePassword in CSR" : "challengePassword rejected";
-  throw fail.badRequest("challenge password missing or not accepted", detail);
 }

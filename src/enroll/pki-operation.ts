@@ -2,13 +2,14 @@
 import * as pkijs from "pkijs";
 import { serialToHex } from "../ca/serial";
 import type { Config } from "../config";
+import { currentCrl } from "../revocation/crl-service";
 import { Asn1Error, decodeAs, parseBer, serialBytes } from "../scep/asn1";
 import { buildCertRep, type CertRepOutcome, type ReplyContext } from "../scep/cert-rep";
-import { buildCertsOnly } from "../scep/signed-data";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { decryptEnvelope, EnvelopeError } from "../scep/envelope";
 import { MessageType, PkiStatus } from "../scep/oids";
 import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-message";
+import { buildCertsOnly } from "../scep/signed-data";
 import { enroll } from "./enrollment";
 import { EnrollmentFailure, fail, RequestRejected } from "./errors";
 import type { LedgerPort, Runtime } from "./ports";
@@ -49,30 +50,39 @@ function verifiedMessage(der: Uint8Array): PkiMessage {
 }
 
 async function dispatch(message: PkiMessage, config: Config, ledger: LedgerPort, runtime: Runtime): Promise<CertRepOutcome> {
+  const chain = [config.ca.caCertDer, ...config.ca.chainDers];
   switch (message.messageType) {
     case MessageType.PKCSReq:
     case MessageType.RenewalReq: {
       const { content, cipher } = decrypted(message, config, runtime);
-      const issued = await enroll(message, content, config, ledger, runtime);
-      return success(message, buildCertsOnly([issued.der, config.ca.caCertDer, ...config.ca.chainDers]), cipher);
+      const result = await enroll(message, content, config, ledger, runtime);
+      if (result.kind === "pending") return { status: PkiStatus.PENDING };
+      return success(message, buildCertsOnly([result.der, ...chain]), cipher);
     }
     case MessageType.CertPoll: {
-      // RFC 8894 §3.3.3: the poll is matched by transactionID; its IssuerAndSubject is informative.
+      // RFC 8894 §3.3.3: a poll is matched by transactionID; its IssuerAndSubject is informative.
       const { cipher } = decrypted(message, config, runtime);
-      const records = await ledger.findByTransaction(message.transactionId);
-      const record = records.find((r) => r.status !== "rejected");
-      if (!record) throw fail.badCertId("no request with this transactionID", `poll for unknown ${message.transactionId}`);
-      return success(message, buildCertsOnly([record.der, config.ca.caCertDer, ...config.ca.chainDers]), cipher);
+      const tx = await ledger.latestTransaction(message.transactionId);
+      if (!tx) throw fail.badCertId("no request with this transactionID", `poll for unknown ${message.transactionId}`);
+      if (tx.state === "pending") return { status: PkiStatus.PENDING };
+      if (tx.state === "rejected") throw fail.badRequest("the request was rejected by an administrator", tx.note);
+      if (!tx.der) throw fail.badRequest("the certificate is withheld", `poll ${message.transactionId}: undelivered`);
+      return success(message, buildCertsOnly([tx.der, ...chain]), cipher);
     }
     case MessageType.GetCert: {
       const { content, cipher } = decrypted(message, config, runtime);
       const serial = requestedSerial(content);
-      const record = await ledger.getBySerial(serial);
-      if (!record) throw fail.badCertId("no certificate with this serial number", `GetCert ${serial}`);
+      const record = await ledger.certificateDer(serial);
+      if (!record || !record.delivered) throw fail.badCertId("no certificate with this serial number", `GetCert ${serial}`);
       return success(message, buildCertsOnly([record.der]), cipher);
     }
-    case MessageType.GetCRL:
-      throw fail.badRequest("GetCRL is not supported by this server yet");
+    case MessageType.GetCRL: {
+      // RFC 8894 §3.3.4: the CRL goes back in the crls field of a degenerate SignedData.
+      const { content, cipher } = decrypted(message, config, runtime);
+      requestedSerial(content);
+      const crl = await currentCrl(config, ledger, runtime);
+      return success(message, buildCertsOnly([], [crl.der]), cipher);
+    }
     default:
       throw fail.badRequest(`unsupported messageType ${message.messageType}`);
   }

@@ -1,12 +1,10 @@
-// The ledger port over Durable Object RPC. One ledger per CA (Config.ledgerName).
+// The ledger over Durable Object RPC. One ledger per CA (Config.ledgerName): see
+// docs/storage-schema.md for the shard scheme and the measured throughput.
 import type { Env } from "../env";
-import type { LedgerPort } from "../enroll/ports";
+import type { Ledger } from "./ledger";
 
-export function ledgerFor(env: Env, name: string): LedgerPort {
-  const stub = env.LEDGER.getByName(name);
-  return {
-    recordIssuance: (record) => stub.recordIssuance(record),
-    findByTransaction: (transactionId) => stub.findByTransaction(transactionId),
-    getBySerial: (serial) => stub.getBySerial(serial),
-  };
+export type LedgerStub = DurableObjectStub<Ledger>;
+
+export function ledgerFor(env: Env, name: string): LedgerStub {
+  return env.LEDGER.getByName(name);
 }

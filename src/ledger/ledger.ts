@@ -1,18 +1,42 @@
-// The issuance ledger: a SQLite-backed Durable Object, the one place where uniqueness is decided
-// (serials, transactionIDs). Methods are synchronous SQL inside one RPC call, so each is atomic;
-// CPU-heavy work (signing) happens in the Worker before the call.
+// The issuance ledger: a SQLite-backed Durable Object and the one place where uniqueness is
+// decided (serials, transactionIDs, one-time challenges). Each RPC method is synchronous SQL in
+// one storage transaction, so it is atomic; CPU-heavy signing happens in the Worker beforehand.
 import { DurableObject } from "cloudflare:workers";
+import { mintChallenge } from "./challenge-store";
+import {
+  certificateBySerial,
+  certificateDerBySerial,
+  listCertificates,
+  markUndelivered,
+  revokeCertificate,
+  stats,
+  type RevokeOutcome,
+} from "./certificate-store";
+import { allocateCrlNumber, crlSnapshot, revokedEntries, storeCrl } from "./crl-store";
+import {
+  completeApproval,
+  latestTransaction,
+  listPending,
+  pendingRequest,
+  recordIssuance,
+  recordPending,
+  rejectPending,
+  type ApprovalOutcome,
+  type PendingRequest,
+} from "./issuance-store";
 import { MIGRATIONS } from "./schema";
-import type { IssuanceRecord, RecordOutcome, StoredCertificate } from "./types";
-
-interface CertificateRow extends Record<string, SqlStorageValue> {
-  serial: string;
-  transaction_id: string;
-  request_key: string;
-  csr_sha256: string;
-  der: ArrayBuffer;
-  status: string;
-}
+import type {
+  CertificateFilter,
+  CertificateInput,
+  CertificateView,
+  CrlSnapshot,
+  LedgerStats,
+  PendingOutcome,
+  RecordOutcome,
+  RevokedEntry,
+  TransactionInput,
+  TransactionView,
+} from "./types";
 
 export class Ledger extends DurableObject {
   private readonly sql: SqlStorage;
@@ -35,70 +59,85 @@ export class Ledger extends DurableObject {
     });
   }
 
-  /**
-   * Records an issuance unless the (transactionId, requestKey) pair already has one. One round
-   * trip per enrollment: the Worker signs first, and only a committed certificate is delivered.
-   */
-  recordIssuance(record: IssuanceRecord): RecordOutcome {
-    return this.ctx.storage.transactionSync((): RecordOutcome => {
-      const existing = this.sql
-        .exec<CertificateRow>(
-          "SELECT serial, transaction_id, request_key, csr_sha256, der, status FROM certificates WHERE transaction_id = ? AND request_key = ?",
-          record.transactionId,
-          record.requestKey,
-        )
-        .toArray()[0];
-      if (existing) {
-        if (existing.csr_sha256 !== record.csrSha256) return { kind: "conflict" };
-        return { kind: "existing", der: new Uint8Array(existing.der), serial: existing.serial };
-      }
-      const taken = this.sql.exec("SELECT 1 FROM certificates WHERE serial = ?", record.serial).toArray().length > 0;
-      if (taken) return { kind: "serial-taken" };
-      this.sql.exec(
-        `INSERT INTO certificates (serial, transaction_id, request_key, csr_sha256, signer_sha256, subject,
-           not_before, not_after, sha1, sha256, der, message_type, challenge_kind, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        record.serial, record.transactionId, record.requestKey, record.csrSha256, record.signerSha256,
-        record.subject, record.notBefore, record.notAfter, record.sha1, record.sha256, record.der,
-        record.messageType, record.challengeKind, record.createdAt,
-      );
-      return { kind: "recorded" };
+  private atomic<T>(fn: () => T): T {
+    return this.ctx.storage.transactionSync(fn);
+  }
+
+  // --- enrollment path ---------------------------------------------------------------------
+  recordIssuance(tx: TransactionInput, cert: CertificateInput, now: number): RecordOutcome {
+    return this.atomic(() => recordIssuance(this.sql, tx, cert, now));
+  }
+
+  recordPending(tx: TransactionInput, now: number): PendingOutcome {
+    return this.atomic(() => recordPending(this.sql, tx, now));
+  }
+
+  latestTransaction(transactionId: string): TransactionView | undefined {
+    return latestTransaction(this.sql, transactionId);
+  }
+
+  certificateDer(serial: string): { der: Uint8Array; status: string; delivered: boolean } | undefined {
+    return certificateDerBySerial(this.sql, serial);
+  }
+
+  markUndelivered(serial: string, revokeReason: number | undefined, now: number): void {
+    this.atomic(() => {
+      markUndelivered(this.sql, serial);
+      if (revokeReason !== undefined) revokeCertificate(this.sql, serial, revokeReason, now);
     });
   }
 
-  /** The certificates recorded for a transaction (CertPoll/GetCertInitial, RFC 8894 §3.3.3). */
-  findByTransaction(transactionId: string): StoredCertificate[] {
-    return this.sql
-      .exec<CertificateRow>(
-        "SELECT serial, transaction_id, request_key, csr_sha256, der, status FROM certificates WHERE transaction_id = ? ORDER BY created_at DESC",
-        transactionId,
-      )
-      .toArray()
-      .map(toStored);
+  // --- approvals ---------------------------------------------------------------------------
+  pendingRequest(transactionId: string, requestKey: string): PendingRequest | undefined {
+    return pendingRequest(this.sql, transactionId, requestKey);
   }
 
-  getBySerial(serial: string): StoredCertificate | undefined {
-    const row = this.sql
-      .exec<CertificateRow>(
-        "SELECT serial, transaction_id, request_key, csr_sha256, der, status FROM certificates WHERE serial = ?",
-        serial,
-      )
-      .toArray()[0];
-    return row ? toStored(row) : undefined;
+  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number): ApprovalOutcome {
+    return this.atomic(() => completeApproval(this.sql, transactionId, requestKey, cert, now));
   }
 
-  countCertificates(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM certificates").one().n;
+  rejectPending(transactionId: string, requestKey: string, note: string, now: number): boolean {
+    return this.atomic(() => rejectPending(this.sql, transactionId, requestKey, note, now));
   }
-}
 
-function toStored(row: CertificateRow): StoredCertificate {
-  return {
-    serial: row.serial,
-    transactionId: row.transaction_id,
-    requestKey: row.request_key,
-    csrSha256: row.csr_sha256,
-    der: new Uint8Array(row.der),
-    status: row.status,
-  };
+  listPending(limit: number): TransactionView[] {
+    return listPending(this.sql, limit);
+  }
+
+  // --- admin -------------------------------------------------------------------------------
+  listCertificates(filter: CertificateFilter): { items: CertificateView[]; cursor?: string } {
+    return listCertificates(this.sql, filter);
+  }
+
+  certificate(serial: string): CertificateView | undefined {
+    return certificateBySerial(this.sql, serial);
+  }
+
+  revoke(serial: string, reason: number, now: number): RevokeOutcome {
+    return this.atomic(() => revokeCertificate(this.sql, serial, reason, now));
+  }
+
+  mintChallenge(sha256: string, subject: string | undefined, expiresAt: number, now: number): void {
+    mintChallenge(this.sql, sha256, subject, expiresAt, now);
+  }
+
+  stats(now: number): LedgerStats {
+    return stats(this.sql, now);
+  }
+
+  // --- CRL ---------------------------------------------------------------------------------
+  crlSnapshot(): CrlSnapshot {
+    return crlSnapshot(this.sql);
+  }
+
+  prepareCrl(now: number): { number: number; revision: number; entries: RevokedEntry[] } {
+    return this.atomic(() => {
+      const revision = crlSnapshot(this.sql).revision;
+      return { number: allocateCrlNumber(this.sql), revision, entries: revokedEntries(this.sql, now) };
+    });
+  }
+
+  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number): void {
+    storeCrl(this.sql, der, number, revision, thisUpdate, nextUpdate);
+  }
 }

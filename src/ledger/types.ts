@@ -1,22 +1,37 @@
 // Shapes exchanged with the ledger over Durable Object RPC (structured-clone friendly).
 
-export interface IssuanceRecord {
-  serial: string;
+export type TransactionState = "pending" | "issued" | "rejected";
+export type ChallengeKind = "static" | "one-time" | "intune" | "renewal";
+
+/** What identifies a request and what it asked for. */
+export interface TransactionInput {
   transactionId: string;
   /** '' for a first enrollment; the signer certificate's serial for a renewal. */
   requestKey: string;
   csrSha256: string;
+  csrDer: Uint8Array;
   signerSha256: string;
   subject: string;
+  messageType: number;
+  challengeKind: ChallengeKind;
+  /** SHA-256 (hex) of a one-time challenge to consume atomically with this record. */
+  oneTimeChallengeSha256?: string;
+}
+
+export interface CertificateInput {
+  serial: string;
+  subject: string;
+  sans: string;
   notBefore: number;
   notAfter: number;
   sha1: string;
   sha256: string;
   der: Uint8Array;
-  messageType: number;
-  challengeKind: string;
-  createdAt: number;
+  /** false: recorded but withheld (e.g. Intune refused the success notification). */
+  delivered?: boolean;
 }
+
+export type ChallengeRefusal = "unknown" | "used" | "expired" | "subject-mismatch";
 
 export type RecordOutcome =
   /** Committed: the certificate may now leave the Worker. */
@@ -25,14 +40,80 @@ export type RecordOutcome =
   | { kind: "existing"; der: Uint8Array; serial: string }
   /** The transactionID is bound to a different CSR (RFC 8894 §3.2.1.1). */
   | { kind: "conflict" }
-  /** The random serial is taken (astronomically rare): draw another and retry. */
-  | { kind: "serial-taken" };
+  /** The random serial is taken: draw another and retry. */
+  | { kind: "serial-taken" }
+  | { kind: "pending" }
+  | { kind: "rejected"; note: string }
+  | { kind: "challenge-refused"; reason: ChallengeRefusal };
 
-export interface StoredCertificate {
-  serial: string;
+export type PendingOutcome =
+  | { kind: "pending" }
+  | { kind: "existing"; der: Uint8Array; serial: string }
+  | { kind: "conflict" }
+  | { kind: "rejected"; note: string }
+  | { kind: "challenge-refused"; reason: ChallengeRefusal };
+
+export interface TransactionView {
   transactionId: string;
   requestKey: string;
+  state: TransactionState;
   csrSha256: string;
-  der: Uint8Array;
-  status: string;
+  subject: string;
+  challengeKind: string;
+  createdAt: number;
+  updatedAt: number;
+  serial?: string;
+  note?: string;
+  /** The issued certificate, when state is issued. */
+  der?: Uint8Array;
+}
+
+export interface CertificateView {
+  serial: string;
+  transactionId: string;
+  subject: string;
+  sans: string;
+  notBefore: number;
+  notAfter: number;
+  sha1: string;
+  sha256: string;
+  status: "valid" | "revoked";
+  revokedAt?: number;
+  revocationReason?: number;
+  delivered: boolean;
+  createdAt: number;
+}
+
+export interface CertificateFilter {
+  subject?: string;
+  serial?: string;
+  transactionId?: string;
+  status?: "valid" | "revoked";
+  /** created_at range, ms since epoch */
+  from?: number;
+  to?: number;
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface RevokedEntry {
+  serial: string;
+  revokedAt: number;
+  reason: number;
+}
+
+export interface CrlSnapshot {
+  revision: number;
+  cached?: { der: Uint8Array; number: number; revision: number; thisUpdate: number; nextUpdate: number };
+}
+
+export interface LedgerStats {
+  certificates: number;
+  valid: number;
+  revoked: number;
+  undelivered: number;
+  pending: number;
+  rejected: number;
+  challengesOutstanding: number;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature } from "../../src/ca/csr";
 import { OID } from "../../src/scep/oids";
 import { bytesToHex } from "../../src/util/bytes";
+import { oid, tlv } from "../../src/ca/der";
 import { fixture } from "./ca-test-helpers";
 
 describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {
@@ -76,5 +77,24 @@ describe("checkKeyPolicy", () => {
     const reason = checkKeyPolicy(key);
     if (expected === undefined) expect(reason).toBeUndefined();
     else expect(reason).toMatch(expected);
+  });
+});
+
+describe("challengePassword string types (hand-built requests; RFC 2985 §5.4.1 DirectoryString)", () => {
+  const base = parseCsr(fixture("ec-p256.der"));
+  function withChallenge(tag: number, body: Uint8Array): Uint8Array {
+    const attr = tlv(0x30, oid(OID.challengePassword), tlv(0x31, tlv(tag, body)));
+    const cri = tlv(0x30, new Uint8Array([2, 1, 0]), base.subjectDer, base.spkiDer, tlv(0xa0, attr));
+    return tlv(0x30, cri, tlv(0x30, oid(OID.ecdsaWithSHA256)), tlv(0x03, new Uint8Array([0, 1, 2])));
+  }
+  it.each([
+    ["BMPString", 0x1e, new Uint8Array(Buffer.from("pä$$", "utf16le").swap16()), "pä$$"],
+    ["T61String", 0x14, new Uint8Array([0x70, 0xe4, 0x73, 0x73]), "päss"],
+    ["IA5String", 0x16, new TextEncoder().encode("ia5-secret"), "ia5-secret"],
+    ["UniversalString", 0x1c, new Uint8Array([0, 0, 0, 0x61, 0, 0, 0, 0xfc]), "aü"],
+  ] as const)("%s", (_name, tag, body, expected) => {
+    const csr = parseCsr(withChallenge(tag, body));
+    expect(csr.challengePassword).toBe(expected);
+    expect(verifyCsrSignature(csr)).toBe(false);
   });
 });

@@ -1,1 +1,0 @@
-export default { fetch(req, env) { return Response.json({ certLines: env.CA_CERT.split("\n").length, hasLiteralBackslashN: env.CA_CERT.includes("\\n"), keyStart: env.CA_KEY.slice(0, 27), keyEndsNl: env.CA_KEY.endsWith("-----\n"), challenge: env.SCEP_CHALLENGE.length }); } };

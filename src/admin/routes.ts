@@ -1,0 +1,148 @@
+// The admin API under /admin/ (docs/admin-api.md): JSON in and out, bearer-token authenticated.
+import { randomBytes } from "node:crypto";
+import { CRL_REASONS } from "../ca/crl";
+import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
+import type { Config } from "../config";
+import type { Runtime } from "../enroll/ports";
+import type { LedgerStub } from "../ledger/client";
+import type { CertificateFilter } from "../ledger/types";
+import { toPem } from "../util/pem";
+import { approvePending } from "./approval";
+import { checkBearer } from "./auth";
+import { AdminError, errorResponse, json, readJson } from "./json";
+
+export interface AdminContext {
+  config: Config;
+  ledger: LedgerStub;
+  runtime: Runtime;
+}
+
+const MAX_CHALLENGE_TTL_SECONDS = 7 * 86400;
+
+export async function handleAdmin(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
+  if (!ctx.config.adminToken) return json(404, { error: "admin_disabled", message: "the admin API is off: set ADMIN_TOKEN" });
+  const auth = checkBearer(request.headers.get("authorization"), ctx.config.adminToken);
+  if (auth !== "ok") {
+    ctx.runtime.log("admin-auth-failed", { reason: auth, path: url.pathname });
+    return json(401, { error: "unauthorized", message: "a valid bearer token is required" }, { "www-authenticate": 'Bearer realm="scep-admin"' });
+  }
+  try {
+    return await route(request, url, ctx);
+  } catch (e) {
+    if (e instanceof AdminError) return errorResponse(e);
+    throw e;
+  }
+}
+
+async function route(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
+  const path = url.pathname.replace(/\/+$/, "");
+  const method = request.method.toUpperCase();
+  const now = ctx.runtime.now().getTime();
+  const { ledger } = ctx;
+
+  if (path === "/admin/stats" && method === "GET") return json(200, await ledger.stats(now));
+  if (path === "/admin/certificates" && method === "GET") return json(200, await ledger.listCertificates(certificateFilter(url)));
+
+  const cert = /^\/admin\/certificates\/([0-9A-Fa-f]{1,64})(\/revoke)?$/.exec(path);
+  if (cert) {
+    const serial = cert[1]!.toUpperCase();
+    if (cert[2] && method === "POST") {
+      const body = await readJson(request);
+      const reason = revocationReason(body.reason);
+      const outcome = await ledger.revoke(serial, reason, now);
+      if (outcome === "not-found") throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
+      ctx.runtime.log("revoked", { serial, reason, outcome });
+      return json(200, { serial, status: "revoked", reason, alreadyRevoked: outcome === "already-revoked" });
+    }
+    if (!cert[2] && method === "GET") return certificateResponse(serial, url, ctx);
+  }
+
+  if (path === "/admin/pending" && method === "GET") return json(200, { items: await ledger.listPending(200) });
+  if ((path === "/admin/pending/approve" || path === "/admin/pending/reject") && method === "POST") {
+    const body = await readJson(request);
+    const transactionId = requiredString(body.transactionId, "transactionId");
+    const requestKey = typeof body.requestKey === "string" ? body.requestKey : "";
+    if (path.endsWith("/approve")) {
+      const result = await approvePending(transactionId, requestKey, ctx.config, ctx.ledger, ctx.runtime);
+      if (result.kind === "not-pending") throw new AdminError(409, "not_pending", "no pending request with this transactionId");
+      return json(200, { transactionId, status: "issued", serial: result.serial });
+    }
+    const note = typeof body.reason === "string" ? body.reason.slice(0, 200) : "rejected by administrator";
+    if (!(await ledger.rejectPending(transactionId, requestKey, note, now))) {
+      throw new AdminError(409, "not_pending", "no pending request with this transactionId");
+    }
+    ctx.runtime.log("rejected-by-admin", { transactionId });
+    return json(200, { transactionId, status: "rejected" });
+  }
+
+  if (path === "/admin/challenges" && method === "POST") {
+    if (!ctx.config.challengeModes.includes("one-time")) {
+      throw new AdminError(409, "one_time_disabled", "CHALLENGE_MODE does not include one-time");
+    }
+    const body = await readJson(request);
+    const ttl = body.ttlSeconds === undefined ? 3600 : Number(body.ttlSeconds);
+    if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_CHALLENGE_TTL_SECONDS) {
+      throw new AdminError(400, "bad_ttl", `ttlSeconds must be an integer from 60 to ${MAX_CHALLENGE_TTL_SECONDS}`);
+    }
+    const subject = body.subject === undefined ? undefined : requiredString(body.subject, "subject");
+    // 192 bits of entropy; PrintableString-safe alphabet (RFC 8894 §7.3; certmonger and scepclient send PrintableString).
+    const challenge = ONE_TIME_PREFIX + Buffer.from(randomBytes(24)).toString("base64").replace(/\+/g, "-").replace(/\//g, ".").replace(/=+$/, "");
+    const expiresAt = now + ttl * 1000;
+    await ledger.mintChallenge(oneTimeChallengeHash(challenge), subject, expiresAt, now);
+    ctx.runtime.log("challenge-minted", { subject: subject ?? null, expiresAt: new Date(expiresAt).toISOString() });
+    return json(201, { challenge, expiresAt: new Date(expiresAt).toISOString(), subject: subject ?? null });
+  }
+  throw new AdminError(404, "not_found", `no admin route ${method} ${path}`);
+}
+
+async function certificateResponse(serial: string, url: URL, ctx: AdminContext): Promise<Response> {
+  const view = await ctx.ledger.certificate(serial);
+  const raw = await ctx.ledger.certificateDer(serial);
+  if (!view || !raw) throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
+  const format = (url.searchParams.get("format") ?? "json").toLowerCase();
+  if (format === "der") return new Response(raw.der, { headers: { "content-type": "application/pkix-cert" } });
+  if (format === "pem") return new Response(toPem("CERTIFICATE", raw.der), { headers: { "content-type": "application/x-pem-file" } });
+  return json(200, { ...view, pem: toPem("CERTIFICATE", raw.der) });
+}
+
+function certificateFilter(url: URL): CertificateFilter {
+  const p = url.searchParams;
+  const status = p.get("status") ?? undefined;
+  if (status !== undefined && status !== "valid" && status !== "revoked") throw new AdminError(400, "bad_status", "status must be valid or revoked");
+  const limit = p.get("limit");
+  return {
+    subject: p.get("subject") ?? undefined,
+    serial: p.get("serial") ?? undefined,
+    transactionId: p.get("transactionId") ?? undefined,
+    status,
+    from: timeParam(p.get("from"), "from"),
+    to: timeParam(p.get("to"), "to"),
+    limit: limit === null ? undefined : positiveInt(limit, "limit"),
+    cursor: p.get("cursor") ?? undefined,
+  };
+}
+
+function timeParam(value: string | null, name: string): number | undefined {
+  if (value === null || value === "") return undefined;
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(t)) throw new AdminError(400, "bad_time", `${name} must be an ISO 8601 time or milliseconds since the epoch`);
+  return t;
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new AdminError(400, "bad_parameter", `${name} must be a positive integer`);
+  return n;
+}
+
+function requiredString(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 1024) throw new AdminError(400, "bad_parameter", `${name} must be a non-empty string`);
+  return value;
+}
+
+function revocationReason(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value === "number" && Object.values(CRL_REASONS).includes(value)) return value;
+  if (typeof value === "string" && value in CRL_REASONS) return CRL_REASONS[value]!;
+  throw new AdminError(400, "bad_reason", `reason must be one of ${Object.keys(CRL_REASONS).join(", ")}`);
+}

@@ -1,0 +1,77 @@
+// Sign, then record: the certificate is built in the Worker (CPU stays out of the Durable Object)
+// and only a committed certificate is returned. Shared by enrollment and admin approval.
+import { issueCertificate } from "../ca/issue";
+import type { ParsedCsr } from "../ca/csr";
+import { randomSerial } from "../ca/serial";
+import { generalNamesText } from "../ca/san-text";
+import type { Config } from "../config";
+import type { CertificateInput, TransactionInput } from "../ledger/types";
+import { fail } from "./errors";
+import type { LedgerPort, Runtime } from "./ports";
+
+export interface Issued {
+  kind: "issued";
+  der: Uint8Array;
+  serial: string;
+  /** false when the ledger already held a certificate for this request (an idempotent retry). */
+  fresh: boolean;
+}
+
+const MAX_SERIAL_ATTEMPTS = 3;
+
+export function signFor(csr: ParsedCsr, config: Config, runtime: Runtime, now: Date): CertificateInput {
+  const issued = issueCertificate({
+    csr,
+    ca: config.ca,
+    serial: randomSerial(runtime.randomBytes),
+    now,
+    validityDays: config.validityDays,
+    backdateSeconds: config.backdateSeconds,
+    crlUrl: config.crlUrl,
+    caIssuersUrl: config.caIssuersUrl,
+  });
+  return {
+    serial: issued.serialHex,
+    subject: issued.subjectText,
+    sans: generalNamesText(csr.subjectAltNameDer),
+    notBefore: issued.notBefore.getTime(),
+    notAfter: issued.notAfter.getTime(),
+    sha1: issued.sha1Hex,
+    sha256: issued.sha256Hex,
+    der: issued.der,
+  };
+}
+
+export async function issueAndRecord(
+  tx: TransactionInput,
+  csr: ParsedCsr,
+  config: Config,
+  ledger: LedgerPort,
+  runtime: Runtime,
+): Promise<Issued | { kind: "pending" }> {
+  const now = runtime.now();
+  for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
+    const cert = signFor(csr, config, runtime, now);
+    const outcome = await ledger.recordIssuance(tx, cert, now.getTime());
+    switch (outcome.kind) {
+      case "recorded":
+        runtime.log("issued", { transactionId: tx.transactionId, serial: cert.serial, subject: cert.subject, challengeKind: tx.challengeKind });
+        return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true };
+      case "existing":
+        runtime.log("retry-served", { transactionId: tx.transactionId, serial: outcome.serial });
+        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false };
+      case "pending":
+        return { kind: "pending" };
+      case "conflict":
+        throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
+      case "rejected":
+        throw fail.badRequest("the request was rejected by an administrator", outcome.note);
+      case "challenge-refused":
+        throw fail.badRequest("challenge password missing or not accepted", `one-time challenge ${outcome.reason}`);
+      case "serial-taken":
+        runtime.log("serial-collision", { serial: cert.serial });
+        continue;
+    }
+  }
+  throw fail.badRequest("could not allocate a unique serial number", "serial collisions exhausted");
+}

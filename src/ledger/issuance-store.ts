@@ -1,0 +1,170 @@
+// Transactions and certificates: the invariants of issuance, as SQL run inside one storage
+// transaction per call. A certificate row exists before the certificate leaves the Worker.
+import { consumeChallenge } from "./challenge-store";
+import type { CertificateInput, PendingOutcome, RecordOutcome, TransactionInput, TransactionView } from "./types";
+
+interface TransactionRow extends Record<string, SqlStorageValue> {
+  transaction_id: string;
+  request_key: string;
+  csr_sha256: string;
+  subject: string;
+  challenge_kind: string;
+  state: string;
+  serial: string | null;
+  note: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const TX_COLUMNS = "transaction_id, request_key, csr_sha256, subject, challenge_kind, state, serial, note, created_at, updated_at";
+
+function findTransaction(sql: SqlStorage, transactionId: string, requestKey: string): TransactionRow | undefined {
+  return sql
+    .exec<TransactionRow>(`SELECT ${TX_COLUMNS} FROM transactions WHERE transaction_id = ? AND request_key = ?`, transactionId, requestKey)
+    .toArray()[0];
+}
+
+/** A certificate that may be handed out again: recorded and delivered (not withheld). */
+function certificateDer(sql: SqlStorage, serial: string): Uint8Array | undefined {
+  const row = sql.exec<{ der: ArrayBuffer }>("SELECT der FROM certificates WHERE serial = ? AND delivered = 1", serial).toArray()[0];
+  return row ? new Uint8Array(row.der) : undefined;
+}
+
+/** The answer for a transaction already on record, or undefined when the request is new. */
+function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
+  const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
+  if (!existing) return undefined;
+  if (existing.csr_sha256 !== tx.csrSha256) return { kind: "conflict" };
+  if (existing.state === "rejected") return { kind: "rejected", note: existing.note ?? "" };
+  if (existing.state === "pending" || !existing.serial) return { kind: "pending" };
+  const der = certificateDer(sql, existing.serial);
+  // A withheld certificate (Intune refused the success notification) is never handed out.
+  return der ? { kind: "existing", der, serial: existing.serial } : { kind: "rejected", note: "certificate withheld" };
+}
+
+function insertCertificate(sql: SqlStorage, tx: { transactionId: string; requestKey: string }, cert: CertificateInput, now: number): void {
+  sql.exec(
+    `INSERT INTO certificates (serial, transaction_id, request_key, subject, sans, not_before, not_after, sha1, sha256, der, delivered, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    cert.serial, tx.transactionId, tx.requestKey, cert.subject, cert.sans, cert.notBefore, cert.notAfter,
+    cert.sha1, cert.sha256, cert.der, cert.delivered === false ? 0 : 1, now,
+  );
+}
+
+function insertTransaction(sql: SqlStorage, tx: TransactionInput, state: "issued" | "pending", serial: string | null, now: number): void {
+  sql.exec(
+    `INSERT INTO transactions (transaction_id, request_key, csr_sha256, csr_der, signer_sha256, subject, message_type,
+       challenge_kind, state, serial, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    tx.transactionId, tx.requestKey, tx.csrSha256, tx.csrDer, tx.signerSha256, tx.subject, tx.messageType,
+    tx.challengeKind, state, serial, now, now,
+  );
+}
+
+function serialTaken(sql: SqlStorage, serial: string): boolean {
+  return sql.exec("SELECT 1 FROM certificates WHERE serial = ?", serial).toArray().length > 0;
+}
+
+export function recordIssuance(sql: SqlStorage, tx: TransactionInput, cert: CertificateInput, now: number): RecordOutcome {
+  const answer = answerForExisting(sql, tx);
+  if (answer) return answer;
+  if (serialTaken(sql, cert.serial)) return { kind: "serial-taken" };
+  if (tx.oneTimeChallengeSha256) {
+    const refusal = consumeChallenge(sql, tx.oneTimeChallengeSha256, tx.subject, tx.transactionId, now);
+    if (refusal) return { kind: "challenge-refused", reason: refusal };
+  }
+  insertTransaction(sql, tx, "issued", cert.serial, now);
+  insertCertificate(sql, tx, cert, now);
+  return { kind: "recorded" };
+}
+
+/** Manual approval: keep the request; the client polls (RFC 8894 §3.3.3). */
+export function recordPending(sql: SqlStorage, tx: TransactionInput, now: number): PendingOutcome {
+  const answer = answerForExisting(sql, tx);
+  if (answer) return answer;
+  if (tx.oneTimeChallengeSha256) {
+    const refusal = consumeChallenge(sql, tx.oneTimeChallengeSha256, tx.subject, tx.transactionId, now);
+    if (refusal) return { kind: "challenge-refused", reason: refusal };
+  }
+  insertTransaction(sql, tx, "pending", null, now);
+  return { kind: "pending" };
+}
+
+export interface PendingRequest {
+  transactionId: string;
+  requestKey: string;
+  csrDer: Uint8Array;
+  subject: string;
+  challengeKind: string;
+  createdAt: number;
+}
+
+export function pendingRequest(sql: SqlStorage, transactionId: string, requestKey: string): PendingRequest | undefined {
+  const row = sql
+    .exec<{ csr_der: ArrayBuffer; subject: string; challenge_kind: string; created_at: number }>(
+      "SELECT csr_der, subject, challenge_kind, created_at FROM transactions WHERE transaction_id = ? AND request_key = ? AND state = 'pending'",
+      transactionId, requestKey,
+    )
+    .toArray()[0];
+  return row
+    ? { transactionId, requestKey, csrDer: new Uint8Array(row.csr_der), subject: row.subject, challengeKind: row.challenge_kind, createdAt: row.created_at }
+    : undefined;
+}
+
+export type ApprovalOutcome = { kind: "recorded" } | { kind: "serial-taken" } | { kind: "not-pending" };
+
+export function completeApproval(sql: SqlStorage, transactionId: string, requestKey: string, cert: CertificateInput, now: number): ApprovalOutcome {
+  const tx = findTransaction(sql, transactionId, requestKey);
+  if (!tx || tx.state !== "pending") return { kind: "not-pending" };
+  if (serialTaken(sql, cert.serial)) return { kind: "serial-taken" };
+  insertCertificate(sql, { transactionId, requestKey }, cert, now);
+  sql.exec(
+    "UPDATE transactions SET state = 'issued', serial = ?, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
+    cert.serial, now, transactionId, requestKey,
+  );
+  return { kind: "recorded" };
+}
+
+export function rejectPending(sql: SqlStorage, transactionId: string, requestKey: string, note: string, now: number): boolean {
+  const tx = findTransaction(sql, transactionId, requestKey);
+  if (!tx || tx.state !== "pending") return false;
+  sql.exec(
+    "UPDATE transactions SET state = 'rejected', note = ?, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
+    note, now, transactionId, requestKey,
+  );
+  return true;
+}
+
+/** The most recent request under a transactionID (polls carry no request key). */
+export function latestTransaction(sql: SqlStorage, transactionId: string): TransactionView | undefined {
+  const row = sql
+    .exec<TransactionRow>(`SELECT ${TX_COLUMNS} FROM transactions WHERE transaction_id = ? ORDER BY updated_at DESC LIMIT 1`, transactionId)
+    .toArray()[0];
+  if (!row) return undefined;
+  return {
+    ...toView(row),
+    der: row.state === "issued" && row.serial ? certificateDer(sql, row.serial) : undefined,
+  };
+}
+
+export function listPending(sql: SqlStorage, limit: number): TransactionView[] {
+  return sql
+    .exec<TransactionRow>(`SELECT ${TX_COLUMNS} FROM transactions WHERE state = 'pending' ORDER BY created_at LIMIT ?`, limit)
+    .toArray()
+    .map(toView);
+}
+
+function toView(row: TransactionRow): TransactionView {
+  return {
+    transactionId: row.transaction_id,
+    requestKey: row.request_key,
+    state: row.state as TransactionView["state"],
+    csrSha256: row.csr_sha256,
+    subject: row.subject,
+    challengeKind: row.challenge_kind,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    serial: row.serial ?? undefined,
+    note: row.note ?? undefined,
+  };
+}
