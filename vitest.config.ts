@@ -4,6 +4,8 @@ import { workerTestBindings } from "./test/support/worker-test-ca";
 
 export default defineConfig({
   test: {
+    // Structured logs of passing tests are noise; a failing test still shows its output.
+    silent: "passed-only",
     projects: [
       // Pure protocol and CA code, byte-level, in Node (the same node:crypto API as workerd).
       { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"] } },
@@ -16,6 +18,24 @@ export default defineConfig({
           }),
         ],
         test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+      },
+      // The Intune client and the Microsoft fake in Node (fetch + WebCrypto, as in workerd).
+      {
+        test: {
+          name: "intune",
+          environment: "node",
+          include: ["test/intune/**/*.test.ts"],
+          exclude: ["test/intune/**/*.worker.test.ts"],
+        },
+      },
+      // The same client inside workerd, with a real KV binding and the fake behind fetch.
+      {
+        plugins: [
+          cloudflareTest({
+            miniflare: { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], kvNamespaces: ["INTUNE_CACHE"] },
+          }),
+        ],
+        test: { name: "intune-worker", include: ["test/intune/**/*.worker.test.ts"] },
       },
       // Black-box: the built Worker served on loopback, real clients from Debian.
       {

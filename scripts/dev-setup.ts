@@ -32,6 +32,8 @@ function ensureDevVars(): Record<string, string> {
   const added: Record<string, string> = { CA_CERT: ca.certPem, CA_KEY: ca.keyPem };
   if (!existing.SCEP_CHALLENGE) added.SCEP_CHALLENGE = token(18); // 24 base64url characters
   if (!existing.ADMIN_TOKEN) added.ADMIN_TOKEN = token(32);
+  // micromdm scepclient 2.1.0 only sends single DES; allowed locally so it can enroll, off by default elsewhere.
+  if (!existing.ALLOW_LEGACY_DES) added.ALLOW_LEGACY_DES = "true";
   const lines = Object.entries(added).map(([k, v]) => dotenvLine(k, v));
   if (existsSync(varsPath)) {
     const current = readFileSync(varsPath, "utf8");
@@ -57,10 +59,11 @@ Static challenge     ${challenge ?? "(SCEP_CHALLENGE not set)"}
 Enroll a test device (micromdm scepclient):
   scepclient -server-url=${ENDPOINT} -challenge='${challenge ?? ""}' -cn=dev-device -private-key dev.key -certificate dev.crt
 
-Or with sscep:
-  sscep getca -u ${ENDPOINT} -c dev-ca.crt
-  openssl req -new -newkey rsa:2048 -nodes -keyout dev.key -out dev.csr -config <(printf '[req]\\nprompt=no\\ndistinguished_name=dn\\nattributes=a\\n[dn]\\nCN=dev-device\\n[a]\\nchallengePassword=%s\\n' '${challenge ?? ""}')
-  sscep enroll -u ${ENDPOINT} -c dev-ca.crt -k dev.key -r dev.csr -l dev.crt
+Or with the project's test client (AES-128, SHA-256, POST):
+  npm run scep-client -- --url ${ENDPOINT} --challenge '${challenge ?? ""}' --cn dev-device --key dev.key --out dev.crt
+
+Admin API: http://127.0.0.1:8787/admin/ (bearer token: ADMIN_TOKEN in ${varsPath})
+  npm run admin -- --url http://127.0.0.1:8787 stats
 `);
 }
 

@@ -8,6 +8,7 @@ import type { SignerIdentity } from "./scep/signed-data";
 import { recipientKeyFor, type RecipientKey } from "./scep/envelope";
 import type * as pkijs from "pkijs";
 import { utf8 } from "./util/bytes";
+import { IntuneConfigError, parseIntuneConfig, type IntuneConfig } from "./intune";
 
 export type ChallengeMode = "static" | "intune" | "one-time";
 const CHALLENGE_MODES: readonly ChallengeMode[] = ["static", "intune", "one-time"];
@@ -40,6 +41,8 @@ export interface Config {
   crlValiditySeconds: number;
   /** Bearer token of the admin API; the API is off without it. */
   adminToken?: Uint8Array;
+  /** Entra/Graph/Intune settings when CHALLENGE_MODE includes intune. */
+  intune?: IntuneConfig;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +55,8 @@ const SETTINGS_READ = [
   "CA_CERT", "CA_KEY", "RA_CERT", "RA_KEY", "NEXT_CA_CERT", "SCEP_CHALLENGE", "CHALLENGE_MODE",
   "ALLOW_LEGACY_DES", "CERT_VALIDITY_DAYS", "CERT_BACKDATE_MINUTES", "MAX_MESSAGE_BYTES",
   "APPROVAL_MODE", "PUBLIC_BASE_URL", "CRL_VALIDITY_HOURS", "ADMIN_TOKEN",
+  "INTUNE_TENANT_ID", "INTUNE_CLIENT_ID", "INTUNE_CLIENT_SECRET", "ENTRA_AUTHORITY_URL", "GRAPH_BASE_URL",
+  "INTUNE_CALLER_INFO", "INTUNE_DISCOVERY_TTL_SECONDS",
 ] as const;
 
 let cached: { key: string; result: Config | ConfigError } | undefined;
@@ -65,7 +70,7 @@ export function loadConfig(env: Env): Config | ConfigError {
     result = buildConfig(env);
   } catch (e) {
     if (e instanceof ConfigError) result = e;
-    else if (e instanceof CaConfigError) result = new ConfigError("CA", e.message);
+    else if (e instanceof CaConfigError) result = new ConfigError(e.setting, e.message.slice(e.setting.length + 2));
     else throw e;
   }
   cached = { key, result };
@@ -88,7 +93,7 @@ function buildConfig(env: Env): Config {
   if (challengeModes.includes("static") && !staticChallenge?.length) {
     throw new ConfigError("SCEP_CHALLENGE", "missing while CHALLENGE_MODE includes static");
   }
-  if (challengeModes.includes("intune")) throw new ConfigError("CHALLENGE_MODE", "intune is not available in this build");
+  const intune = challengeModes.includes("intune") ? intuneConfig(env) : undefined;
   const baseUrl = parseBaseUrl(env.PUBLIC_BASE_URL);
   const adminToken = env.ADMIN_TOKEN ? utf8(env.ADMIN_TOKEN) : undefined;
   if (adminToken && adminToken.length < 16) throw new ConfigError("ADMIN_TOKEN", "too short (use at least 16 random characters)");
@@ -126,6 +131,7 @@ function buildConfig(env: Env): Config {
     caIssuersUrl: baseUrl ? `${baseUrl}/ca.crt` : undefined,
     crlValiditySeconds: parseInteger("CRL_VALIDITY_HOURS", env.CRL_VALIDITY_HOURS, 24, 1, 24 * 90) * 3600,
     adminToken,
+    intune,
   };
 }
 
@@ -188,4 +194,13 @@ function parseBaseUrl(value: string | undefined): string | undefined {
     throw new ConfigError("PUBLIC_BASE_URL", "must be https (plain http only for a loopback host)");
   }
   return url.href.replace(/\/+$/, "");
+}
+
+function intuneConfig(env: Env): IntuneConfig {
+  try {
+    return parseIntuneConfig(env as unknown as Record<string, string | undefined>);
+  } catch (e) {
+    if (e instanceof IntuneConfigError) throw new ConfigError(e.setting, e.message.replace(`${e.setting}: `, ""));
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@ import type { Env } from "./env";
 import { caCertificateResponse, crlResponse } from "./http/publication-routes";
 import { handleScep, text } from "./http/scep-routes";
 import { ledgerFor } from "./ledger/client";
-import { workerRuntime } from "./runtime";
+import { intuneClient, workerRuntime } from "./runtime";
 
 export { Ledger } from "./ledger/ledger";
 
@@ -21,7 +21,12 @@ export default {
     try {
       const path = url.pathname;
       if (path === "/admin" || path.startsWith("/admin/")) {
-        return await handleAdmin(request, url, { config, ledger: ledgerFor(env, config.ledgerName), runtime: workerRuntime });
+        return await handleAdmin(request, url, {
+          config,
+          ledger: ledgerFor(env, config.ledgerName),
+          runtime: workerRuntime,
+          intune: config.intune ? intuneClient(config.intune, env) : undefined,
+        });
       }
       if ((path === "/crl" || path === "/crl.pem") && request.method === "GET") {
         return await crlResponse(request, url, config, ledgerFor(env, config.ledgerName), workerRuntime);
@@ -30,8 +35,12 @@ export default {
       // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
       return await handleScep(request, url, {
         config,
-        ledger: () => ledgerFor(env, config.ledgerName),
         runtime: workerRuntime,
+        deps: () => ({
+          ledger: ledgerFor(env, config.ledgerName),
+          runtime: workerRuntime,
+          intune: config.intune ? intuneClient(config.intune, env) : undefined,
+        }),
       });
     } catch (e) {
       // Anything reaching here is our bug, not the client's: log it, answer without details.

@@ -3,17 +3,18 @@
 import { parseCsr } from "../ca/csr";
 import type { Config } from "../config";
 import { signFor } from "../enroll/issuance";
-import type { LedgerPort, Runtime } from "../enroll/ports";
+import type { EnrollDeps } from "../enroll/ports";
+import { notifySuccess } from "../enroll/intune-enrollment";
 
-export type ApproveResult = { kind: "issued"; serial: string } | { kind: "not-pending" };
+export type ApproveResult = { kind: "issued"; serial: string } | { kind: "withheld"; serial: string } | { kind: "not-pending" };
 
 export async function approvePending(
   transactionId: string,
   requestKey: string,
   config: Config,
-  ledger: LedgerPort,
-  runtime: Runtime,
+  deps: EnrollDeps,
 ): Promise<ApproveResult> {
+  const { ledger, runtime } = deps;
   const pending = await ledger.pendingRequest(transactionId, requestKey);
   if (!pending) return { kind: "not-pending" };
   const csr = parseCsr(pending.csrDer); // verified when the request arrived
@@ -23,6 +24,14 @@ export async function approvePending(
     const outcome = await ledger.completeApproval(transactionId, requestKey, cert, now.getTime());
     if (outcome.kind === "recorded") {
       runtime.log("approved", { transactionId, serial: cert.serial, subject: cert.subject });
+      if (pending.challengeKind === "intune" && deps.intune) {
+        // Intune validated the challenge when the request arrived; it must hear of the issuance.
+        try {
+          await notifySuccess({ transactionId }, csr, cert, config, deps, deps.intune);
+        } catch {
+          return { kind: "withheld", serial: cert.serial };
+        }
+      }
       return { kind: "issued", serial: cert.serial };
     }
     if (outcome.kind === "not-pending") return { kind: "not-pending" };

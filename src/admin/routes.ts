@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { CRL_REASONS } from "../ca/crl";
 import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
 import type { Config } from "../config";
-import type { Runtime } from "../enroll/ports";
+import type { IntunePort, Runtime } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
 import { toPem } from "../util/pem";
@@ -15,6 +15,7 @@ export interface AdminContext {
   config: Config;
   ledger: LedgerStub;
   runtime: Runtime;
+  intune?: IntunePort;
 }
 
 const MAX_CHALLENGE_TTL_SECONDS = 7 * 86400;
@@ -63,8 +64,11 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
     const transactionId = requiredString(body.transactionId, "transactionId");
     const requestKey = typeof body.requestKey === "string" ? body.requestKey : "";
     if (path.endsWith("/approve")) {
-      const result = await approvePending(transactionId, requestKey, ctx.config, ctx.ledger, ctx.runtime);
+      const result = await approvePending(transactionId, requestKey, ctx.config, ctx);
       if (result.kind === "not-pending") throw new AdminError(409, "not_pending", "no pending request with this transactionId");
+      if (result.kind === "withheld") {
+        throw new AdminError(502, "intune_notification_failed", `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`);
+      }
       return json(200, { transactionId, status: "issued", serial: result.serial });
     }
     const note = typeof body.reason === "string" ? body.reason.slice(0, 200) : "rejected by administrator";

@@ -9,18 +9,14 @@ import type { PkiMessage } from "../scep/pki-message";
 import { bytesEqual, bytesToHex } from "../util/bytes";
 import { fail } from "./errors";
 import { issueAndRecord, type Issued } from "./issuance";
-import type { LedgerPort, Runtime } from "./ports";
+import type { EnrollDeps } from "./ports";
+import { enrollWithIntune } from "./intune-enrollment";
 import { renewalSigner } from "./renewal";
 
 export type EnrollmentResult = Issued | { kind: "pending" };
 
-export async function enroll(
-  message: PkiMessage,
-  csrDer: Uint8Array,
-  config: Config,
-  ledger: LedgerPort,
-  runtime: Runtime,
-): Promise<EnrollmentResult> {
+export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Config, deps: EnrollDeps): Promise<EnrollmentResult> {
+  const { ledger, runtime } = deps;
   const csr = checkedCsr(csrDer);
   const now = runtime.now();
   const renewal = renewalSigner(message.signerCert, config.ca, now);
@@ -42,8 +38,10 @@ export async function enroll(
     tx.challengeKind = "renewal";
   } else {
     const route = routeChallenge(csr.challengePassword, config.challengeModes, config.staticChallenge);
-    if (route.kind === "refused" || route.kind === "intune") {
-      throw fail.badRequest("challenge password missing or not accepted", route.kind === "refused" ? route.detail : "intune unavailable");
+    if (route.kind === "refused") throw fail.badRequest("challenge password missing or not accepted", route.detail);
+    if (route.kind === "intune") {
+      if (!deps.intune) throw new Error("CHALLENGE_MODE includes intune but no Intune client is wired");
+      return enrollWithIntune({ ...tx, challengeKind: "intune" }, csr, config, deps, deps.intune);
     }
     tx.challengeKind = route.kind as ChallengeKind;
     if (route.kind === "one-time") tx.oneTimeChallengeSha256 = route.sha256;

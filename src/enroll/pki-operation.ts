@@ -12,9 +12,10 @@ import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-m
 import { buildCertsOnly } from "../scep/signed-data";
 import { enroll } from "./enrollment";
 import { EnrollmentFailure, fail, RequestRejected } from "./errors";
-import type { LedgerPort, Runtime } from "./ports";
+import type { EnrollDeps, Runtime } from "./ports";
 
-export async function handlePkiOperation(der: Uint8Array, config: Config, ledger: LedgerPort, runtime: Runtime): Promise<Uint8Array> {
+export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps): Promise<Uint8Array> {
+  const { runtime } = deps;
   const message = verifiedMessage(der);
   const reply: ReplyContext = {
     transactionIdBytes: message.transactionIdBytes,
@@ -23,7 +24,7 @@ export async function handlePkiOperation(der: Uint8Array, config: Config, ledger
   };
   let outcome: CertRepOutcome;
   try {
-    outcome = await dispatch(message, config, ledger, runtime);
+    outcome = await dispatch(message, config, deps);
   } catch (e) {
     if (!(e instanceof EnrollmentFailure)) throw e;
     runtime.log("failure", { transactionId: message.transactionId, messageType: message.messageType, failInfo: e.failInfo, detail: e.logDetail });
@@ -49,13 +50,18 @@ function verifiedMessage(der: Uint8Array): PkiMessage {
   }
 }
 
-async function dispatch(message: PkiMessage, config: Config, ledger: LedgerPort, runtime: Runtime): Promise<CertRepOutcome> {
+async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps): Promise<CertRepOutcome> {
+  const { ledger, runtime } = deps;
   const chain = [config.ca.caCertDer, ...config.ca.chainDers];
+  // Every SUCCESS is encrypted to the signer: refuse a non-RSA signer before anything is issued.
+  if (message.signerPublicKey.asymmetricKeyType !== "rsa") {
+    throw fail.badAlg("the reply can only be encrypted to an RSA signer certificate");
+  }
   switch (message.messageType) {
     case MessageType.PKCSReq:
     case MessageType.RenewalReq: {
       const { content, cipher } = decrypted(message, config, runtime);
-      const result = await enroll(message, content, config, ledger, runtime);
+      const result = await enroll(message, content, config, deps);
       if (result.kind === "pending") return { status: PkiStatus.PENDING };
       return success(message, buildCertsOnly([result.der, ...chain]), cipher);
     }
@@ -115,9 +121,6 @@ function decrypted(message: PkiMessage, config: Config, runtime: Runtime): { con
  * which is never sent (RFC 8894 §3.5.2; OpenSSL 3 clients cannot read it): AES-128 instead.
  */
 function success(message: PkiMessage, payload: Uint8Array, requestCipher: ContentCipherName): CertRepOutcome {
-  if (message.signerPublicKey.asymmetricKeyType !== "rsa") {
-    throw fail.badAlg("the reply can only be encrypted to an RSA signer certificate");
-  }
   return {
     status: PkiStatus.SUCCESS,
     payload,

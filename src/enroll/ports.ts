@@ -1,5 +1,6 @@
 // What the enrollment pipeline needs from the outside world, as interfaces: the Worker wires in
 // the Durable Object and the runtime's clock and randomness; tests can wire in anything.
+import type { IntuneClient } from "../intune";
 import type { CrlLedgerPort } from "../revocation/crl-service";
 import type { ApprovalOutcome, PendingRequest } from "../ledger/issuance-store";
 import type {
@@ -14,6 +15,7 @@ import type {
 export interface LedgerPort extends CrlLedgerPort {
   recordIssuance(tx: TransactionInput, cert: CertificateInput, now: number): Promise<RecordOutcome>;
   recordPending(tx: TransactionInput, now: number): Promise<PendingOutcome>;
+  lookupRequest(tx: TransactionInput): Promise<Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined>;
   latestTransaction(transactionId: string): Promise<TransactionView | undefined>;
   certificateDer(serial: string): Promise<{ der: Uint8Array; status: string; delivered: boolean } | undefined>;
   markUndelivered(serial: string, revokeReason: number | undefined, now: number): Promise<void>;
@@ -25,4 +27,15 @@ export interface Runtime {
   now(): Date;
   randomBytes(n: number): Uint8Array;
   log(event: string, fields: Record<string, unknown>): void;
+}
+
+/** The Intune SCEP partner API as the pipeline uses it (src/intune/client.ts implements it). */
+export type IntunePort = Pick<IntuneClient, "validateRequest" | "successNotification" | "failureNotification">;
+
+/** Everything the pipeline talks to, for one request. */
+export interface EnrollDeps {
+  ledger: LedgerPort;
+  runtime: Runtime;
+  /** Present when CHALLENGE_MODE includes intune. */
+  intune?: IntunePort;
 }

@@ -3,14 +3,15 @@
 import type { Config } from "../config";
 import { RequestRejected } from "../enroll/errors";
 import { handlePkiOperation } from "../enroll/pki-operation";
-import type { LedgerPort, Runtime } from "../enroll/ports";
+import type { EnrollDeps, Runtime } from "../enroll/ports";
 import { CONTENT_TYPE } from "../scep/ca-bodies";
 import { decodeGetMessage, rawQueryParam, readPostMessage } from "./message-decoding";
 
 export interface ScepContext {
   config: Config;
-  ledger: () => LedgerPort;
   runtime: Runtime;
+  /** Built only for PKIOperation: the unauthenticated operations touch no storage. */
+  deps: () => EnrollDeps;
 }
 
 export async function handleScep(request: Request, url: URL, ctx: ScepContext): Promise<Response> {
@@ -48,7 +49,7 @@ async function route(request: Request, url: URL, ctx: ScepContext): Promise<Resp
         method === "POST"
           ? await readPostMessage(request, config.maxMessageBytes)
           : decodeGetMessage(rawQueryParam(url.search, "message"), config.maxMessageBytes);
-      const reply = await handlePkiOperation(der, config, ctx.ledger(), ctx.runtime);
+      const reply = await handlePkiOperation(der, config, ctx.deps());
       return binary(CONTENT_TYPE.pkiMessage, reply);
     }
     default:

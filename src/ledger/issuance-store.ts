@@ -31,7 +31,7 @@ function certificateDer(sql: SqlStorage, serial: string): Uint8Array | undefined
 }
 
 /** The answer for a transaction already on record, or undefined when the request is new. */
-function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
+export function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
   const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
   if (!existing) return undefined;
   if (existing.csr_sha256 !== tx.csrSha256) return { kind: "conflict" };

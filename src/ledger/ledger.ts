@@ -14,6 +14,7 @@ import {
 } from "./certificate-store";
 import { allocateCrlNumber, crlSnapshot, revokedEntries, storeCrl } from "./crl-store";
 import {
+  answerForExisting,
   completeApproval,
   latestTransaction,
   listPending,
@@ -66,6 +67,11 @@ export class Ledger extends DurableObject {
   // --- enrollment path ---------------------------------------------------------------------
   recordIssuance(tx: TransactionInput, cert: CertificateInput, now: number): RecordOutcome {
     return this.atomic(() => recordIssuance(this.sql, tx, cert, now));
+  }
+
+  /** What a repeated request gets (used before calling Intune, so retries never reach it twice). */
+  lookupRequest(tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
+    return answerForExisting(this.sql, tx);
   }
 
   recordPending(tx: TransactionInput, now: number): PendingOutcome {

@@ -30,7 +30,7 @@ export function octetStringBytes(value: asn1js.OctetString | asn1js.AsnType): Ui
   // pkijs re-tags some OCTET STRINGs (e.g. EncryptedContentInfo's [0]) as generic blocks.
   if (value instanceof asn1js.OctetString && !value.idBlock.isConstructed) return toBytes(value.valueBlock.valueHexView);
   const block = (value as { valueBlock?: { value?: asn1js.AsnType[]; valueHexView?: Uint8Array } }).valueBlock;
-  if (block?.value && block.value.length > 0) return concatBytes(...block.value.map((v) => octetStringBytes(v)));
+  if (Array.isArray(block?.value) && block.value.length > 0) return concatBytes(...block.value.map((v) => octetStringBytes(v)));
   return toBytes(block?.valueHexView ?? new Uint8Array(0));
 }
 

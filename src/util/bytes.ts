@@ -24,7 +24,7 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer as ArrayBuffer;
+  return new Uint8Array(bytes).buffer; // a copy: Buffer#slice() would share the whole 8 KB pool
 }
 
 export function bytesToHex(bytes: Uint8Array, upper = false): string {

@@ -1,0 +1,90 @@
+// Enrollment authorised by Intune (docs/intune-validation-api.md): validate, issue, record,
+// successNotification, and only then deliver. A retry of a served request never reaches Intune
+// again; a notification that got a 2xx is never repeated.
+import type { ParsedCsr } from "../ca/csr";
+import type { Config } from "../config";
+import { E_UNEXPECTED } from "../intune";
+import type { TransactionInput } from "../ledger/types";
+import { nameToText } from "../ca/dn";
+import { parseCertificate } from "../scep/asn1";
+import { EnrollmentFailure, fail } from "./errors";
+import { issueAndRecord, type Issued } from "./issuance";
+import type { EnrollDeps, IntunePort } from "./ports";
+
+/** RFC 5280 §5.3.1 cessationOfOperation: the certificate was never put into service. */
+const WITHHELD_REASON = 5;
+
+export async function enrollWithIntune(
+  tx: TransactionInput,
+  csr: ParsedCsr,
+  config: Config,
+  deps: EnrollDeps,
+  intune: IntunePort,
+): Promise<Issued | { kind: "pending" }> {
+  const { ledger, runtime } = deps;
+  const earlier = await ledger.lookupRequest(tx);
+  if (earlier) {
+    switch (earlier.kind) {
+      case "existing":
+        runtime.log("retry-served", { transactionId: tx.transactionId, serial: earlier.serial });
+        return { kind: "issued", der: earlier.der, serial: earlier.serial, fresh: false };
+      case "pending":
+        return { kind: "pending" };
+      case "conflict":
+        throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
+      case "rejected":
+        throw fail.badRequest("the request was refused earlier", earlier.note);
+    }
+  }
+
+  const verdict = await intune.validateRequest(tx.transactionId, csr.der);
+  if (!verdict.ok) {
+    // No failureNotification after a rejected validate (ref-scep-api.md).
+    throw fail.badRequest(`Intune did not validate the request: ${verdict.code}`, `intune validate ${verdict.code}`);
+  }
+
+  if (config.manualApproval.has("intune")) {
+    const outcome = await ledger.recordPending(tx, runtime.now().getTime());
+    if (outcome.kind === "pending") return { kind: "pending" };
+    if (outcome.kind === "existing") return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false };
+    throw fail.badRequest("the request could not be kept for approval", outcome.kind);
+  }
+
+  let issued: Issued | { kind: "pending" };
+  try {
+    issued = await issueAndRecord(tx, csr, config, ledger, runtime);
+  } catch (e) {
+    // Intune validated this challenge; tell it the CA could not issue (hResult shown to admins).
+    const description = e instanceof EnrollmentFailure ? e.publicText : "the certificate authority could not issue the certificate";
+    await intune.failureNotification({ transactionId: tx.transactionId, csrDer: csr.der, hResult: E_UNEXPECTED, errorDescription: description });
+    throw e;
+  }
+  if (issued.kind !== "issued" || !issued.fresh) return issued;
+
+  await notifySuccess(tx, csr, issued, config, deps, intune);
+  return issued;
+}
+
+/** Shared with admin approval: a certificate Intune was not told about is withheld and revoked. */
+export async function notifySuccess(
+  tx: { transactionId: string },
+  csr: ParsedCsr,
+  issued: { der: Uint8Array; serial: string },
+  config: Config,
+  deps: EnrollDeps,
+  intune: IntunePort,
+): Promise<void> {
+  const notAfter = parseCertificate(issued.der).notAfter.value;
+  const ack = await intune.successNotification({
+    transactionId: tx.transactionId,
+    csrDer: csr.der,
+    certDer: issued.der,
+    serialHex: issued.serial,
+    notAfter,
+    issuerName: nameToText(config.ca.caSubjectDer),
+  });
+  if (ack.ok) return;
+  await deps.ledger.markUndelivered(issued.serial, WITHHELD_REASON, deps.runtime.now().getTime());
+  deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: issued.serial, code: ack.code });
+  throw fail.badRequest(`Intune did not accept the issuance notification: ${ack.code}`, `intune successNotification ${ack.code}`);
+}

@@ -1,0 +1,70 @@
+// OAuth 2.0 client-credentials grant against Entra's v2 token endpoint (RFC 6749 §4.4), as the
+// MSAL-era reference library does (MsalClient.cs, MSALClientWrapper.java): one scope per token.
+import type { IntuneConfig } from "./config";
+import { boundedCall, isRecord, parseJson } from "./http-call";
+import type { FetchLike } from "./types";
+
+export interface AccessToken {
+  accessToken: string;
+  /** Seconds, as Entra sent it (v2 sends a number, v1 and some proxies a string). */
+  expiresIn: number;
+}
+
+/** A failed token request: Entra's `error` and `error_description`, never the secret. */
+export class EntraTokenError extends Error {
+  constructor(
+    readonly status: number | undefined,
+    readonly error: string,
+    readonly errorDescription: string | undefined,
+  ) {
+    super(`Entra token request failed${status ? ` (HTTP ${status})` : ""}: ${error}${errorDescription ? `: ${errorDescription}` : ""}`);
+    this.name = "EntraTokenError";
+  }
+}
+
+export function tokenEndpoint(config: IntuneConfig): string {
+  return `${config.authorityUrl}/${encodeURIComponent(config.tenantId)}/oauth2/v2.0/token`;
+}
+
+export async function requestToken(
+  config: IntuneConfig,
+  scope: string,
+  fetchFn: FetchLike,
+  timeoutMs: number,
+): Promise<AccessToken> {
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: config.clientId,
+    client_secret: config.clientSecret,
+    scope,
+  });
+  const outcome = await boundedCall(
+    fetchFn,
+    tokenEndpoint(config),
+    {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: form.toString(),
+    },
+    timeoutMs,
+  );
+  const redact = (text: string | undefined) => text?.split(config.clientSecret).join("[redacted]");
+  if (outcome.kind === "timeout") throw new EntraTokenError(undefined, "timeout", `no answer within ${timeoutMs} ms`);
+  if (outcome.kind === "network") throw new EntraTokenError(undefined, "network_error", redact(outcome.message));
+
+  const json = parseJson(outcome.body);
+  if (outcome.status < 200 || outcome.status > 299) {
+    const error = isRecord(json) && typeof json.error === "string" ? json.error : `http_${outcome.status}`;
+    const description = isRecord(json) && typeof json.error_description === "string" ? json.error_description : undefined;
+    // AADSTS descriptions end in a multi-line trace; the first line is what an admin needs.
+    throw new EntraTokenError(outcome.status, redact(error)!, redact(description?.split(/\r?\n/)[0]));
+  }
+  if (!isRecord(json) || typeof json.access_token !== "string" || json.access_token === "") {
+    throw new EntraTokenError(outcome.status, "invalid_token_response", "no access_token in the answer");
+  }
+  const expiresIn = typeof json.expires_in === "string" ? Number(json.expires_in) : json.expires_in;
+  if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw new EntraTokenError(outcome.status, "invalid_token_response", "expires_in missing or not a positive number");
+  }
+  return { accessToken: json.access_token, expiresIn };
+}

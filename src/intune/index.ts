@@ -1,0 +1,15 @@
+// Public surface of the Intune challenge-validation client (see client.ts for the flow).
+export { IntuneClient } from "./client";
+export {
+  parseIntuneConfig,
+  IntuneConfigError,
+  DEFAULT_AUTHORITY_URL,
+  DEFAULT_GRAPH_BASE_URL,
+  DEFAULT_CALLER_INFO,
+  type IntuneConfig,
+} from "./config";
+export { EntraTokenError } from "./entra-token";
+export { DiscoveryError } from "./discovery";
+export { E_UNEXPECTED, type FailureInput, type SuccessInput } from "./scep-actions";
+export { IntuneMemory, type IntuneDeps, type IntuneLogger, type IntuneResult, type KvLike, type FetchLike } from "./types";
+export { GRAPH_SCOPE, INTUNE_SCOPE } from "./kv-keys";

@@ -1,0 +1,142 @@
+// Client-side PKI objects for the Worker tests: PKCS#10 requests and self-signed signer certificates,
+// built here with pkijs and node:crypto independently of src/ca so the tests are an independent oracle
+// (and keep working while src/ca is refactored).
+import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { importPrivateKeyPem, type PrivateKeyHandle } from "../../../src/crypto/keys";
+
+export type Hash = "sha1" | "sha256" | "sha384" | "sha512";
+
+const OIDS = {
+  commonName: "2.5.4.3",
+  organization: "2.5.4.10",
+  challengePassword: "1.2.840.113549.1.9.7",
+  extensionRequest: "1.2.840.113549.1.9.14",
+  subjectAltName: "2.5.29.17",
+  keyUsage: "2.5.29.15",
+  extKeyUsage: "2.5.29.37",
+  authorityKeyIdentifier: "2.5.29.35",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  rsa: { sha1: "1.2.840.113549.1.1.5", sha256: "1.2.840.113549.1.1.11", sha384: "1.2.840.113549.1.1.12", sha512: "1.2.840.113549.1.1.13" },
+  ecdsa: { sha1: "1.2.840.10045.4.1", sha256: "1.2.840.10045.4.3.2", sha384: "1.2.840.10045.4.3.3", sha512: "1.2.840.10045.4.3.4" },
+} as const;
+
+export interface Subject {
+  commonName: string;
+  organization?: string;
+}
+
+export function newKey(spec: { algorithm: "rsa"; bits: number } | { algorithm: "ec"; curve: "prime256v1" | "secp384r1" }): PrivateKeyHandle {
+  const { privateKey } =
+    spec.algorithm === "rsa"
+      ? generateKeyPairSync("rsa", { modulusLength: spec.bits, publicExponent: 0x10001 })
+      : generateKeyPairSync("ec", { namedCurve: spec.curve });
+  return importPrivateKeyPem(privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+}
+
+export function spkiDer(key: PrivateKeyHandle): Uint8Array {
+  return new Uint8Array(createPublicKey(key.key).export({ type: "spki", format: "der" }));
+}
+
+/** One attribute per RDN (O, then CN), UTF8String, as most clients encode it. */
+export function nameDer(subject: Subject): Uint8Array {
+  const rdn = (type: string, value: string) =>
+    new asn1js.Set({ value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: type }), new asn1js.Utf8String({ value })] })] });
+  const rdns = [];
+  if (subject.organization) rdns.push(rdn(OIDS.organization, subject.organization));
+  rdns.push(rdn(OIDS.commonName, subject.commonName));
+  return new Uint8Array(new asn1js.Sequence({ value: rdns }).toBER());
+}
+
+function name(subject: Subject): pkijs.RelativeDistinguishedNames {
+  return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(nameDer(subject)).result });
+}
+
+function signatureAlgorithm(key: PrivateKeyHandle, hash: Hash): pkijs.AlgorithmIdentifier {
+  return key.algorithm === "rsa"
+    ? new pkijs.AlgorithmIdentifier({ algorithmId: OIDS.rsa[hash], algorithmParams: new asn1js.Null() })
+    : new pkijs.AlgorithmIdentifier({ algorithmId: OIDS.ecdsa[hash] });
+}
+
+function signWith(key: PrivateKeyHandle, hash: Hash, data: Uint8Array): ArrayBuffer {
+  const sig = sign(hash, data, key.key);
+  return new Uint8Array(sig).buffer;
+}
+
+function ext(extnID: string, critical: boolean, value: asn1js.AsnType): pkijs.Extension {
+  return new pkijs.Extension({ extnID, critical, extnValue: value.toBER() });
+}
+
+export interface CsrOptions {
+  key: PrivateKeyHandle;
+  subject: Subject;
+  /** undefined: no challengePassword attribute. */
+  challenge?: string;
+  challengeEncoding?: "printable" | "utf8";
+  dnsNames?: string[];
+  hash?: Hash;
+}
+
+export function buildCsr(o: CsrOptions): Uint8Array {
+  const hash = o.hash ?? "sha256";
+  const csr = new pkijs.CertificationRequest();
+  csr.subject = name(o.subject);
+  csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(spkiDer(o.key));
+  const attributes: pkijs.Attribute[] = [];
+  if (o.challenge !== undefined) {
+    const value = o.challengeEncoding === "utf8" ? new asn1js.Utf8String({ value: o.challenge }) : new asn1js.PrintableString({ value: o.challenge });
+    attributes.push(new pkijs.Attribute({ type: OIDS.challengePassword, values: [value] }));
+  }
+  if (o.dnsNames?.length) {
+    const sans = new asn1js.Sequence({
+      value: o.dnsNames.map((d) => new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: new TextEncoder().encode(d) })),
+    });
+    const extensions = new pkijs.Extensions({ extensions: [ext(OIDS.subjectAltName, false, sans)] });
+    attributes.push(new pkijs.Attribute({ type: OIDS.extensionRequest, values: [extensions.toSchema()] }));
+  }
+  csr.attributes = attributes;
+  const tbs = new Uint8Array((csr as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
+  csr.tbsView = tbs;
+  csr.signatureAlgorithm = signatureAlgorithm(o.key, hash);
+  csr.signatureValue = new asn1js.BitString({ valueHex: signWith(o.key, hash, tbs) });
+  return new Uint8Array(csr.toSchema().toBER());
+}
+
+/** The self-signed "SCEP SIGNER" certificate clients use before they hold a certificate (RFC 8894 §2.3). */
+export function selfSignedCert(key: PrivateKeyHandle, subject: Subject, options: { criticalAki?: boolean; serial?: Uint8Array } = {}): pkijs.Certificate {
+  const now = Date.now();
+  const cert = new pkijs.Certificate();
+  cert.version = 2;
+  const serial = options.serial ?? (() => {
+    const s = crypto.getRandomValues(new Uint8Array(12));
+    s[0] = (s[0]! & 0x7f) | 0x01;
+    return s;
+  })();
+  cert.serialNumber = new asn1js.Integer({ valueHex: serial });
+  cert.issuer = name(subject);
+  cert.subject = name(subject);
+  cert.notBefore.value = new Date(Math.floor(now / 1000) * 1000 - 3_600_000);
+  cert.notAfter.value = new Date(Math.floor(now / 1000) * 1000 + 7 * 86_400_000);
+  cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(spkiDer(key));
+  const extensions = [
+    // digitalSignature + keyEncipherment
+    ext(OIDS.keyUsage, true, new asn1js.BitString({ valueHex: new Uint8Array([0xa0]).buffer, unusedBits: 5 })),
+    ext(OIDS.extKeyUsage, false, new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: OIDS.clientAuth })] })),
+  ];
+  if (options.criticalAki) {
+    // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
+    const keyId = crypto.getRandomValues(new Uint8Array(20));
+    extensions.push(
+      ext(OIDS.authorityKeyIdentifier, true, new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: keyId.buffer })] })),
+    );
+  }
+  cert.extensions = extensions;
+  cert.signature = signatureAlgorithm(key, "sha256");
+  cert.signatureAlgorithm = signatureAlgorithm(key, "sha256");
+  const tbs = new Uint8Array(cert.encodeTBS().toBER());
+  cert.tbsView = tbs;
+  cert.signatureValue = new asn1js.BitString({ valueHex: signWith(key, "sha256", tbs) });
+  // Round-trip so the object carries its exact DER encoding.
+  return pkijs.Certificate.fromBER(cert.toSchema().toBER());
+}
