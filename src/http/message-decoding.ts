@@ -36,8 +36,9 @@ export function decodeGetMessage(value: string | undefined, maxBytes: number): U
   if (value === undefined || value === "") throw new RequestRejected(400, "PKIOperation over GET needs a message parameter");
   const compact = value.replace(/[\r\n\t]/g, "").replace(/ /g, "+");
   if (!BASE64_CHARS.test(compact)) throw new RequestRejected(400, "message is not base64");
-  if ((compact.length * 3) / 4 > maxBytes) throw new RequestRejected(414, "message too large for GET; use POST");
+  if (compact.length > Math.ceil(maxBytes / 3) * 4 + 4) throw new RequestRejected(414, "message too large for GET; use POST");
   const bytes = new Uint8Array(Buffer.from(compact.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
+  if (bytes.length > maxBytes) throw new RequestRejected(414, "message too large for GET; use POST");
   if (bytes.length === 0) throw new RequestRejected(400, "message is empty");
   return bytes;
 }

@@ -51,7 +51,9 @@ export function buildCertRep(input: CertRepInput): Uint8Array {
     attribute(OID.senderNonce, new asn1js.OctetString({ valueHex: input.randomBytes(16) })),
     attribute(OID.recipientNonce, new asn1js.OctetString({ valueHex: reply.requestNonce })),
   ];
-  let content: Uint8Array | undefined;
+  // FAILURE and PENDING carry no pkcsPKIEnvelope (RFC 8894 §3.3.2), but an empty eContent rather
+  // than none: certmonger's PKCS7_verify fails with "no content" on a detached SignedData.
+  let content = new Uint8Array(0);
   if (outcome.status === PkiStatus.FAILURE) {
     attributes.push(attribute(OID.failInfo, printable(String(outcome.failInfo))));
     attributes.push(attribute(OID.failInfoText, new asn1js.Utf8String({ value: outcome.failInfoText })));

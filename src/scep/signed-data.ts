@@ -54,17 +54,34 @@ export function buildSignedData(input: SignedDataInput): Uint8Array {
     signatureAlgorithm: signatureAlg,
     signature: new asn1js.OctetString({ valueHex: signature }),
   });
+  const encapContentInfo = encapsulatedData(input.content);
   const signedData = new pkijs.SignedData({
     version: 1,
     digestAlgorithms: [digestAlg],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({
-      eContentType: OID.data,
-      ...(input.content ? { eContent: new asn1js.OctetString({ valueHex: input.content }) } : {}),
-    }),
+    encapContentInfo,
     certificates: input.certificates,
     signerInfos: [signerInfo],
   });
   return wrapContentInfo(OID.signedData, signedData.toSchema());
+}
+
+/**
+ * EncapsulatedContentInfo of type data with a primitive OCTET STRING eContent (DER). pkijs would
+ * re-wrap the content as a constructed (BER) string and drop an empty one; an empty eContent is
+ * what FAILURE/PENDING need (see cert-rep.ts), so the encoding is written here.
+ */
+function encapsulatedData(content: Uint8Array | undefined): pkijs.EncapsulatedContentInfo {
+  const encap = new pkijs.EncapsulatedContentInfo({ eContentType: OID.data });
+  if (content) {
+    encap.toSchema = () =>
+      new asn1js.Sequence({
+        value: [
+          new asn1js.ObjectIdentifier({ value: OID.data }),
+          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: content })] }),
+        ],
+      });
+  }
+  return encap;
 }
 
 /** Degenerate certs-only SignedData (RFC 8894 §3.4): no content, no signers. */

@@ -122,11 +122,14 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
     expect(children(signedDataParts(der).signerInfos)).toHaveLength(1);
   });
 
-  it("eContent present only on SUCCESS", () => {
+  it("envelope only on SUCCESS; FAILURE/PENDING carry an empty eContent (certmonger's PKCS7_verify needs content)", () => {
     const der = build(outcome());
     const encap = children(signedDataParts(der).encap);
     expect((encap[0] as asn1js.ObjectIdentifier).valueBlock.toString()).toBe(OID.data);
-    expect(encap).toHaveLength(name === "SUCCESS" ? 2 : 1);
+    expect(encap).toHaveLength(2);
+    const eContentBytes = new Uint8Array(encap[1]!.toBER(false));
+    if (name === "SUCCESS") expect(eContentBytes.length).toBeGreaterThan(100);
+    else expect(Buffer.from(eContentBytes).toString("hex")).toBe("a0020400"); // [0] { OCTET STRING (0 bytes) }
     expect(parsePkiMessage(der).envelope === undefined).toBe(name !== "SUCCESS");
   });
 

@@ -195,7 +195,7 @@ describe("request quirks across fixtures", () => {
     const m = parsePkiMessage(der);
     // Flip a byte inside the encrypted content: the last byte of the envelope within the message.
     const at = Buffer.from(der).indexOf(Buffer.from(m.envelope!)) + m.envelope!.length - 1;
-    der[at] ^= 0x01;
+    der[at]! ^= 0x01;
     expect(() => parsePkiMessage(der)).toThrow(/messageDigest/);
   });
 });

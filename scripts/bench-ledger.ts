@@ -1,0 +1,62 @@
+// Ledger Durable Object throughput on the issuance path, apart from the endpoint: a driver Worker
+// (scripts/bench/ledger-driver.ts) fires recordIssuance RPCs (the one ledger write an enrollment
+// makes) at one ledger object from inside workerd, at several concurrencies. Not a test.
+//   npm run bench:ledger -- [--n 2000] [--concurrency 1,8,32,128]
+// Note: workerd's clock only advances on I/O, so latencies are coarse; calls/s is the figure.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { COMPATIBILITY_DATE, REPO_ROOT } from "../test/interop/support/worker-server";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+}
+
+const N = Number(arg("n", "2000"));
+const LEVELS = arg("concurrency", "1,8,32,128").split(",").map(Number);
+
+async function main(): Promise<void> {
+  const outdir = mkdtempSync(join(tmpdir(), "ledger-bench-"));
+  const script = join(outdir, "driver.js");
+  execFileSync(
+    join(REPO_ROOT, "node_modules/.bin/esbuild"),
+    ["scripts/bench/ledger-driver.ts", "--bundle", "--format=esm", "--platform=neutral", "--external:cloudflare:*", "--external:node:*", `--outfile=${script}`],
+    { cwd: REPO_ROOT, stdio: "inherit" },
+  );
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      scriptPath: script,
+      modules: true,
+      modulesRoot: outdir,
+      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: ["nodejs_compat"],
+      durableObjects: { LEDGER: { className: "Ledger", useSQLite: true } },
+    }),
+  );
+  const base = await mf.ready;
+  try {
+    const call = async (n: number, c: number, run: string) => {
+      const res = await fetch(new URL(`/?n=${n}&c=${c}&run=${run}`, base), { signal: AbortSignal.timeout(120_000) });
+      if (!res.ok) throw new Error(`driver: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as { n: number; ms: number; latencies: number[] };
+    };
+    await call(200, 8, "warm");
+    console.log(`ledger recordIssuance over RPC from a Worker, one Durable Object, ${N} calls per level`);
+    console.log("concurrency  calls/s   p50 ms   p99 ms");
+    for (const c of LEVELS) {
+      const r = await call(N, c, `c${c}`);
+      const sorted = r.latencies.sort((a, b) => a - b);
+      const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+      console.log(`${String(c).padStart(11)}  ${((r.n * 1000) / r.ms).toFixed(0).padStart(7)}  ${p(0.5).toFixed(2).padStart(7)}  ${p(0.99).toFixed(2).padStart(7)}`);
+    }
+  } finally {
+    await mf.dispose();
+  }
+}
+
+await main();
