@@ -4,7 +4,7 @@
 //   npm run bench:ledger -- [--n 2000] [--concurrency 1,8,32,128]
 // Note: workerd's clock only advances on I/O, so latencies are coarse; calls/s is the figure.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
@@ -17,6 +17,32 @@ function arg(name: string, fallback: string): string {
 
 const N = Number(arg("n", "2000"));
 const LEVELS = arg("concurrency", "1,8,32,128").split(",").map(Number);
+
+/** CPU ms (utime+stime) of every descendant process: Miniflare runs workerd as a child. */
+function childrenCpuMs(): number {
+  const stats = readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .map((n) => {
+      try {
+        const s = readFileSync(`/proc/${n}/stat`, "utf8");
+        const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+        return { pid: Number(n), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((x): x is { pid: number; ppid: number; ticks: number } => x !== undefined);
+  let ticks = 0;
+  const frontier = [process.pid];
+  while (frontier.length) {
+    const parent = frontier.pop()!;
+    for (const p of stats) if (p.ppid === parent) {
+      ticks += p.ticks;
+      frontier.push(p.pid);
+    }
+  }
+  return ticks * 10; // CLK_TCK = 100 on Linux
+}
 
 async function main(): Promise<void> {
   const outdir = mkdtempSync(join(tmpdir(), "ledger-bench-"));
@@ -47,12 +73,14 @@ async function main(): Promise<void> {
     };
     await call(200, 8, "warm");
     console.log(`ledger recordIssuance over RPC from a Worker, one Durable Object, ${N} calls per level`);
-    console.log("concurrency  calls/s   p50 ms   p99 ms");
+    console.log("concurrency  calls/s   p50 ms   p99 ms   workerd CPU ms/call (driver + ledger)");
     for (const c of LEVELS) {
+      const cpu0 = childrenCpuMs();
       const r = await call(N, c, `c${c}`);
+      const cpuPerCall = (childrenCpuMs() - cpu0) / r.n;
       const sorted = r.latencies.sort((a, b) => a - b);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-      console.log(`${String(c).padStart(11)}  ${((r.n * 1000) / r.ms).toFixed(0).padStart(7)}  ${p(0.5).toFixed(2).padStart(7)}  ${p(0.99).toFixed(2).padStart(7)}`);
+      console.log(`${String(c).padStart(11)}  ${((r.n * 1000) / r.ms).toFixed(0).padStart(7)}  ${p(0.5).toFixed(2).padStart(7)}  ${p(0.99).toFixed(2).padStart(7)}   ${cpuPerCall.toFixed(2)}`);
     }
   } finally {
     await mf.dispose();

@@ -2,11 +2,10 @@
 // naming the setting; the Worker then refuses to serve (HTTP 503) rather than fail per device.
 import { CaConfigError, loadCaMaterial, type CaMaterial } from "./ca/ca-material";
 import type { Env } from "./env";
-import { certificateDer, parseCertificate } from "./scep/asn1";
+import { parseCertView } from "./x509/cert-view";
 import { caCertBody, capabilitiesBody, nextCaCertBody, type CaCertBody } from "./scep/ca-bodies";
 import type { SignerIdentity } from "./scep/signed-data";
 import { recipientKeyFor, type RecipientKey } from "./scep/envelope";
-import type * as pkijs from "pkijs";
 import { utf8 } from "./util/bytes";
 import { IntuneConfigError, parseIntuneConfig, type IntuneConfig } from "./intune";
 
@@ -17,8 +16,8 @@ export interface Config {
   ca: CaMaterial;
   /** Signs CertReps: the RA when one is configured, else the CA (RFC 8894 §2.1). */
   replySigner: SignerIdentity;
-  /** Certificates placed in CertReps so clients can verify the signer. */
-  replyCertificates: pkijs.Certificate[];
+  /** Certificates (DER) placed in CertReps so clients can verify the signer. */
+  replyCertificates: Uint8Array[];
   /** Keys that may appear as envelope recipients (scepclient encrypts to every GetCACert certificate). */
   recipientKeys: RecipientKey[];
   challengeModes: ChallengeMode[];
@@ -98,10 +97,12 @@ function buildConfig(env: Env): Config {
   const adminToken = env.ADMIN_TOKEN ? utf8(env.ADMIN_TOKEN) : undefined;
   if (adminToken && adminToken.length < 16) throw new ConfigError("ADMIN_TOKEN", "too short (use at least 16 random characters)");
 
-  const replySigner: SignerIdentity = ca.ra ? { cert: ca.ra.cert, key: ca.ra.key } : { cert: ca.caCert, key: ca.caKey };
-  const replyCertificates = ca.ra ? [ca.ra.cert, ca.caCert] : [ca.caCert];
-  const recipientKeys = [recipientKeyFor(ca.caCert, ca.caKey)];
-  if (ca.ra) recipientKeys.unshift(recipientKeyFor(ca.ra.cert, ca.ra.key));
+  const caView = parseCertView(ca.caCertDer);
+  const raView = ca.ra ? parseCertView(ca.ra.der) : undefined;
+  const replySigner: SignerIdentity = ca.ra && raView ? { cert: raView, key: ca.ra.key } : { cert: caView, key: ca.caKey };
+  const replyCertificates = ca.ra ? [ca.ra.der, ca.caCertDer] : [ca.caCertDer];
+  const recipientKeys = [recipientKeyFor(caView, ca.caKey)];
+  if (ca.ra && raView) recipientKeys.unshift(recipientKeyFor(raView, ca.ra.key));
 
   return {
     ca,
@@ -121,8 +122,8 @@ function buildConfig(env: Env): Config {
       ? nextCaCertBody({
           nextCaDer: ca.nextCaDer,
           raDer: ca.ra?.der,
-          signer: { cert: ca.caCert, key: ca.caKey },
-          certificates: [parseCertificate(certificateDer(ca.caCert))],
+          signer: { cert: caView, key: ca.caKey },
+          certificates: [ca.caCertDer],
         })
       : undefined,
     ledgerName: `ca:${ca.fingerprintSha256Hex.slice(0, 32).toLowerCase()}`,

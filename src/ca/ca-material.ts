@@ -10,7 +10,7 @@ import { parsePem } from "../util/pem";
 import { toBytes } from "../util/bytes";
 import { fingerprintHex } from "./sign-cert";
 import { keyIdentifierOfSpki } from "./profile";
-import { children, readTlv, slice } from "./der";
+import { children, readTlv, slice } from "../util/der";
 
 export class CaConfigError extends Error {
   constructor(readonly setting: string, problem: string) {

@@ -4,7 +4,7 @@ import { publicKeyFromSpki } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { OID } from "../scep/oids";
 import { toBytes } from "../util/bytes";
-import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "./der";
+import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
 import { nameFromDer, nameToText } from "./dn";
 import { findExtensionValue } from "./profile";
 

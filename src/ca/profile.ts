@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type * as pkijs from "pkijs";
 import { OID } from "../scep/oids";
 import { toBytes, utf8 } from "../util/bytes";
-import { children, content, oid, readTlv, TAG, tlv } from "./der";
+import { children, content, oid, readTlv, TAG, tlv } from "../util/der";
 
 /** KeyUsage bits (RFC 5280 §4.2.1.3), numbered from the most significant bit of the first byte. */
 export const KeyUsageBit = {

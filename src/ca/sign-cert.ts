@@ -8,7 +8,7 @@ import type { PrivateKeyHandle } from "../crypto/keys";
 import { signatureAlgorithmFor, signBytes } from "../crypto/signature";
 import type { HashName } from "../scep/oids";
 import { bytesToHex, concatBytes } from "../util/bytes";
-import { oid, TAG, tlv } from "./der";
+import { oid, TAG, tlv } from "../util/der";
 import { timeDer } from "./profile";
 
 export interface CertificateFields {

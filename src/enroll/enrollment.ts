@@ -19,7 +19,7 @@ export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Co
   const { ledger, runtime } = deps;
   const csr = checkedCsr(csrDer);
   const now = runtime.now();
-  const renewal = renewalSigner(message.signerCert, config.ca, now);
+  const renewal = renewalSigner(message.signer, config.ca, now);
   const tx: TransactionInput = {
     transactionId: message.transactionId,
     requestKey: renewal ? renewal.serial : "",

@@ -124,7 +124,7 @@ function success(message: PkiMessage, payload: Uint8Array, requestCipher: Conten
   return {
     status: PkiStatus.SUCCESS,
     payload,
-    recipientCert: message.signerCert,
+    recipientCert: message.signer,
     recipientPublicKey: message.signerPublicKey,
     cipher: requestCipher === "des-cbc" ? "aes-128-cbc" : requestCipher,
   };

@@ -1,5 +1,5 @@
 // Bodies of the unauthenticated operations (RFC 8894 §3.5, §4.2, §4.7). Computed once per isolate.
-import type * as pkijs from "pkijs";
+import type { CertRef } from "../x509/cert-ref";
 import { buildCertsOnly, buildSignedData, type SignerIdentity } from "./signed-data";
 
 export const CONTENT_TYPE = {
@@ -42,7 +42,7 @@ export function nextCaCertBody(input: {
   nextCaDer: Uint8Array;
   raDer?: Uint8Array;
   signer: SignerIdentity;
-  certificates: pkijs.Certificate[];
+  certificates: CertRef[];
 }): CaCertBody {
   const payload = buildCertsOnly([...(input.raDer ? [input.raDer] : []), input.nextCaDer]);
   const body = buildSignedData({

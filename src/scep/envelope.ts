@@ -1,10 +1,12 @@
-// pkcsPKIEnvelope (RFC 8894 §3.2.2): CMS EnvelopedData with RSA key transport.
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
+// pkcsPKIEnvelope (RFC 8894 §3.2.2): CMS EnvelopedData (RFC 5652 §6) with RSA key transport,
+// read and written as raw DER.
 import type { KeyObject } from "node:crypto";
 import type { PrivateKeyHandle } from "../crypto/keys";
-import { bytesEqual } from "../util/bytes";
-import { algorithm, decodeAs, encodeDer, octetStringBytes, parseBer, serialBytes } from "./asn1";
+import { berToDer } from "../util/ber";
+import { bytesEqual, concatBytes } from "../util/bytes";
+import { children, content, decodeOid, DerError, oid, readTlv, TAG, tlv, type Tlv } from "../util/der";
+import { certView, issuerAndSerial, type CertRef } from "../x509/cert-ref";
+import { stripLeadingZeros } from "../x509/cert-view";
 import { cipherByName, cipherByOid, decryptContent, encryptContent, type ContentCipherName } from "./content-cipher";
 import { unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
 import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
@@ -35,23 +37,9 @@ export interface DecryptedEnvelope {
   cipher: ContentCipherName;
 }
 
-export function recipientKeyFor(cert: pkijs.Certificate, key: PrivateKeyHandle): RecipientKey {
-  const skiExt = cert.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
-  const ski = skiExt ? octetStringBytes(asn1js.fromBER(skiExt.extnValue.getValue()).result as asn1js.OctetString) : undefined;
-  return { issuerDer: encodeDer(cert.issuer.toSchema()), serial: serialBytes(cert.serialNumber), subjectKeyId: ski, key };
-}
-
-function matches(rid: pkijs.IssuerAndSerialNumber | asn1js.OctetString, candidate: RecipientKey): boolean {
-  if (rid instanceof pkijs.IssuerAndSerialNumber) {
-    return (
-      bytesEqual(serialBytes(rid.serialNumber), candidate.serial) &&
-      bytesEqual(encodeDer(rid.issuer.toSchema()), candidate.issuerDer)
-    );
-  }
-  if (rid instanceof asn1js.OctetString && candidate.subjectKeyId) {
-    return bytesEqual(octetStringBytes(rid), candidate.subjectKeyId);
-  }
-  return false;
+export function recipientKeyFor(cert: CertRef, key: PrivateKeyHandle): RecipientKey {
+  const view = certView(cert);
+  return { issuerDer: view.issuerDer, serial: stripLeadingZeros(view.serial), subjectKeyId: view.subjectKeyId, key };
 }
 
 export interface DecryptOptions {
@@ -59,32 +47,34 @@ export interface DecryptOptions {
   randomBytes: (n: number) => Uint8Array;
 }
 
+interface KeyTransRecipient {
+  rid: { issuerDer: Uint8Array; serial: Uint8Array } | { subjectKeyId: Uint8Array };
+  algorithm: Tlv;
+  encryptedKey: Uint8Array;
+}
+
 export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], options: DecryptOptions): DecryptedEnvelope {
-  const enveloped = decodeAs("pkcsPKIEnvelope", () => {
-    const info = new pkijs.ContentInfo({ schema: parseBer(envelopeDer, "pkcsPKIEnvelope") });
-    if (info.contentType !== OID.envelopedData) throw new Error("not EnvelopedData");
-    return new pkijs.EnvelopedData({ schema: info.content });
-  });
-  const eci = enveloped.encryptedContentInfo;
-  const spec = cipherByOid(eci.contentEncryptionAlgorithm.algorithmId);
-  if (!spec) throw new EnvelopeError("unsupported-cipher", `content cipher ${eci.contentEncryptionAlgorithm.algorithmId}`);
+  let der: Uint8Array;
+  let parsed: { recipients: KeyTransRecipient[]; cipherOid: string; iv?: Uint8Array; ciphertext: Uint8Array };
+  try {
+    der = berToDer(envelopeDer);
+    parsed = parseEnvelopedData(der);
+  } catch (e) {
+    if (e instanceof DerError) throw new EnvelopeError("malformed", `pkcsPKIEnvelope: ${e.message}`);
+    throw e;
+  }
+  const spec = cipherByOid(parsed.cipherOid);
+  if (!spec) throw new EnvelopeError("unsupported-cipher", `content cipher ${parsed.cipherOid}`);
   if (spec.name === "des-cbc" && !options.allowLegacyDes) throw new EnvelopeError("legacy-des-refused", "single DES");
-  const ivParam = eci.contentEncryptionAlgorithm.algorithmParams;
-  if (!(ivParam instanceof asn1js.OctetString)) throw new EnvelopeError("malformed", "content cipher without IV");
-  const iv = octetStringBytes(ivParam);
-  if (!eci.encryptedContent) throw new EnvelopeError("malformed", "no encrypted content");
-  const ciphertext = octetStringBytes(eci.encryptedContent);
+  if (!parsed.iv) throw new EnvelopeError("malformed", "content cipher without IV");
 
   // scepclient encrypts to every certificate from GetCACert: pick the recipientInfo naming ours.
-  for (const info of enveloped.recipientInfos) {
-    if (info.variant !== 1 || !(info.value instanceof pkijs.KeyTransRecipientInfo)) continue;
-    const ktri = info.value;
+  for (const ktri of parsed.recipients) {
     const candidate = keys.find((k) => matches(ktri.rid, k));
     if (!candidate) continue;
-    const encryptedKey = octetStringBytes(ktri.encryptedKey);
-    const contentKey = unwrapContentKey(ktri.keyEncryptionAlgorithm, candidate.key, encryptedKey, spec.keyLength, options);
+    const contentKey = unwrapContentKey(der, ktri, candidate.key, spec.keyLength, options);
     try {
-      return { content: decryptContent(spec, contentKey, iv, ciphertext), cipher: spec.name };
+      return { content: decryptContent(spec, contentKey, parsed.iv, parsed.ciphertext), cipher: spec.name };
     } catch {
       throw new EnvelopeError("undecryptable", "envelope could not be decrypted");
     }
@@ -92,39 +82,72 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
   throw new EnvelopeError("not-for-us", "no recipientInfo names this server's certificate");
 }
 
-function unwrapContentKey(
-  alg: pkijs.AlgorithmIdentifier,
-  key: PrivateKeyHandle,
-  encryptedKey: Uint8Array,
-  keyLength: number,
-  options: DecryptOptions,
-): Uint8Array {
-  if (alg.algorithmId === OID.rsaEncryption) return unwrapPkcs1v15(key, encryptedKey, keyLength, options.randomBytes);
-  if (alg.algorithmId === OID.rsaesOaep) {
-    const hash = oaepHash(alg.algorithmParams);
+function parseEnvelopedData(der: Uint8Array) {
+  const outer = readTlv(der, 0);
+  if (outer.end !== der.length) throw new DerError("trailing bytes");
+  const [typeTlv, wrapper] = children(der, outer);
+  if (!typeTlv || decodeOid(content(der, typeTlv)) !== OID.envelopedData || !wrapper) throw new DerError("not EnvelopedData");
+  const ed = children(der, wrapper)[0];
+  if (!ed) throw new DerError("empty EnvelopedData");
+  const fields = children(der, ed).filter((f) => f.tag !== 0xa0 && f.tag !== 0xa1); // originatorInfo, unprotectedAttrs
+  const [, recipientInfos, eci] = fields;
+  if (!recipientInfos || recipientInfos.tag !== TAG.SET || !eci) throw new DerError("malformed EnvelopedData");
+  const recipients: KeyTransRecipient[] = [];
+  for (const ri of children(der, recipientInfos)) {
+    if (ri.tag !== TAG.SEQUENCE) continue; // kari/kekri/pwri are tagged [1]..[3]: not ours
+    const [, rid, algorithm, encryptedKey] = children(der, ri);
+    if (!rid || !algorithm || !encryptedKey) throw new DerError("malformed KeyTransRecipientInfo");
+    if (rid.tag === TAG.SEQUENCE) {
+      const [issuer, serial] = children(der, rid);
+      if (!issuer || !serial) throw new DerError("malformed IssuerAndSerialNumber");
+      recipients.push({ rid: { issuerDer: der.subarray(issuer.start, issuer.end), serial: stripLeadingZeros(content(der, serial)) }, algorithm, encryptedKey: content(der, encryptedKey) });
+    } else if (rid.tag === 0x80) {
+      recipients.push({ rid: { subjectKeyId: content(der, rid) }, algorithm, encryptedKey: content(der, encryptedKey) });
+    }
+  }
+  const [, cipherAlg, encrypted] = children(der, eci);
+  if (!cipherAlg || !encrypted) throw new DerError("no encrypted content");
+  const [cipherOidTlv, ivTlv] = children(der, cipherAlg);
+  if (!cipherOidTlv) throw new DerError("malformed content cipher");
+  // encryptedContent [0] IMPLICIT OCTET STRING: primitive, or constructed segments in BER.
+  const ciphertext = encrypted.tag === 0x80 ? content(der, encrypted) : concatBytes(...children(der, encrypted).map((s) => content(der, s)));
+  return {
+    recipients,
+    cipherOid: decodeOid(content(der, cipherOidTlv)),
+    iv: ivTlv?.tag === TAG.OCTET_STRING ? content(der, ivTlv) : undefined,
+    ciphertext,
+  };
+}
+
+function matches(rid: KeyTransRecipient["rid"], candidate: RecipientKey): boolean {
+  if ("issuerDer" in rid) return bytesEqual(rid.serial, candidate.serial) && bytesEqual(rid.issuerDer, candidate.issuerDer);
+  return candidate.subjectKeyId !== undefined && bytesEqual(rid.subjectKeyId, candidate.subjectKeyId);
+}
+
+function unwrapContentKey(der: Uint8Array, ktri: KeyTransRecipient, key: PrivateKeyHandle, keyLength: number, options: DecryptOptions): Uint8Array {
+  const [algOid, params] = children(der, ktri.algorithm);
+  const alg = algOid ? decodeOid(content(der, algOid)) : "";
+  if (alg === OID.rsaEncryption) return unwrapPkcs1v15(key, ktri.encryptedKey, keyLength, options.randomBytes);
+  if (alg === OID.rsaesOaep) {
+    const hash = oaepHash(der, params);
     try {
-      const k = unwrapOaep(key, encryptedKey, hash);
+      const k = unwrapOaep(key, ktri.encryptedKey, hash);
       return k.length === keyLength ? k : options.randomBytes(keyLength);
     } catch {
       // Same outcome as a wrong key, like PKCS#1 v1.5 above.
       return options.randomBytes(keyLength);
     }
   }
-  throw new EnvelopeError("unsupported-cipher", `key transport ${alg.algorithmId}`);
+  throw new EnvelopeError("unsupported-cipher", `key transport ${alg}`);
 }
 
 /** RSAES-OAEP-params (RFC 8017 A.2.1): hashAlgorithm [0], default SHA-1. MGF1 is assumed to use the same hash. */
-function oaepHash(params: unknown): HashName {
-  if (params instanceof asn1js.Sequence) {
-    for (const item of params.valueBlock.value) {
-      if (item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 0) {
-        const inner = (item as asn1js.Constructed).valueBlock.value[0];
-        const oid = inner instanceof asn1js.Sequence ? inner.valueBlock.value[0] : undefined;
-        if (oid instanceof asn1js.ObjectIdentifier) return DIGEST_OID_TO_HASH[oid.valueBlock.toString()] ?? "sha1";
-      }
-    }
-  }
-  return "sha1";
+function oaepHash(der: Uint8Array, params: Tlv | undefined): HashName {
+  if (params?.tag !== TAG.SEQUENCE) return "sha1";
+  const hashField = children(der, params).find((f) => f.tag === 0xa0);
+  const hashAlg = hashField ? children(der, hashField)[0] : undefined;
+  const hashOid = hashAlg ? children(der, hashAlg)[0] : undefined;
+  return hashOid ? (DIGEST_OID_TO_HASH[decodeOid(content(der, hashOid))] ?? "sha1") : "sha1";
 }
 
 export interface EncryptOptions {
@@ -133,40 +156,44 @@ export interface EncryptOptions {
 }
 
 export interface EnvelopeRecipient {
-  cert: pkijs.Certificate;
+  cert: CertRef;
   publicKey: KeyObject;
   /** RSAES-OAEP (SHA-1, as Windows sends it) instead of PKCS#1 v1.5; used by the test client. */
   oaep?: boolean;
 }
 
+const NULL = new Uint8Array([0x05, 0x00]);
+
 /** EnvelopedData to RSA recipients (a CertRep has one: the request signer, RFC 8894 §3.3.2). */
-export function encryptEnvelope(content: Uint8Array, recipients: EnvelopeRecipient[], options: EncryptOptions): Uint8Array {
+export function encryptEnvelope(data: Uint8Array, recipients: EnvelopeRecipient[], options: EncryptOptions): Uint8Array {
   const spec = cipherByName(options.cipher);
   const contentKey = options.randomBytes(spec.keyLength);
   const iv = options.randomBytes(spec.ivLength);
   const recipientInfos = recipients.map((r) => {
-    const ktri = new pkijs.KeyTransRecipientInfo({
-      version: 0,
-      rid: new pkijs.IssuerAndSerialNumber({ issuer: r.cert.issuer, serialNumber: r.cert.serialNumber }),
-      keyEncryptionAlgorithm: r.oaep
-        ? algorithm(OID.rsaesOaep, new asn1js.Sequence({ value: [] }))
-        : algorithm(OID.rsaEncryption, new asn1js.Null()),
-      encryptedKey: new asn1js.OctetString({
-        valueHex: r.oaep ? wrapOaep(r.publicKey, contentKey) : wrapPkcs1v15(r.publicKey, contentKey),
-      }),
-    });
-    return new pkijs.RecipientInfo({ variant: 1, value: ktri });
+    const { issuerDer, serialTlv } = issuerAndSerial(r.cert);
+    const keyAlg = r.oaep ? tlv(TAG.SEQUENCE, oid(OID.rsaesOaep), tlv(TAG.SEQUENCE)) : tlv(TAG.SEQUENCE, oid(OID.rsaEncryption), NULL);
+    const wrapped = r.oaep ? wrapOaep(r.publicKey, contentKey) : wrapPkcs1v15(r.publicKey, contentKey);
+    // KeyTransRecipientInfo, version 0 with IssuerAndSerialNumber (RFC 5652 §6.2.1)
+    return tlv(TAG.SEQUENCE, INTEGER_0, tlv(TAG.SEQUENCE, issuerDer, serialTlv), keyAlg, tlv(TAG.OCTET_STRING, wrapped));
   });
-  const enveloped = new pkijs.EnvelopedData({
-    version: 0,
-    recipientInfos,
-    encryptedContentInfo: new pkijs.EncryptedContentInfo({
-      contentType: OID.data,
-      contentEncryptionAlgorithm: algorithm(spec.oid, new asn1js.OctetString({ valueHex: iv })),
-      encryptedContent: new asn1js.OctetString({ valueHex: encryptContent(spec, contentKey, iv, content) }),
-      disableSplit: true, // keep the reply DER: pkijs would otherwise emit BER segments
-    }),
+  const encryptedContentInfo = tlv(
+    TAG.SEQUENCE,
+    oid(OID.data),
+    tlv(TAG.SEQUENCE, oid(spec.oid), tlv(TAG.OCTET_STRING, iv)),
+    tlv(0x80, encryptContent(spec, contentKey, iv, data)),
+  );
+  const envelopedData = tlv(TAG.SEQUENCE, INTEGER_0, derSetOf(recipientInfos), encryptedContentInfo);
+  return tlv(TAG.SEQUENCE, oid(OID.envelopedData), tlv(0xa0, envelopedData));
+}
+
+const INTEGER_0 = new Uint8Array([0x02, 0x01, 0x00]);
+
+/** DER SET OF: elements in ascending order of their encodings (X.690 §11.6). */
+export function derSetOf(elements: Uint8Array[]): Uint8Array {
+  const sorted = [...elements].sort((a, b) => {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return a.length - b.length;
   });
-  const info = new pkijs.ContentInfo({ contentType: OID.envelopedData, content: enveloped.toSchema() });
-  return encodeDer(info.toSchema());
+  return tlv(TAG.SET, ...sorted);
 }

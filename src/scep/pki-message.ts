@@ -1,12 +1,14 @@
 // Parsing and verifying an incoming pkiMessage (RFC 8894 §3.2): SignedData over the
-// pkcsPKIEnvelope, one signer, SCEP signed attributes.
-import * as asn1js from "asn1js";
+// pkcsPKIEnvelope, one signer, SCEP signed attributes. The message is normalised from BER to DER
+// once and then walked as raw TLVs: no object model is built for the parts SCEP ignores.
 import * as pkijs from "pkijs";
 import { createHash, type KeyObject } from "node:crypto";
-import { publicKeyFromSpki } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
-import { bytesEqual, concatBytes, toBytes } from "../util/bytes";
-import { asn1StringValue, certificateDer, decodeAs, encodeDer, octetStringBytes, parseBer, primitiveValueBytes, serialBytes } from "./asn1";
+import { berToDer } from "../util/ber";
+import { bytesEqual, concatBytes } from "../util/bytes";
+import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
+import { parseCertView, stripLeadingZeros, type CertView } from "../x509/cert-view";
+import { parseBer } from "./asn1";
 import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
 
 export class PkiMessageError extends Error {}
@@ -19,7 +21,7 @@ export interface PkiMessage {
   senderNonce: Uint8Array;
   /** Present on requests that carry a pkcsPKIEnvelope; absent on CertRep FAILURE/PENDING. */
   envelope?: Uint8Array;
-  signerCert: pkijs.Certificate;
+  signer: CertView;
   signerCertDer: Uint8Array;
   signerPublicKey: KeyObject;
   hash: HashName;
@@ -28,143 +30,194 @@ export interface PkiMessage {
   failInfo?: number;
   failInfoText?: string;
   recipientNonce?: Uint8Array;
-  /** Every certificate of the SignedData (a CertRep may carry the CA). */
-  certificates: pkijs.Certificate[];
+  /** DER of every certificate in the SignedData (a CertRep may carry the CA). */
+  certificateDers: Uint8Array[];
+  /** pkijs forms, built on first use (tests and tools; the server path never needs them). */
+  readonly signerCert: pkijs.Certificate;
+  readonly certificates: pkijs.Certificate[];
 }
 
 /**
  * Decodes the pkiMessage and verifies its signature: the signed attributes' digest binds the
- * content, and the signer's key signs the attributes. Throws PkiMessageError with a reason
- * suitable for logs; nothing in a reason echoes request bytes.
+ * content, and the signer's key signs the attributes. Throws PkiMessageError with a reason for
+ * logs; no reason echoes request bytes.
  */
-export function parsePkiMessage(der: Uint8Array): PkiMessage {
-  const signedData = decodeAs("pkiMessage", () => {
-    const info = new pkijs.ContentInfo({ schema: parseBer(der, "pkiMessage") });
-    if (info.contentType !== OID.signedData) throw new Error("not SignedData");
-    return new pkijs.SignedData({ schema: info.content });
-  });
-  if (signedData.signerInfos.length !== 1) throw new PkiMessageError(`expected one signerInfo, got ${signedData.signerInfos.length}`);
-  const signerInfo = signedData.signerInfos[0]!;
-  const certificates = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
-  const signerCert = findSigner(signerInfo, certificates);
-  if (!signerCert) throw new PkiMessageError("signer certificate not included");
-  const signed = signerInfo.signedAttrs;
-  if (!signed) throw new PkiMessageError("no signed attributes");
+export function parsePkiMessage(input: Uint8Array): PkiMessage {
+  try {
+    return parse(input);
+  } catch (e) {
+    if (e instanceof DerError) throw new PkiMessageError(`pkiMessage: ${e.message}`);
+    throw e;
+  }
+}
 
-  const digestOid = signerInfo.digestAlgorithm.algorithmId;
+function parse(input: Uint8Array): PkiMessage {
+  const der = berToDer(input);
+  const outer = readTlv(der, 0);
+  if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new PkiMessageError("not a ContentInfo");
+  const [typeTlv, wrapper] = children(der, outer);
+  if (!typeTlv || decodeOid(content(der, typeTlv)) !== OID.signedData || !wrapper) throw new PkiMessageError("not SignedData");
+  const sd = children(der, wrapper)[0];
+  if (!sd) throw new PkiMessageError("empty SignedData");
+  const fields = children(der, sd);
+  const encap = fields[2];
+  const signerInfos = fields[fields.length - 1];
+  if (!encap || !signerInfos || signerInfos.tag !== TAG.SET) throw new PkiMessageError("malformed SignedData");
+  const certsField = fields.slice(3, -1).find((f) => f.tag === 0xa0);
+  const certificateDers = certsField ? children(der, certsField).filter((c) => c.tag === TAG.SEQUENCE).map((c) => slice(der, c)) : [];
+
+  const signers = children(der, signerInfos);
+  if (signers.length !== 1) throw new PkiMessageError(`expected one signerInfo, got ${signers.length}`);
+  const si = children(der, signers[0]!);
+  const [, sid, digestAlg] = si;
+  const signedAttrs = si.find((f) => f.tag === 0xa0);
+  const afterAttrs = signedAttrs ? si.indexOf(signedAttrs) + 1 : 3;
+  const sigAlg = si[afterAttrs];
+  const signatureTlv = si[afterAttrs + 1];
+  if (!sid || !digestAlg || !sigAlg || !signatureTlv) throw new PkiMessageError("malformed SignerInfo");
+  if (!signedAttrs) throw new PkiMessageError("no signed attributes");
+
+  const signer = findSigner(der, sid, certificateDers);
+  if (!signer) throw new PkiMessageError("signer certificate not included");
+
+  const digestOid = algorithmOid(der, digestAlg);
   const hash = DIGEST_OID_TO_HASH[digestOid];
   if (!hash) throw new PkiMessageError(`unsupported digest ${digestOid}`);
-  const sigHash = hashForSignature(signerInfo.signatureAlgorithm.algorithmId, digestOid);
-  if (!sigHash) throw new PkiMessageError(`unsupported signature algorithm ${signerInfo.signatureAlgorithm.algorithmId}`);
+  const sigOid = algorithmOid(der, sigAlg);
+  const sigHash = hashForSignature(sigOid, digestOid);
+  if (!sigHash) throw new PkiMessageError(`unsupported signature algorithm ${sigOid}`);
 
-  const attrs = new Map<string, asn1js.AsnType>();
-  for (const attr of signed.attributes) if (attr.values[0] !== undefined) attrs.set(attr.type, attr.values[0]);
-
-  const eContent = signedData.encapContentInfo.eContent;
-  const content = eContent ? octetStringBytes(eContent) : new Uint8Array(0);
+  const attrs = readAttributes(der, signedAttrs);
+  const eContent = eContentOf(der, encap);
   const digestAttr = attrs.get(OID.messageDigest);
-  if (!(digestAttr instanceof asn1js.OctetString)) throw new PkiMessageError("messageDigest attribute missing");
-  if (!bytesEqual(octetStringBytes(digestAttr), new Uint8Array(createHash(hash).update(content).digest()))) {
-    throw new PkiMessageError("messageDigest does not match the content");
-  }
+  if (!digestAttr || digestAttr.tag !== TAG.OCTET_STRING) throw new PkiMessageError("messageDigest attribute missing");
+  const digest = new Uint8Array(createHash(hash).update(eContent ?? new Uint8Array(0)).digest());
+  if (!bytesEqual(digestAttr.value, digest)) throw new PkiMessageError("messageDigest does not match the content");
 
-  const signerPublicKey = decodeAs("signer public key", () =>
-    publicKeyFromSpki(encodeDer(signerCert.subjectPublicKeyInfo.toSchema())),
-  );
-  const signature = octetStringBytes(signerInfo.signature);
-  if (!verifySignedAttributes(signed, signerPublicKey, sigHash, signature)) {
+  let signerPublicKey: KeyObject;
+  try {
+    signerPublicKey = signer.publicKey();
+  } catch {
+    throw new PkiMessageError("signer public key unreadable");
+  }
+  if (!verifySignedAttributes(der, signedAttrs, signerPublicKey, sigHash, content(der, signatureTlv))) {
     throw new PkiMessageError("signature does not verify with the signer certificate");
   }
 
-  const messageTypeText = asn1StringValue(attrs.get(OID.messageType));
-  const messageType = messageTypeText !== undefined && /^\d+$/.test(messageTypeText.trim()) ? Number(messageTypeText.trim()) : NaN;
-  if (!Number.isInteger(messageType)) throw new PkiMessageError("messageType attribute missing or not a number");
-  const txValue = attrs.get(OID.transactionID);
-  const transactionId = asn1StringValue(txValue);
-  const transactionIdBytes = txValue ? primitiveValueBytes(txValue) : undefined;
-  if (!transactionId || !transactionIdBytes) throw new PkiMessageError("transactionID attribute missing");
+  const messageTypeText = attrs.get(OID.messageType)?.text?.trim();
+  if (!messageTypeText || !/^\d+$/.test(messageTypeText)) throw new PkiMessageError("messageType attribute missing or not a number");
+  const tx = attrs.get(OID.transactionID);
+  if (!tx?.text) throw new PkiMessageError("transactionID attribute missing");
   const nonce = attrs.get(OID.senderNonce);
-  if (!(nonce instanceof asn1js.OctetString)) throw new PkiMessageError("senderNonce attribute missing");
+  if (!nonce || nonce.tag !== TAG.OCTET_STRING) throw new PkiMessageError("senderNonce attribute missing");
   const recipientNonce = attrs.get(OID.recipientNonce);
-  const pkiStatusText = asn1StringValue(attrs.get(OID.pkiStatus));
-  const failInfoText = asn1StringValue(attrs.get(OID.failInfo));
+  const pkiStatus = attrs.get(OID.pkiStatus)?.text;
+  const failInfo = attrs.get(OID.failInfo)?.text;
 
+  let signerCert: pkijs.Certificate | undefined;
+  let certificates: pkijs.Certificate[] | undefined;
   return {
-    messageType,
-    transactionId,
-    transactionIdBytes,
-    senderNonce: octetStringBytes(nonce),
-    envelope: eContent && content.length > 0 ? content : undefined,
-    signerCert,
-    signerCertDer: certificateDer(signerCert),
+    messageType: Number(messageTypeText),
+    transactionId: tx.text,
+    transactionIdBytes: tx.value.slice(),
+    senderNonce: nonce.value.slice(),
+    envelope: eContent && eContent.length > 0 ? eContent.slice() : undefined,
+    signer,
+    signerCertDer: signer.der,
     signerPublicKey,
     hash,
-    pkiStatus: pkiStatusText !== undefined ? Number(pkiStatusText) : undefined,
-    failInfo: failInfoText !== undefined ? Number(failInfoText) : undefined,
-    failInfoText: asn1StringValue(attrs.get(OID.failInfoText)),
-    recipientNonce: recipientNonce instanceof asn1js.OctetString ? octetStringBytes(recipientNonce) : undefined,
-    certificates,
+    pkiStatus: pkiStatus !== undefined ? Number(pkiStatus) : undefined,
+    failInfo: failInfo !== undefined ? Number(failInfo) : undefined,
+    failInfoText: attrs.get(OID.failInfoText)?.text,
+    recipientNonce: recipientNonce?.tag === TAG.OCTET_STRING ? recipientNonce.value.slice() : undefined,
+    certificateDers,
+    get signerCert() {
+      return (signerCert ??= pkijsCertificate(signer.der));
+    },
+    get certificates() {
+      return (certificates ??= certificateDers.map(pkijsCertificate));
+    },
   };
 }
 
-function findSigner(signerInfo: pkijs.SignerInfo, certificates: pkijs.Certificate[]): pkijs.Certificate | undefined {
-  const sid = signerInfo.sid as unknown;
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    const serial = serialBytes(sid.serialNumber);
-    const issuer = encodeDer(sid.issuer.toSchema());
-    return certificates.find(
-      (c) => bytesEqual(serialBytes(c.serialNumber), serial) && bytesEqual(encodeDer(c.issuer.toSchema()), issuer),
-    );
+function pkijsCertificate(der: Uint8Array): pkijs.Certificate {
+  return new pkijs.Certificate({ schema: parseBer(der, "certificate") });
+}
+
+function algorithmOid(der: Uint8Array, alg: Tlv): string {
+  const first = children(der, alg)[0];
+  if (!first || first.tag !== TAG.OID) throw new PkiMessageError("malformed AlgorithmIdentifier");
+  return decodeOid(content(der, first));
+}
+
+/** encapContentInfo eContent [0] EXPLICIT OCTET STRING (already flattened by berToDer). */
+function eContentOf(der: Uint8Array, encap: Tlv): Uint8Array | undefined {
+  const wrapper = children(der, encap)[1];
+  if (!wrapper) return undefined;
+  const octets = children(der, wrapper)[0];
+  if (!octets || octets.tag !== TAG.OCTET_STRING) throw new PkiMessageError("eContent is not an OCTET STRING");
+  return content(der, octets);
+}
+
+interface AttributeValue {
+  tag: number;
+  value: Uint8Array;
+  /** Text of string types (PrintableString, UTF8String, IA5String, ...). */
+  text?: string;
+}
+
+const STRING_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a]);
+
+function readAttributes(der: Uint8Array, signedAttrs: Tlv): Map<string, AttributeValue> {
+  const out = new Map<string, AttributeValue>();
+  for (const attr of children(der, signedAttrs)) {
+    const [type, values] = children(der, attr);
+    if (!type || type.tag !== TAG.OID || !values || values.tag !== TAG.SET) throw new PkiMessageError("malformed attribute");
+    const first = children(der, values)[0];
+    if (!first) continue;
+    const value = content(der, first);
+    const text = STRING_TAGS.has(first.tag) ? new TextDecoder().decode(value) : undefined;
+    out.set(decodeOid(content(der, type)), { tag: first.tag, value, text });
   }
-  // subjectKeyIdentifier [0]: match against the certificates' SKI extension.
-  if (sid instanceof asn1js.Constructed || sid instanceof asn1js.Primitive || sid instanceof asn1js.OctetString) {
-    const keyId = toBytes((sid as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView ?? new Uint8Array());
-    return certificates.find((c) => {
-      const ext = c.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
-      if (!ext) return false;
-      const inner = asn1js.fromBER(ext.extnValue.getValue()).result;
-      return inner instanceof asn1js.OctetString && bytesEqual(octetStringBytes(inner), keyId);
-    });
+  return out;
+}
+
+function findSigner(der: Uint8Array, sid: Tlv, certificateDers: Uint8Array[]): CertView | undefined {
+  const views = certificateDers.map((c) => parseCertView(c));
+  if (sid.tag === TAG.SEQUENCE) {
+    const [issuer, serial] = children(der, sid);
+    if (!issuer || !serial) return undefined;
+    const issuerDer = slice(der, issuer);
+    const serialValue = stripLeadingZeros(content(der, serial));
+    return views.find((v) => bytesEqual(v.serial, serialValue) && bytesEqual(v.issuerDer, issuerDer));
   }
-  return certificates.length === 1 ? certificates[0] : undefined;
+  if (sid.tag === 0x80) {
+    // subjectKeyIdentifier [0] (RFC 5652 §5.3)
+    const keyId = content(der, sid);
+    return views.find((v) => v.subjectKeyId && bytesEqual(v.subjectKeyId, keyId));
+  }
+  return undefined;
 }
 
 /**
- * The signature is over the DER of SET OF attributes. Take the bytes as sent (tag [0] replaced
- * by SET) first: that keeps whatever attribute order the client signed (legacy clients sign
- * non-DER order, smallstep #1723). If the message came as BER, fall back to a DER re-encoding.
+ * The signature is over the DER of SET OF attributes. Take the attributes as sent (tag [0]
+ * replaced by SET) first: that keeps whatever order the client signed (legacy clients sign
+ * non-DER order, smallstep #1723); then try the DER (sorted) order.
  */
-function verifySignedAttributes(
-  signed: pkijs.SignedAndUnsignedAttributes,
-  key: KeyObject,
-  hash: HashName,
-  signature: Uint8Array,
-): boolean {
-  const asSent = toBytes(signed.encodedValue).slice();
-  if (asSent.length > 0) {
-    asSent[0] = 0x31;
-    if (verifyBytes(key, hash, asSent, signature)) return true;
-  }
-  const reencoded = encodeDer(new asn1js.Set({ value: signed.attributes.map((a) => a.toSchema()) }));
-  if (verifyBytes(key, hash, reencoded, signature)) return true;
-  const sorted = signed.attributes.map((a) => encodeDer(a.toSchema())).sort(compare);
-  return verifyBytes(key, hash, derSetOf(sorted), signature);
+function verifySignedAttributes(der: Uint8Array, signedAttrs: Tlv, key: KeyObject, hash: HashName, signature: Uint8Array): boolean {
+  const asSent = slice(der, signedAttrs).slice();
+  asSent[0] = 0x31;
+  if (verifyBytes(key, hash, asSent, signature)) return true;
+  const elements = children(der, signedAttrs).map((c) => slice(der, c));
+  const sorted = [...elements].sort(compareBytes);
+  if (sorted.every((e, i) => e === elements[i])) return false;
+  const body = concatBytes(...sorted);
+  const set = concatBytes(asSent.subarray(0, signedAttrs.contentStart - signedAttrs.start), body);
+  return verifyBytes(key, hash, set, signature);
 }
 
-function compare(a: Uint8Array, b: Uint8Array): number {
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
-}
-
-function derSetOf(elements: Uint8Array[]): Uint8Array {
-  const body = concatBytes(...elements);
-  return concatBytes(derHeader(0x31, body.length), body);
-}
-
-function derHeader(tag: number, length: number): Uint8Array {
-  if (length < 0x80) return new Uint8Array([tag, length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
-  return new Uint8Array([tag, 0x80 | bytes.length, ...bytes]);
 }

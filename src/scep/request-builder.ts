@@ -1,12 +1,11 @@
 // Client side of PKIOperation (RFC 8894 §3.3.1): builds pkiMessages the way real clients do.
 // Used by the SCEP test client in scripts/ and by tests; the server never calls it.
-import * as asn1js from "asn1js";
-import type { KeyObject } from "node:crypto";
-import { attribute, buildSignedData, type SignerIdentity } from "./signed-data";
-import { encryptEnvelope, type EnvelopeRecipient } from "./envelope";
+import { utf8 } from "../util/bytes";
+import { TAG, tlv } from "../util/der";
 import type { ContentCipherName } from "./content-cipher";
+import { encryptEnvelope, type EnvelopeRecipient } from "./envelope";
 import { OID, type HashName, type MessageType } from "./oids";
-import type * as pkijs from "pkijs";
+import { attributeDer, buildSignedData, type SignerIdentity } from "./signed-data";
 
 export interface PkiRequestInput {
   messageType: MessageType;
@@ -21,6 +20,8 @@ export interface PkiRequestInput {
   randomBytes: (n: number) => Uint8Array;
 }
 
+const PRINTABLE_STRING = 0x13;
+
 export function buildPkiRequest(input: PkiRequestInput): Uint8Array {
   const envelope = encryptEnvelope(input.messageData, input.recipients, {
     cipher: input.cipher,
@@ -29,9 +30,9 @@ export function buildPkiRequest(input: PkiRequestInput): Uint8Array {
   return buildSignedData({
     content: envelope,
     attributes: [
-      attribute(OID.transactionID, new asn1js.PrintableString({ value: input.transactionId })),
-      attribute(OID.messageType, new asn1js.PrintableString({ value: String(input.messageType) })),
-      attribute(OID.senderNonce, new asn1js.OctetString({ valueHex: input.senderNonce })),
+      attributeDer(OID.transactionID, tlv(PRINTABLE_STRING, utf8(input.transactionId))),
+      attributeDer(OID.messageType, tlv(PRINTABLE_STRING, utf8(String(input.messageType)))),
+      attributeDer(OID.senderNonce, tlv(TAG.OCTET_STRING, input.senderNonce)),
     ],
     signer: input.signer,
     hash: input.hash,
@@ -39,4 +40,4 @@ export function buildPkiRequest(input: PkiRequestInput): Uint8Array {
   });
 }
 
-export type { EnvelopeRecipient, KeyObject, pkijs };
+export type { EnvelopeRecipient };

@@ -1,103 +1,111 @@
-// CMS SignedData as SCEP uses it: one signer with signed attributes (RFC 8894 §3.2) and the
-// degenerate certs-only form (§3.4). Signing goes through node:crypto with the handle's key.
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
+// CMS SignedData as SCEP uses it (RFC 5652 §5, RFC 8894 §3.2): one signer with signed attributes,
+// and the degenerate certs-only form (§3.4). Written as raw DER: everything here is built per
+// request on the hot path. Signing goes through node:crypto with the handle's key.
 import { createHash } from "node:crypto";
+import type * as asn1js from "asn1js";
 import type { PrivateKeyHandle } from "../crypto/keys";
 import { signBytes } from "../crypto/signature";
-import { algorithm, encodeDer, parseBer, sortForDerSet } from "./asn1";
+import { oid, TAG, tlv } from "../util/der";
+import { issuerAndSerial, type CertRef } from "../x509/cert-ref";
+import { certView } from "../x509/cert-ref";
+import { derSetOf } from "./envelope";
 import { HASH_TO_DIGEST_OID, OID, type HashName } from "./oids";
 
 export interface SignerIdentity {
-  cert: pkijs.Certificate;
+  cert: CertRef;
   key: PrivateKeyHandle;
 }
 
 export interface SignedDataInput {
-  /** eContent of type data; absent for FAILURE/PENDING CertReps (RFC 8894 §3.3.2). */
+  /** eContent of type data. FAILURE/PENDING CertReps pass an empty one (see cert-rep.ts). */
   content?: Uint8Array;
-  /** SCEP attributes; contentType and messageDigest are added here. */
-  attributes: pkijs.Attribute[];
+  /** SCEP attributes as DER Attribute SEQUENCEs; contentType and messageDigest are added here. */
+  attributes: Uint8Array[];
   signer: SignerIdentity;
   hash: HashName;
-  certificates: pkijs.Certificate[];
+  /** Certificates to carry (DER or parsed), e.g. the signer's so clients can verify. */
+  certificates: CertRef[];
 }
 
-export function attribute(oid: string, value: asn1js.AsnType): pkijs.Attribute {
-  return new pkijs.Attribute({ type: oid, values: [value] });
+const NULL = new Uint8Array([0x05, 0x00]);
+const INTEGER_1 = new Uint8Array([0x02, 0x01, 0x01]);
+
+/** Attribute ::= SEQUENCE { attrType OID, attrValues SET OF AttributeValue } with one value. */
+export function attributeDer(type: string, valueDer: Uint8Array | asn1js.AsnType): Uint8Array {
+  const value = valueDer instanceof Uint8Array ? valueDer : new Uint8Array(valueDer.toBER(false));
+  return tlv(TAG.SEQUENCE, oid(type), tlv(TAG.SET, value));
 }
+
+const ECDSA_SIGNATURE_OID: Record<HashName, string> = {
+  sha1: OID.ecdsaWithSHA1,
+  sha256: OID.ecdsaWithSHA256,
+  sha384: OID.ecdsaWithSHA384,
+  sha512: OID.ecdsaWithSHA512,
+};
 
 export function buildSignedData(input: SignedDataInput): Uint8Array {
-  const digestAlg = algorithm(HASH_TO_DIGEST_OID[input.hash], new asn1js.Null());
-  const content = input.content ?? new Uint8Array(0);
-  const attributes = sortForDerSet([
+  const digestAlg = tlv(TAG.SEQUENCE, oid(HASH_TO_DIGEST_OID[input.hash]), NULL);
+  const content = input.content;
+  const signedAttrs = derSetOf([
     ...input.attributes,
-    attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
-    attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: createHash(input.hash).update(content).digest() })),
+    attributeDer(OID.contentType, oid(OID.data)),
+    attributeDer(OID.messageDigest, tlv(TAG.OCTET_STRING, new Uint8Array(createHash(input.hash).update(content ?? new Uint8Array(0)).digest()))),
   ]);
   // The signature covers the DER SET OF the signed attributes (RFC 5652 §5.4).
-  const setDer = encodeDer(new asn1js.Set({ value: attributes.map((a) => a.toSchema()) }));
-  const signature = signBytes(input.signer.key, input.hash, setDer);
+  const signature = signBytes(input.signer.key, input.hash, signedAttrs);
   const signatureAlg =
     input.signer.key.algorithm === "rsa"
-      ? algorithm(OID.rsaEncryption, new asn1js.Null()) // what scepclient, certmonger and micromdm use
-      : algorithm(
-          { sha1: OID.ecdsaWithSHA1, sha256: OID.ecdsaWithSHA256, sha384: OID.ecdsaWithSHA384, sha512: OID.ecdsaWithSHA512 }[
-            input.hash
-          ],
-        );
-  const signerInfo = new pkijs.SignerInfo({
-    version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: input.signer.cert.issuer, serialNumber: input.signer.cert.serialNumber }),
-    digestAlgorithm: digestAlg,
-    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
-    signatureAlgorithm: signatureAlg,
-    signature: new asn1js.OctetString({ valueHex: signature }),
-  });
-  const encapContentInfo = encapsulatedData(input.content);
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    digestAlgorithms: [digestAlg],
-    encapContentInfo,
-    certificates: input.certificates,
-    signerInfos: [signerInfo],
-  });
-  return wrapContentInfo(OID.signedData, signedData.toSchema());
+      ? tlv(TAG.SEQUENCE, oid(OID.rsaEncryption), NULL) // what scepclient, certmonger and micromdm use
+      : tlv(TAG.SEQUENCE, oid(ECDSA_SIGNATURE_OID[input.hash]));
+  const { issuerDer, serialTlv } = issuerAndSerial(input.signer.cert);
+  const signedAttrsImplicit = signedAttrs.slice();
+  signedAttrsImplicit[0] = 0xa0; // [0] IMPLICIT SET OF Attribute
+  const signerInfo = tlv(
+    TAG.SEQUENCE,
+    INTEGER_1,
+    tlv(TAG.SEQUENCE, issuerDer, serialTlv),
+    digestAlg,
+    signedAttrsImplicit,
+    signatureAlg,
+    tlv(TAG.OCTET_STRING, signature),
+  );
+  const signedData = tlv(
+    TAG.SEQUENCE,
+    INTEGER_1,
+    tlv(TAG.SET, digestAlg),
+    encapsulatedData(content),
+    ...certificateSet(input.certificates),
+    tlv(TAG.SET, signerInfo),
+  );
+  return tlv(TAG.SEQUENCE, oid(OID.signedData), tlv(0xa0, signedData));
+}
+
+/** Degenerate certs-only SignedData (RFC 8894 §3.4): no content, no signers; CRLs for GetCRL. */
+export function buildCertsOnly(certDers: Uint8Array[], crlDers: Uint8Array[] = []): Uint8Array {
+  const signedData = tlv(
+    TAG.SEQUENCE,
+    INTEGER_1,
+    tlv(TAG.SET),
+    encapsulatedData(undefined),
+    ...certificateSet(certDers),
+    ...(crlDers.length ? [tlv(0xa1, ...crlDers)] : []),
+    tlv(TAG.SET),
+  );
+  return tlv(TAG.SEQUENCE, oid(OID.signedData), tlv(0xa0, signedData));
+}
+
+/** EncapsulatedContentInfo of type data; eContent is a primitive OCTET STRING (DER). */
+function encapsulatedData(content: Uint8Array | undefined): Uint8Array {
+  return content === undefined
+    ? tlv(TAG.SEQUENCE, oid(OID.data))
+    : tlv(TAG.SEQUENCE, oid(OID.data), tlv(0xa0, tlv(TAG.OCTET_STRING, content)));
 }
 
 /**
- * EncapsulatedContentInfo of type data with a primitive OCTET STRING eContent (DER). pkijs would
- * re-wrap the content as a constructed (BER) string and drop an empty one; an empty eContent is
- * what FAILURE/PENDING need (see cert-rep.ts), so the encoding is written here.
+ * certificates [0] IMPLICIT CertificateSet, in the given order: clients read the issued
+ * certificate as the first one (scepclient takes certs[0]), so the order is kept, not sorted.
  */
-function encapsulatedData(content: Uint8Array | undefined): pkijs.EncapsulatedContentInfo {
-  const encap = new pkijs.EncapsulatedContentInfo({ eContentType: OID.data });
-  if (content) {
-    encap.toSchema = () =>
-      new asn1js.Sequence({
-        value: [
-          new asn1js.ObjectIdentifier({ value: OID.data }),
-          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: content })] }),
-        ],
-      });
-  }
-  return encap;
-}
-
-/** Degenerate certs-only SignedData (RFC 8894 §3.4): no content, no signers. */
-export function buildCertsOnly(certDers: Uint8Array[], crlDers: Uint8Array[] = []): Uint8Array {
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    certificates: certDers.map((der) => new pkijs.Certificate({ schema: parseBer(der, "certificate") })),
-    ...(crlDers.length
-      ? { crls: crlDers.map((der) => new pkijs.CertificateRevocationList({ schema: parseBer(der, "CRL") })) }
-      : {}),
-    signerInfos: [],
-  });
-  return wrapContentInfo(OID.signedData, signedData.toSchema());
-}
-
-function wrapContentInfo(contentType: string, content: asn1js.AsnType): Uint8Array {
-  return encodeDer(new pkijs.ContentInfo({ contentType, content }).toSchema());
+function certificateSet(certs: CertRef[]): Uint8Array[] {
+  if (certs.length === 0) return [];
+  return [tlv(0xa0, ...certs.map((c) => (c instanceof Uint8Array ? c : certView(c).der)))];
 }

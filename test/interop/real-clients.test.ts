@@ -14,10 +14,30 @@ import {
   formatRun,
   newClientDir,
   opensslVerify,
+  opensslVerifyCert,
+  pkcs7Pem,
   publicKeyFingerprint,
   runScepclient,
   scepSubmit,
+  SCEP_SUBMIT_EXIT,
+  type ScepSubmitResult,
 } from "./support/clients";
+import {
+  MessageType,
+  buildCsrDer,
+  buildRequest,
+  certPem,
+  decryptEnvelopePem,
+  newRsaKey,
+  rb,
+  selfSigned,
+  spkiSha256OfKey,
+  summarizeCert,
+  type PrivateKeyHandle,
+  type Signer,
+} from "../../scripts/lib/scep-enroll";
+import { encodeDer, parseCertificate } from "../../src/scep/asn1";
+import { parsePem } from "../../src/util/pem";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";
 
@@ -89,6 +109,8 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
     const first = await runScepclient(opts);
     expect(first.issued, formatRun(first)).toBe(true);
     const firstPem = await readFile(c.certPath, "utf8");
+    const v1 = await opensslVerifyCert(ca.certPath, firstPem);
+    expect(v1.ok, formatRun(v1)).toBe(true);
 
     const second = await runScepclient(opts);
     expect(second.issued, formatRun(second)).toBe(true);
@@ -112,18 +134,105 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
   });
 
   // ---------------------------------------------------------------------------------------------
-  // PLACEHOLDER — certmonger scep-submit PKIOperation (no test yet, on purpose).
-  // scep-submit never builds the pkiMessage; it needs a PEM PKCS7 PKCSReq from our request builder
-  // (buildPkiRequest in src/scep/request-builder.ts, being written by another engineer). When it
-  // lands, add a describe block here, using request = pkcs7Pem(buildPkiRequest(...)) and
-  // scepSubmit({ op: "PKIOperation", request, raCertPem: ca.certPem, caCertPem: ca.certPem, mode }):
-  //   - PKCSReq (19), AES-256-CBC + SHA-256, static challenge, in both mode "flags" (-r/-N/-p)
-  //     and mode "env" (CERTMONGER_OPERATION=SUBMIT, CERTMONGER_PKCSREQ, ...): exit 0, then decrypt
-  //     r.envelopePem with the client key (must NOT be DES: certmonger on OpenSSL 3 cannot decrypt
-  //     it) and `openssl verify` the certificate.
-  //   - Rekey: CERTMONGER_PKCSREQ = new-key request signed by the old certificate,
-  //     CERTMONGER_PKCSREQ_REKEY = self-signed one, same transactionID and senderNonce; the reply
-  //     is encrypted to the OLD certificate.
-  //   - Wrong challenge: exit 2 (SCEP_SUBMIT_EXIT.REJECTED).
-  // ---------------------------------------------------------------------------------------------
+  // certmonger scep-submit PKIOperation. scep-submit never builds the pkiMessage (the daemon does):
+  // we build it with the client library (scripts/lib/scep-enroll.ts over src/scep/request-builder)
+  // and scep-submit sends it, always as GET ?operation=PKIOperation&message=<%-escaped base64>.
+  // On exit 0 it prints the still-encrypted pkcsPKIEnvelope, which we decrypt with the signer key.
+  // docs/scep-clients.md §4a.
+  describe("certmonger scep-submit PKIOperation (GET, AES-256-CBC + SHA-256, as the daemon sends)", () => {
+    let caDer: Uint8Array;
+    beforeAll(() => {
+      caDer = parsePem(ca.certPem)[0]!.der;
+    });
+
+    /** A PKCSReq the way certmonger's daemon builds it: AES-256-CBC, SHA-256, self-signed signer with the CSR subject. */
+    function certmongerRequest(cn: string, challenge: string, key = newRsaKey()) {
+      const csrDer = buildCsrDer({ key: key.handle, subject: { commonName: cn }, challenge, hash: "sha256" });
+      const req = buildRequest({
+        messageType: MessageType.PKCSReq,
+        csrDer,
+        signer: selfSigned(key.handle, { commonName: cn }),
+        recipients: [parseCertificate(caDer)],
+        cipher: "aes-256-cbc",
+        hash: "sha256",
+      });
+      return { key, req, pem: pkcs7Pem(req.der) };
+    }
+
+    async function expectIssued(r: ScepSubmitResult, signer: Signer, keyOfCert: PrivateKeyHandle, cn: string) {
+      expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.ISSUED);
+      expect(r.envelopePem, formatRun(r)).toBeDefined();
+      const opened = decryptEnvelopePem(r.envelopePem!, signer);
+      // certmonger on OpenSSL 3 cannot decrypt DES; the reply must use a modern cipher.
+      expect(opened.cipher).not.toBe("des-cbc");
+      const der = opened.certificates[0]!;
+      const s = summarizeCert(der);
+      expect(s.subject).toContain(`CN=${cn}`);
+      expect(s.spkiSha256).toBe(spkiSha256OfKey(keyOfCert));
+      const v = await opensslVerifyCert(ca.certPath, certPem(der));
+      expect(v.ok, formatRun(v)).toBe(true);
+      return { der, summary: s, cipher: opened.cipher };
+    }
+
+    test("PKCSReq in flags mode (-r/-N/-p): exit 0, envelope decrypts to a certificate openssl verifies", async () => {
+      const m = certmongerRequest("cm-flags", CHALLENGE);
+      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "flags" });
+      const issued = await expectIssued(r, m.req.signer, m.key.handle, "cm-flags");
+      expect(issued.cipher).toBe("aes-256-cbc");
+    });
+
+    test("PKCSReq in env mode (CERTMONGER_OPERATION=SUBMIT, CERTMONGER_PKCSREQ): exit 0 and a verified certificate", async () => {
+      const m = certmongerRequest("cm-env", CHALLENGE);
+      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "env" });
+      await expectIssued(r, m.req.signer, m.key.handle, "cm-env");
+    });
+
+    test("rekey pair (old-cert-signed + self-signed, same transactionID and senderNonce): reply to the OLD certificate, new cert for the NEW key", async () => {
+      // 1. An initial certificate for key1.
+      const first = certmongerRequest("cm-rekey", CHALLENGE);
+      const r1 = await scepSubmit({ url: worker.url, op: "PKIOperation", request: first.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "env" });
+      const old = await expectIssued(r1, first.req.signer, first.key.handle, "cm-rekey");
+      const oldCert = parseCertificate(old.der);
+
+      // 2. Two messages for key2 with the same transactionID and senderNonce (certmonger's
+      //    CERTMONGER_PKCSREQ / CERTMONGER_PKCSREQ_REKEY; the naming is inverted in scep-submit):
+      //    PKCSREQ = signed by the old certificate and key1, PKCSREQ_REKEY = self-signed by key2.
+      //    The CSR keeps the old subject byte for byte (a renewal may not change it).
+      const key2 = newRsaKey();
+      const subjectDer = encodeDer(oldCert.subject.toSchema());
+      const csrDer = buildCsrDer({ key: key2.handle, subject: subjectDer, challenge: CHALLENGE, hash: "sha256" });
+      const transactionId = `${BigInt("0x" + Buffer.from(rb(32)).toString("hex"))}`; // certmonger: decimal, ~77 digits
+      const senderNonce = rb(16);
+      const common = { messageType: MessageType.PKCSReq, csrDer, recipients: [parseCertificate(caDer)], cipher: "aes-256-cbc" as const, hash: "sha256" as const, transactionId, senderNonce };
+      const byOld = buildRequest({ ...common, signer: { cert: oldCert, key: first.key.handle } });
+      const selfSignedReq = buildRequest({ ...common, signer: selfSigned(key2.handle, subjectDer) });
+
+      const r2 = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: pkcs7Pem(byOld.der),
+        rekeyRequest: pkcs7Pem(selfSignedReq.der),
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "env",
+      });
+      // The server advertises Renewal, so scep-submit sends CERTMONGER_PKCSREQ (the old-cert-signed
+      // one) and the CertRep envelope is encrypted to the OLD certificate: decrypt with key1.
+      const renewed = await expectIssued(r2, byOld.signer, key2.handle, "cm-rekey");
+      expect(renewed.summary.serialHex).not.toBe(old.summary.serialHex);
+      expect(renewed.summary.spkiSha256).not.toBe(old.summary.spkiSha256);
+      expect(() => decryptEnvelopePem(r2.envelopePem!, selfSignedReq.signer)).toThrow();
+    });
+
+    test("wrong challenge: CertRep FAILURE, scep-submit exits 2 (rejected)", async () => {
+      const m = certmongerRequest("cm-wrong", "not-the-challenge");
+      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "flags" });
+      // Regression guard: scep-submit runs PKCS7_verify(..., indata=NULL). A FAILURE CertRep without
+      // eContent fails there with "PKCS7 routines::no content" and exit 3 (CA unreachable; the daemon
+      // would retry forever) instead of 2. The server must send an empty primitive OCTET STRING
+      // eContent (a0 02 04 00), as micromdm does (fixture mdm-CertRep-failure-badRequest.resp.der).
+      expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.REJECTED);
+      expect(r.envelopePem).toBeUndefined();
+    });
+  });
 });

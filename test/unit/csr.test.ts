@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature } from "../../src/ca/csr";
 import { OID } from "../../src/scep/oids";
 import { bytesToHex } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/ca/der";
+import { oid, tlv } from "../../src/util/der";
 import { fixture } from "./ca-test-helpers";
 
 describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {

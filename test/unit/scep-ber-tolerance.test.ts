@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, encryptEnvelope } from "../../src/scep/envelope";
 import { algorithm, encodeDer } from "../../src/scep/asn1";
-import { attribute } from "../../src/scep/signed-data";
+import { attributeDer } from "../../src/scep/signed-data";
 import { OID } from "../../src/scep/oids";
 import { signBytes } from "../../src/crypto/signature";
 import { generateKeyPair } from "../../src/ca/ca-generate";
@@ -101,14 +101,13 @@ describe("signed attributes as the client ordered them", () => {
   type Order = "reverse" | "sorted";
   /** A PKCSReq whose signedAttrs go out in `sentOrder` while the signature covers `signedOrder`. */
   function handBuilt(sentOrder: Order, signedOrder: Order, signedAttrsIndefinite = false): Uint8Array {
-    const attrs = [
-      attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
-      attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: createHash("sha256").update(envelope).digest() })),
-      attribute(OID.messageType, new asn1js.PrintableString({ value: "19" })),
-      attribute(OID.transactionID, new asn1js.PrintableString({ value: "legacy-order-1" })),
-      attribute(OID.senderNonce, new asn1js.OctetString({ valueHex: new Uint8Array(16).fill(7) })),
+    const encoded = [
+      attributeDer(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
+      attributeDer(OID.messageDigest, new asn1js.OctetString({ valueHex: createHash("sha256").update(envelope).digest() })),
+      attributeDer(OID.messageType, new asn1js.PrintableString({ value: "19" })),
+      attributeDer(OID.transactionID, new asn1js.PrintableString({ value: "legacy-order-1" })),
+      attributeDer(OID.senderNonce, new asn1js.OctetString({ valueHex: new Uint8Array(16).fill(7) })),
     ];
-    const encoded = attrs.map((a) => encodeDer(a.toSchema()));
     const sorted = [...encoded].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const reverse = [...sorted].reverse();
     const pick = (o: Order) => (o === "sorted" ? sorted : reverse);

@@ -263,6 +263,23 @@ export async function opensslVerify(
   return { ...r, ok: r.code === 0 && /: OK\s*$/m.test(r.stdout) };
 }
 
+/** opensslVerify for a certificate held in memory (PEM or DER): written to a temp file first. */
+export async function opensslVerifyCert(
+  caPath: string,
+  cert: string | Uint8Array,
+  opts: { untrustedPath?: string; purpose?: string } = {},
+): Promise<CmdResult & { ok: boolean }> {
+  const pem = typeof cert === "string" ? cert : pkcs7Pem(cert).replace(/PKCS7/g, "CERTIFICATE");
+  const dir = await mkdtemp(join(tmpdir(), "scep-verify-"));
+  try {
+    const path = join(dir, "cert.pem");
+    await writeFile(path, pem);
+    return await opensslVerify(caPath, path, opts);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Subject and issuer (RFC 2253), CN and serial (hex, upper case) of a PEM certificate. */
 export async function certInfo(certPem: string): Promise<{ subject: string; serial: string; cn?: string; issuer: string }> {
   const r = await runCommand("openssl", ["x509", "-noout", "-subject", "-issuer", "-serial", "-nameopt", "RFC2253"], {

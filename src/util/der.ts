@@ -1,7 +1,7 @@
 // A minimal DER (X.690 §10) reader and writer for the issuance hot path. asn1js decodes every
 // BIT/OCTET STRING speculatively as nested ASN.1 (RSA moduli, signatures), which costs more than
 // the RSA signature itself; walking TLVs and splicing raw bytes is both faster and byte-exact.
-import { concatBytes } from "../util/bytes";
+import { concatBytes } from "./bytes";
 
 export class DerError extends Error {}
 
