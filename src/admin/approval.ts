@@ -4,7 +4,7 @@ import { parseCsr } from "../ca/csr";
 import type { Config } from "../config";
 import { signFor } from "../enroll/issuance";
 import type { EnrollDeps } from "../enroll/ports";
-import { notifySuccess } from "../enroll/intune-enrollment";
+import { confirmWithIntune } from "../enroll/intune-enrollment";
 
 export type ApproveResult = { kind: "issued"; serial: string } | { kind: "withheld"; serial: string } | { kind: "not-pending" };
 
@@ -20,14 +20,16 @@ export async function approvePending(
   const csr = parseCsr(pending.csrDer); // verified when the request arrived
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = runtime.now();
-    const cert = signFor(csr, config, runtime, now);
+    // Intune requests stay undeliverable until Intune acknowledges the issuance.
+    const viaIntune = pending.challengeKind === "intune" && deps.intune !== undefined;
+    const cert = { ...signFor(csr, config, runtime, now), delivered: !viaIntune };
     const outcome = await ledger.completeApproval(transactionId, requestKey, cert, now.getTime());
     if (outcome.kind === "recorded") {
       runtime.log("approved", { transactionId, serial: cert.serial, subject: cert.subject });
-      if (pending.challengeKind === "intune" && deps.intune) {
+      if (viaIntune && deps.intune) {
         // Intune validated the challenge when the request arrived; it must hear of the issuance.
         try {
-          await notifySuccess({ transactionId }, csr, cert, config, deps, deps.intune);
+          await confirmWithIntune({ transactionId }, csr, cert, config, deps, deps.intune);
         } catch {
           return { kind: "withheld", serial: cert.serial };
         }

@@ -54,16 +54,23 @@ export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Co
         runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
         return { kind: "pending" };
       case "existing":
-        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false };
+        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
+      case "unconfirmed":
+        throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
       case "conflict":
         throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
       case "rejected":
         throw fail.badRequest("the request was rejected by an administrator", outcome.note);
       case "challenge-refused":
         throw fail.badRequest("challenge password missing or not accepted", `one-time challenge ${outcome.reason}`);
+      default:
+        throw new Error(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
     }
   }
-  return issueAndRecord(tx, csr, config, ledger, runtime);
+  const issued = await issueAndRecord(tx, csr, config, ledger, runtime);
+  // Only Intune issuances are recorded unconfirmed; anything else here is withheld.
+  if (issued.kind === "issued" && !issued.confirmed) throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
+  return issued;
 }
 
 function sha256Hex(data: Uint8Array): string {

@@ -1,12 +1,14 @@
 // Enrollment authorised by Intune (docs/intune-validation-api.md): validate, issue, record,
-// successNotification, and only then deliver. A retry of a served request never reaches Intune
-// again; a notification that got a 2xx is never repeated.
+// successNotification, and only then deliver. The certificate is recorded as not deliverable and
+// confirmed only after Intune acknowledges, so a Worker stopped in between never hands out a
+// certificate Intune did not accept. A retry of a served request never reaches Intune again; a
+// notification that got a 2xx is not repeated once its confirmation is recorded.
 import type { ParsedCsr } from "../ca/csr";
+import { nameToText } from "../ca/dn";
 import type { Config } from "../config";
 import { E_UNEXPECTED } from "../intune";
 import type { TransactionInput } from "../ledger/types";
-import { nameToText } from "../ca/dn";
-import { parseCertificate } from "../scep/asn1";
+import { parseCertView } from "../x509/cert-view";
 import { EnrollmentFailure, fail } from "./errors";
 import { issueAndRecord, type Issued } from "./issuance";
 import type { EnrollDeps, IntunePort } from "./ports";
@@ -27,13 +29,19 @@ export async function enrollWithIntune(
     switch (earlier.kind) {
       case "existing":
         runtime.log("retry-served", { transactionId: tx.transactionId, serial: earlier.serial });
-        return { kind: "issued", der: earlier.der, serial: earlier.serial, fresh: false };
+        return { kind: "issued", der: earlier.der, serial: earlier.serial, fresh: false, confirmed: true };
+      case "unconfirmed":
+        // Issued earlier, but the Worker stopped before Intune's acknowledgement was recorded.
+        await confirmWithIntune(tx, csr, earlier, config, deps, intune);
+        return { kind: "issued", der: earlier.der, serial: earlier.serial, fresh: false, confirmed: true };
       case "pending":
         return { kind: "pending" };
       case "conflict":
         throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
       case "rejected":
         throw fail.badRequest("the request was refused earlier", earlier.note);
+      default:
+        throw new Error(`unhandled ledger outcome ${(earlier satisfies never as { kind: string }).kind}`);
     }
   }
 
@@ -46,27 +54,29 @@ export async function enrollWithIntune(
   if (config.manualApproval.has("intune")) {
     const outcome = await ledger.recordPending(tx, runtime.now().getTime());
     if (outcome.kind === "pending") return { kind: "pending" };
-    if (outcome.kind === "existing") return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false };
+    if (outcome.kind === "existing") return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
     throw fail.badRequest("the request could not be kept for approval", outcome.kind);
   }
 
   let issued: Issued | { kind: "pending" };
   try {
-    issued = await issueAndRecord(tx, csr, config, ledger, runtime);
+    issued = await issueAndRecord(tx, csr, config, ledger, runtime, { delivered: false });
   } catch (e) {
     // Intune validated this challenge; tell it the CA could not issue (hResult shown to admins).
     const description = e instanceof EnrollmentFailure ? e.publicText : "the certificate authority could not issue the certificate";
     await intune.failureNotification({ transactionId: tx.transactionId, csrDer: csr.der, hResult: E_UNEXPECTED, errorDescription: description });
     throw e;
   }
-  if (issued.kind !== "issued" || !issued.fresh) return issued;
-
-  await notifySuccess(tx, csr, issued, config, deps, intune);
-  return issued;
+  if (issued.kind !== "issued" || issued.confirmed) return issued;
+  await confirmWithIntune(tx, csr, issued, config, deps, intune);
+  return { ...issued, confirmed: true };
 }
 
-/** Shared with admin approval: a certificate Intune was not told about is withheld and revoked. */
-export async function notifySuccess(
+/**
+ * successNotification, then the ledger's confirmation; only a confirmed certificate is delivered.
+ * Shared with admin approval. A refusal withholds and revokes the certificate (it shows on the CRL).
+ */
+export async function confirmWithIntune(
   tx: { transactionId: string },
   csr: ParsedCsr,
   issued: { der: Uint8Array; serial: string },
@@ -74,17 +84,20 @@ export async function notifySuccess(
   deps: EnrollDeps,
   intune: IntunePort,
 ): Promise<void> {
-  const notAfter = parseCertificate(issued.der).notAfter.value;
   const ack = await intune.successNotification({
     transactionId: tx.transactionId,
     csrDer: csr.der,
     certDer: issued.der,
     serialHex: issued.serial,
-    notAfter,
+    notAfter: parseCertView(issued.der).notAfter,
     issuerName: nameToText(config.ca.caSubjectDer),
   });
-  if (ack.ok) return;
-  await deps.ledger.markUndelivered(issued.serial, WITHHELD_REASON, deps.runtime.now().getTime());
-  deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: issued.serial, code: ack.code });
-  throw fail.badRequest(`Intune did not accept the issuance notification: ${ack.code}`, `intune successNotification ${ack.code}`);
+  if (!ack.ok) {
+    await deps.ledger.markUndelivered(issued.serial, WITHHELD_REASON, deps.runtime.now().getTime());
+    deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: issued.serial, code: ack.code });
+    throw fail.badRequest(`Intune did not accept the issuance notification: ${ack.code}`, `intune successNotification ${ack.code}`);
+  }
+  if (!(await deps.ledger.confirmDelivery(issued.serial))) {
+    throw fail.badRequest("the certificate is withheld", `serial ${issued.serial} was revoked before delivery`);
+  }
 }

@@ -15,6 +15,8 @@ export interface Issued {
   serial: string;
   /** false when the ledger already held a certificate for this request (an idempotent retry). */
   fresh: boolean;
+  /** false while the ledger holds it as not yet deliverable (Intune has not acknowledged). */
+  confirmed: boolean;
 }
 
 const MAX_SERIAL_ATTEMPTS = 3;
@@ -48,18 +50,21 @@ export async function issueAndRecord(
   config: Config,
   ledger: LedgerPort,
   runtime: Runtime,
+  options: { delivered: boolean } = { delivered: true },
 ): Promise<Issued | { kind: "pending" }> {
   const now = runtime.now();
   for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
-    const cert = signFor(csr, config, runtime, now);
+    const cert = { ...signFor(csr, config, runtime, now), delivered: options.delivered };
     const outcome = await ledger.recordIssuance(tx, cert, now.getTime());
     switch (outcome.kind) {
       case "recorded":
         runtime.log("issued", { transactionId: tx.transactionId, serial: cert.serial, subject: cert.subject, challengeKind: tx.challengeKind });
-        return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true };
+        return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true, confirmed: options.delivered };
       case "existing":
         runtime.log("retry-served", { transactionId: tx.transactionId, serial: outcome.serial });
-        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false };
+        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
+      case "unconfirmed":
+        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: false };
       case "pending":
         return { kind: "pending" };
       case "conflict":
@@ -71,6 +76,8 @@ export async function issueAndRecord(
       case "serial-taken":
         runtime.log("serial-collision", { serial: cert.serial });
         continue;
+      default:
+        throw new Error(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
     }
   }
   throw fail.badRequest("could not allocate a unique serial number", "serial collisions exhausted");

@@ -19,6 +19,7 @@ export interface LedgerPort extends CrlLedgerPort {
   latestTransaction(transactionId: string): Promise<TransactionView | undefined>;
   certificateDer(serial: string): Promise<{ der: Uint8Array; status: string; delivered: boolean } | undefined>;
   markUndelivered(serial: string, revokeReason: number | undefined, now: number): Promise<void>;
+  confirmDelivery(serial: string): Promise<boolean>;
   pendingRequest(transactionId: string, requestKey: string): Promise<PendingRequest | undefined>;
   completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number): Promise<ApprovalOutcome>;
 }

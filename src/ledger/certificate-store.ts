@@ -107,6 +107,14 @@ export function markUndelivered(sql: SqlStorage, serial: string): void {
   sql.exec("UPDATE certificates SET delivered = 0 WHERE serial = ?", serial);
 }
 
+/** Delivery confirmed (Intune acknowledged): the certificate may now leave, now and on retries. */
+export function confirmDelivery(sql: SqlStorage, serial: string): boolean {
+  const row = sql.exec<{ status: string }>("SELECT status FROM certificates WHERE serial = ?", serial).toArray()[0];
+  if (!row || row.status !== "valid") return false;
+  sql.exec("UPDATE certificates SET delivered = 1 WHERE serial = ?", serial);
+  return true;
+}
+
 export function stats(sql: SqlStorage, now: number): LedgerStats {
   const c = sql
     .exec<{ total: number; valid: number; revoked: number; undelivered: number }>(

@@ -30,6 +30,13 @@ function certificateDer(sql: SqlStorage, serial: string): Uint8Array | undefined
   return row ? new Uint8Array(row.der) : undefined;
 }
 
+function certificateRow(sql: SqlStorage, serial: string): { der: Uint8Array; delivered: boolean; status: string } | undefined {
+  const row = sql
+    .exec<{ der: ArrayBuffer; delivered: number; status: string }>("SELECT der, delivered, status FROM certificates WHERE serial = ?", serial)
+    .toArray()[0];
+  return row ? { der: new Uint8Array(row.der), delivered: row.delivered === 1, status: row.status } : undefined;
+}
+
 /** The answer for a transaction already on record, or undefined when the request is new. */
 export function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
   const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
@@ -37,9 +44,12 @@ export function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclud
   if (existing.csr_sha256 !== tx.csrSha256) return { kind: "conflict" };
   if (existing.state === "rejected") return { kind: "rejected", note: existing.note ?? "" };
   if (existing.state === "pending" || !existing.serial) return { kind: "pending" };
-  const der = certificateDer(sql, existing.serial);
-  // A withheld certificate (Intune refused the success notification) is never handed out.
-  return der ? { kind: "existing", der, serial: existing.serial } : { kind: "rejected", note: "certificate withheld" };
+  const cert = certificateRow(sql, existing.serial);
+  if (cert?.delivered) return { kind: "existing", der: cert.der, serial: existing.serial };
+  // Recorded but never confirmed (the Worker stopped before Intune acknowledged): the caller may
+  // confirm it now. A withheld one (Intune refused, so it is revoked) is never handed out.
+  if (cert && cert.status === "valid") return { kind: "unconfirmed", der: cert.der, serial: existing.serial };
+  return { kind: "rejected", note: "certificate withheld" };
 }
 
 function insertCertificate(sql: SqlStorage, tx: { transactionId: string; requestKey: string }, cert: CertificateInput, now: number): void {

@@ -6,6 +6,7 @@ import { mintChallenge } from "./challenge-store";
 import {
   certificateBySerial,
   certificateDerBySerial,
+  confirmDelivery,
   listCertificates,
   markUndelivered,
   revokeCertificate,
@@ -84,6 +85,11 @@ export class Ledger extends DurableObject {
 
   certificateDer(serial: string): { der: Uint8Array; status: string; delivered: boolean } | undefined {
     return certificateDerBySerial(this.sql, serial);
+  }
+
+  /** true when the certificate is valid and now deliverable; false when it was withheld meanwhile. */
+  confirmDelivery(serial: string): boolean {
+    return this.atomic(() => confirmDelivery(this.sql, serial));
   }
 
   markUndelivered(serial: string, revokeReason: number | undefined, now: number): void {

@@ -27,7 +27,10 @@ export interface CertificateInput {
   sha1: string;
   sha256: string;
   der: Uint8Array;
-  /** false: recorded but withheld (e.g. Intune refused the success notification). */
+  /**
+   * false: recorded but not yet deliverable. Intune issuances start so and are confirmed after
+   * Intune acknowledges the successNotification (or withheld and revoked when it refuses).
+   */
   delivered?: boolean;
 }
 
@@ -38,6 +41,8 @@ export type RecordOutcome =
   | { kind: "recorded" }
   /** The same transaction and CSR were already served: hand back that certificate instead. */
   | { kind: "existing"; der: Uint8Array; serial: string }
+  /** Recorded, but its delivery was never confirmed (Intune's acknowledgement is outstanding). */
+  | { kind: "unconfirmed"; der: Uint8Array; serial: string }
   /** The transactionID is bound to a different CSR (RFC 8894 §3.2.1.1). */
   | { kind: "conflict" }
   /** The random serial is taken: draw another and retry. */
@@ -49,6 +54,7 @@ export type RecordOutcome =
 export type PendingOutcome =
   | { kind: "pending" }
   | { kind: "existing"; der: Uint8Array; serial: string }
+  | { kind: "unconfirmed"; der: Uint8Array; serial: string }
   | { kind: "conflict" }
   | { kind: "rejected"; note: string }
   | { kind: "challenge-refused"; reason: ChallengeRefusal };

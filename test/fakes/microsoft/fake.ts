@@ -33,6 +33,13 @@ interface PendingFault {
   remaining: number;
 }
 
+interface Gate {
+  target: FaultTarget;
+  count: number;
+  waiting: (() => void)[];
+  timer: ReturnType<typeof setTimeout>;
+}
+
 export class MicrosoftFake {
   readonly options: Resolved;
   readonly now: () => number;
@@ -52,6 +59,7 @@ export class MicrosoftFake {
   private scaleUnit = 1;
   private faults: PendingFault[] = [];
   private hangs = new Set<() => void>();
+  private gates: Gate[] = [];
 
   constructor(options: MicrosoftFakeOptions = {}) {
     this.now = options.now ?? (() => Date.now());
@@ -96,6 +104,30 @@ export class MicrosoftFake {
     this.faults.push({ target, kind, remaining: times });
   }
 
+  /**
+   * Holds every request to `target` ("scep" = any ScepActions call) until `count` of them have
+   * arrived, then lets them all proceed: makes races between concurrent requests deterministic.
+   * Released anyway after `maxWaitMs`, and by close().
+   */
+  holdUntil(target: FaultTarget, count: number, maxWaitMs = 15_000): void {
+    const gate: Gate = { target, count, waiting: [], timer: setTimeout(() => this.openGate(gate), maxWaitMs) };
+    this.gates.push(gate);
+  }
+
+  private openGate(gate: Gate): void {
+    clearTimeout(gate.timer);
+    this.gates = this.gates.filter((g) => g !== gate);
+    for (const release of gate.waiting) release();
+  }
+
+  private passGate(target: FaultTarget): Promise<void> | undefined {
+    const gate = this.gates.find((g) => g.target === target || (g.target === "scep" && (SCEP_ACTIONS as readonly string[]).includes(target)));
+    if (!gate) return undefined;
+    const arrived = new Promise<void>((resolve) => gate.waiting.push(resolve));
+    if (gate.waiting.length >= gate.count) this.openGate(gate);
+    return arrived;
+  }
+
   /** Scale-unit move: discovery now returns a new URI; the old one answers `oldScaleUnitAnswer`. */
   moveScaleUnit(): void {
     this.scaleUnit++;
@@ -127,6 +159,7 @@ export class MicrosoftFake {
   close(): void {
     for (const release of this.hangs) release();
     this.hangs.clear();
+    for (const gate of [...this.gates]) this.openGate(gate);
   }
 
   private async handle(request: Request): Promise<Response> {
@@ -174,6 +207,7 @@ export class MicrosoftFake {
         return finish(new Response("<html><body>404 Not Found</body></html>", { status: 404, headers: { "content-type": "text/html" } }));
       }
       if (!(SCEP_ACTIONS as readonly string[]).includes(action)) return finish(odataError(404, "NotFound", `No action ${action}.`));
+      await this.passGate(action as FaultTarget);
       const fault = this.takeFault(action as FaultTarget) ?? this.takeFault("scep");
       if (fault && fault !== "nullDescription") return finish(await this.faultResponse(fault, request, url, entry));
       const { response, code } = await handleScepAction(this, request, url, action, raw);

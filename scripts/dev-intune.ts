@@ -1,0 +1,166 @@
+// `npm run dev:intune`: local Intune development loop, offline.
+//   1. starts the Microsoft fake (Entra token endpoint + Graph discovery + Intune ScepActions,
+//      test/fakes/microsoft) on 127.0.0.1:8790;
+//   2. runs scripts/dev-setup.ts (a development CA, static challenge and ALLOW_LEGACY_DES in .dev.vars);
+//   3. runs `wrangler dev` with CHALLENGE_MODE=intune,static and the Intune settings pointing at the
+//      fake (--var, which locally works for the INTUNE_CLIENT_SECRET secret too);
+//   4. mints an Intune challenge bound to the subject scepclient will send and prints a ready
+//      scepclient command. Ctrl-C (or SIGTERM) stops wrangler and the fake.
+//
+// Usage: tsx scripts/dev-intune.ts [--fake-port 8790] [--port 8787] [--inspector-port 8788]
+//          [--vars .dev.vars] [--persist-to DIR] [--cn dev-intune-device] [--seconds N]
+// More challenges: curl -s -X POST http://127.0.0.1:8790/_fake/challenges -d '{"expectedSubject":"C=US,O=scep-client,OU=MDM,CN=x"}'
+// Request log of the fake: curl -s http://127.0.0.1:8790/_fake/requests
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID } from "../test/fakes/microsoft/fake";
+import { startMicrosoftFakeServer } from "../test/fakes/microsoft/node-server";
+
+const { values } = parseArgs({
+  options: {
+    "fake-port": { type: "string", default: "8790" },
+    port: { type: "string", default: "8787" },
+    "inspector-port": { type: "string" },
+    vars: { type: "string", default: ".dev.vars" },
+    "persist-to": { type: "string" },
+    cn: { type: "string", default: "dev-intune-device" },
+    seconds: { type: "string" },
+  },
+});
+
+const ROOT = resolve(import.meta.dirname, "..");
+const varsPath = resolve(ROOT, values.vars!);
+const workerPort = Number(values.port);
+const endpoint = `http://127.0.0.1:${workerPort}/scep`;
+const log = (line: string) => process.stdout.write(`[dev:intune] ${line}\n`);
+
+// scepclient builds its subject from -country (US), -organization (scep-client), -ou (MDM), -cn.
+const expectedSubject = `C=US,O=scep-client,OU=MDM,CN=${values.cn}`;
+
+async function main(): Promise<void> {
+  const fake = createMicrosoftFake();
+  const running = await startMicrosoftFakeServer(fake, Number(values["fake-port"]));
+  log(`Microsoft fake (Entra + Graph + Intune) on ${running.url}`);
+
+  const setup = spawnSync("npx", ["--no-install", "tsx", "scripts/dev-setup.ts", "--vars", varsPath], { cwd: ROOT, encoding: "utf8" });
+  if (setup.status !== 0) {
+    process.stderr.write(setup.stdout + setup.stderr);
+    await running.close();
+    throw new Error("scripts/dev-setup.ts failed");
+  }
+  const staticChallenge = /Static challenge\s+(\S+)/.exec(setup.stdout)?.[1];
+  log(`development CA and secrets: ${varsPath}`);
+
+  const vars: Record<string, string> = {
+    CHALLENGE_MODE: "intune,static",
+    INTUNE_TENANT_ID: FAKE_TENANT_ID,
+    INTUNE_CLIENT_ID: FAKE_CLIENT_ID,
+    INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+    ENTRA_AUTHORITY_URL: running.url,
+    GRAPH_BASE_URL: running.url,
+  };
+  const args = ["--no-install", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--show-interactive-dev-session=false"];
+  if (values["inspector-port"]) args.push("--inspector-port", values["inspector-port"]);
+  if (values["persist-to"]) args.push("--persist-to", resolve(values["persist-to"]));
+  if (varsPath !== resolve(ROOT, ".dev.vars")) args.push("--env-file", varsPath);
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+
+  // Own process group, so wrangler and its workerd stop together.
+  const wrangler = spawn("npx", args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+  });
+  const relay = (stream: NodeJS.ReadableStream) =>
+    stream.setEncoding("utf8").on("data", (d: string) => {
+      for (const line of d.split("\n")) if (line.trim()) process.stdout.write(`[wrangler] ${line.replace(/INTUNE_CLIENT_SECRET\s+"[^"]*"/, 'INTUNE_CLIENT_SECRET "(hidden)"')}\n`);
+    });
+  relay(wrangler.stdout!);
+  relay(wrangler.stderr!);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping wrangler and the fake");
+    await stopGroup(wrangler);
+    await running.close();
+    process.exit(code);
+  };
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void stop(0));
+  wrangler.on("exit", (code) => {
+    if (!stopping) {
+      log(`wrangler exited (${code ?? "signal"})`);
+      void stop(code ?? 1);
+    }
+  });
+
+  try {
+    await waitReady(`${endpoint}?operation=GetCACaps`, 120_000, () => stopping);
+  } catch (e) {
+    process.stderr.write(`dev:intune: ${e instanceof Error ? e.message : String(e)}\n`);
+    await stop(1);
+    return;
+  }
+  const challenge = fake.mintChallenge({ expectedSubject, keyBits: 2048, notAfter: new Date(Date.now() + 24 * 3_600_000) });
+  const dir = `dev-intune-${Date.now()}`;
+  const command = `mkdir -p ${dir} && scepclient -server-url ${endpoint} -challenge '${challenge}' -cn ${values.cn} -private-key ${dir}/device.key -certificate ${dir}/device.crt`;
+  process.stdout.write(`
+Edge SCEP (wrangler dev) with Intune validation against the local Microsoft fake is ready.
+  SCEP endpoint        ${endpoint}
+  CHALLENGE_MODE       intune,static   (static challenge: ${staticChallenge ?? "see " + varsPath})
+  Microsoft fake       ${running.url}  (log: ${running.url}/_fake/requests)
+  Intune challenge     bound to ${expectedSubject}, RSA 2048, valid 24 h
+
+Enroll with micromdm scepclient (a fresh directory: scepclient reuses csr.pem):
+  ${command}
+
+Another challenge:
+  curl -s -X POST ${running.url}/_fake/challenges -d '{"expectedSubject":"C=US,O=scep-client,OU=MDM,CN=other"}'
+
+INTUNE_CHALLENGE=${challenge}
+SCEPCLIENT_COMMAND=${command}
+Ctrl-C stops wrangler and the fake.
+`);
+  if (values.seconds) setTimeout(() => void stop(0), Number(values.seconds) * 1000).unref();
+}
+
+async function waitReady(url: string, timeoutMs: number, cancelled: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !cancelled()) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+      if (res.status === 503) throw new Error(`the Worker refuses its configuration: ${await res.text()}`);
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith("the Worker")) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!cancelled()) throw new Error(`wrangler dev did not answer on ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+  // workerd may outlive wrangler briefly: make sure the group is gone.
+  signal("SIGKILL");
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`dev:intune: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
