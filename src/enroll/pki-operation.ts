@@ -134,7 +134,10 @@ function success(message: PkiMessage, payload: Uint8Array, requestCipher: Conten
 function requestedSerial(content: Uint8Array): string {
   try {
     const ias = decodeAs("IssuerAndSerialNumber", () => new pkijs.IssuerAndSerialNumber({ schema: parseBer(content, "IssuerAndSerialNumber") }));
-    return serialToHex(serialBytes(ias.serialNumber));
+    const serial = serialBytes(ias.serialNumber);
+    // RFC 5280 §4.1.2.2: serials are at most 20 octets; anything longer is not ours (and not logged).
+    if (serial.length > 20) throw new Error("serial too long");
+    return serialToHex(serial);
   } catch {
     throw fail.badRequest("messageData is not an IssuerAndSerialNumber");
   }
