@@ -8,7 +8,7 @@ import type { ChallengeKind, TransactionInput } from "../ledger/types";
 import type { PkiMessage } from "../scep/pki-message";
 import { bytesEqual, bytesToHex } from "../util/bytes";
 import { fail } from "./errors";
-import { issueAndRecord, type Issued } from "./issuance";
+import { answerForRecorded, issueAndRecord, type Issued } from "./issuance";
 import type { EnrollDeps } from "./ports";
 import { enrollWithIntune } from "./intune-enrollment";
 import { renewalSigner } from "./renewal";
@@ -47,27 +47,14 @@ export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Co
     if (route.kind === "one-time") tx.oneTimeChallengeSha256 = route.sha256;
   }
 
+  let issued: Issued | { kind: "pending" };
   if (config.manualApproval.has(tx.challengeKind)) {
     const outcome = await ledger.recordPending(tx, now.getTime());
-    switch (outcome.kind) {
-      case "pending":
-        runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
-        return { kind: "pending" };
-      case "existing":
-        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
-      case "unconfirmed":
-        throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
-      case "conflict":
-        throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
-      case "rejected":
-        throw fail.badRequest("the request was rejected by an administrator", outcome.note);
-      case "challenge-refused":
-        throw fail.badRequest("challenge password missing or not accepted", `one-time challenge ${outcome.reason}`);
-      default:
-        throw new Error(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
-    }
+    if (outcome.kind === "pending") runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
+    issued = answerForRecorded(outcome, tx, runtime);
+  } else {
+    issued = await issueAndRecord(tx, csr, config, ledger, runtime);
   }
-  const issued = await issueAndRecord(tx, csr, config, ledger, runtime);
   // Only Intune issuances are recorded unconfirmed; anything else here is withheld.
   if (issued.kind === "issued" && !issued.confirmed) throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
   return issued;

@@ -10,7 +10,7 @@ import { E_UNEXPECTED } from "../intune";
 import type { TransactionInput } from "../ledger/types";
 import { parseCertView } from "../x509/cert-view";
 import { EnrollmentFailure, fail } from "./errors";
-import { issueAndRecord, type Issued } from "./issuance";
+import { answerForRecorded, issueAndRecord, type Issued } from "./issuance";
 import type { EnrollDeps, IntunePort } from "./ports";
 
 /** RFC 5280 §5.3.1 cessationOfOperation: the certificate was never put into service. */
@@ -26,23 +26,10 @@ export async function enrollWithIntune(
   const { ledger, runtime } = deps;
   const earlier = await ledger.lookupRequest(tx);
   if (earlier) {
-    switch (earlier.kind) {
-      case "existing":
-        runtime.log("retry-served", { transactionId: tx.transactionId, serial: earlier.serial });
-        return { kind: "issued", der: earlier.der, serial: earlier.serial, fresh: false, confirmed: true };
-      case "unconfirmed":
-        // Issued earlier, but the Worker stopped before Intune's acknowledgement was recorded.
-        await confirmWithIntune(tx, csr, earlier, config, deps, intune);
-        return { kind: "issued", der: earlier.der, serial: earlier.serial, fresh: false, confirmed: true };
-      case "pending":
-        return { kind: "pending" };
-      case "conflict":
-        throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
-      case "rejected":
-        throw fail.badRequest("the request was refused earlier", earlier.note);
-      default:
-        throw new Error(`unhandled ledger outcome ${(earlier satisfies never as { kind: string }).kind}`);
-    }
+    const answer = answerForRecorded(earlier, tx, runtime);
+    // Issued earlier, but the Worker stopped before Intune's acknowledgement was recorded.
+    if (answer.kind === "issued" && !answer.confirmed) await confirmWithIntune(tx, csr, answer, config, deps, intune);
+    return answer.kind === "issued" ? { ...answer, confirmed: true } : answer;
   }
 
   const verdict = await intune.validateRequest(tx.transactionId, csr.der);
@@ -52,10 +39,9 @@ export async function enrollWithIntune(
   }
 
   if (config.manualApproval.has("intune")) {
-    const outcome = await ledger.recordPending(tx, runtime.now().getTime());
-    if (outcome.kind === "pending") return { kind: "pending" };
-    if (outcome.kind === "existing") return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
-    throw fail.badRequest("the request could not be kept for approval", outcome.kind);
+    const answer = answerForRecorded(await ledger.recordPending(tx, runtime.now().getTime()), tx, runtime);
+    if (answer.kind === "issued" && !answer.confirmed) throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
+    return answer;
   }
 
   let issued: Issued | { kind: "pending" };

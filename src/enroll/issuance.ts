@@ -5,7 +5,7 @@ import type { ParsedCsr } from "../ca/csr";
 import { randomSerial } from "../ca/serial";
 import { generalNamesText } from "../ca/san-text";
 import type { Config } from "../config";
-import type { CertificateInput, TransactionInput } from "../ledger/types";
+import type { CertificateInput, RecordOutcome, TransactionInput } from "../ledger/types";
 import { fail } from "./errors";
 import type { LedgerPort, Runtime } from "./ports";
 
@@ -60,25 +60,35 @@ export async function issueAndRecord(
       case "recorded":
         runtime.log("issued", { transactionId: tx.transactionId, serial: cert.serial, subject: cert.subject, challengeKind: tx.challengeKind });
         return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true, confirmed: options.delivered };
-      case "existing":
-        runtime.log("retry-served", { transactionId: tx.transactionId, serial: outcome.serial });
-        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
-      case "unconfirmed":
-        return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: false };
-      case "pending":
-        return { kind: "pending" };
-      case "conflict":
-        throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
-      case "rejected":
-        throw fail.badRequest("the request was rejected by an administrator", outcome.note);
-      case "challenge-refused":
-        throw fail.badRequest("challenge password missing or not accepted", `one-time challenge ${outcome.reason}`);
       case "serial-taken":
         runtime.log("serial-collision", { serial: cert.serial });
         continue;
       default:
-        throw new Error(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
+        return answerForRecorded(outcome, tx, runtime);
     }
   }
   throw fail.badRequest("could not allocate a unique serial number", "serial collisions exhausted");
+}
+
+type EarlierOutcome = Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" }>;
+
+/** What a request gets when the ledger already holds its transaction (or refuses it). */
+export function answerForRecorded(outcome: EarlierOutcome, tx: TransactionInput, runtime: Runtime): Issued | { kind: "pending" } {
+  switch (outcome.kind) {
+    case "existing":
+      runtime.log("retry-served", { transactionId: tx.transactionId, serial: outcome.serial });
+      return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: true };
+    case "unconfirmed":
+      return { kind: "issued", der: outcome.der, serial: outcome.serial, fresh: false, confirmed: false };
+    case "pending":
+      return { kind: "pending" };
+    case "conflict":
+      throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
+    case "rejected":
+      throw fail.badRequest("the request was refused earlier", outcome.note);
+    case "challenge-refused":
+      throw fail.badRequest("challenge password missing or not accepted", `one-time challenge ${outcome.reason}`);
+    default:
+      throw new Error(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
+  }
 }
