@@ -70,7 +70,9 @@ export function loadConfig(env: Env): Config | ConfigError {
   } catch (e) {
     if (e instanceof ConfigError) result = e;
     else if (e instanceof CaConfigError) result = new ConfigError(e.setting, e.message.slice(e.setting.length + 2));
-    else throw e;
+    // Anything else is a parser choking on a setting: refuse to serve rather than fail per request.
+    // The error's own text may quote the value, so only its class is kept.
+    else result = new ConfigError("configuration", `unreadable (${e instanceof Error ? e.name : "error"}); check CA_CERT, CA_KEY, RA_CERT, RA_KEY, NEXT_CA_CERT`);
   }
   cached = { key, result };
   return result;
