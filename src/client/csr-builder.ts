@@ -14,9 +14,13 @@ import { toArrayBuffer, toBytes } from "../util/bytes";
 
 export interface CsrInput {
   key: PrivateKeyHandle;
-  subject: SimpleName;
+  /** A simple name, or exact DER (a renewal keeps the old certificate's subject byte for byte). */
+  subject: SimpleName | Uint8Array;
   challenge?: string;
-  /** PrintableString is what scepclient and certmonger send; UTF8String is allowed too. */
+  /**
+   * PrintableString is what scepclient and certmonger send; UTF8String is allowed too. Default:
+   * PrintableString when the challenge fits its character set, else UTF8String.
+   */
   challengeEncoding?: "printable" | "utf8";
   dnsNames?: string[];
   hash?: HashName;
@@ -25,14 +29,13 @@ export interface CsrInput {
 export function buildCsr(input: CsrInput): Uint8Array {
   const hash = input.hash ?? "sha256";
   const csr = new pkijs.CertificationRequest();
-  csr.subject = nameFromDer(buildNameDer(input.subject));
+  csr.subject = nameFromDer(nameDerOf(input.subject));
   csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(spkiOfPrivateKey(input.key));
   const attributes: pkijs.Attribute[] = [];
   if (input.challenge !== undefined) {
+    const encoding = input.challengeEncoding ?? (PRINTABLE.test(input.challenge) ? "printable" : "utf8");
     const value =
-      input.challengeEncoding === "utf8"
-        ? new asn1js.Utf8String({ value: input.challenge })
-        : new asn1js.PrintableString({ value: input.challenge });
+      encoding === "utf8" ? new asn1js.Utf8String({ value: input.challenge }) : new asn1js.PrintableString({ value: input.challenge });
     attributes.push(new pkijs.Attribute({ type: OID.challengePassword, values: [value] }));
   }
   if (input.dnsNames?.length) {
@@ -50,15 +53,22 @@ export function buildCsr(input: CsrInput): Uint8Array {
   return toBytes(csr.toSchema().toBER());
 }
 
+/** X.680 PrintableString characters. */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+function nameDerOf(subject: SimpleName | Uint8Array): Uint8Array {
+  return subject instanceof Uint8Array ? subject : buildNameDer(subject);
+}
+
 /** Self-signed signer certificate for the request's key (subject as the client chooses). */
 export function selfSignedSigner(
   key: PrivateKeyHandle,
-  subject: SimpleName,
+  subject: SimpleName | Uint8Array,
   now: Date,
   randomBytes: (n: number) => Uint8Array,
   options: { criticalAki?: boolean } = {},
 ): pkijs.Certificate {
-  const nameDer = buildNameDer(subject);
+  const nameDer = nameDerOf(subject);
   const spkiDer = spkiOfPrivateKey(key);
   const extensions: Uint8Array[] = [
     keyUsageExtension(["digitalSignature", "keyEncipherment"]),

@@ -132,8 +132,3 @@ export function readCertRep(
   const payload = parseCertsOnly(opened.content);
   return { ...result, certificates: payload.certificates, crls: payload.crls, replyCipher: opened.cipher };
 }
-
-/** A transactionID derived from the key, as most clients do (RFC 8894 §3.2.1.1): hex SHA-1 of the SPKI. */
-export function transactionIdFor(signerCert: pkijs.Certificate): string {
-  return bytesToHex(new Uint8Array(createHash("sha1").update(encodeDer(signerCert.subjectPublicKeyInfo.toSchema())).digest()));
-}

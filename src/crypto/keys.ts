@@ -28,16 +28,6 @@ export function importPrivateKeyPem(pem: string): PrivateKeyHandle {
   return describePrivateKey(key);
 }
 
-export function importPrivateKeyDer(der: Uint8Array): PrivateKeyHandle {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" });
-  } catch {
-    throw new KeyImportError("not a readable PKCS#8 private key");
-  }
-  return describePrivateKey(key);
-}
-
 function describePrivateKey(key: KeyObject): PrivateKeyHandle {
   const type = key.asymmetricKeyType;
   const details = key.asymmetricKeyDetails ?? {};

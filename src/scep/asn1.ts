@@ -1,4 +1,6 @@
-// Thin helpers over asn1js/pkijs so the protocol modules read as protocol, not as ASN.1 plumbing.
+// Thin helpers over asn1js/pkijs for the cold paths (configuration, tools, tests) and the few
+// structures parsed with pkijs per request (IssuerAndSerialNumber, certs-only bodies). The hot
+// path reads and writes raw DER (util/der.ts, util/ber.ts).
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { concatBytes, toArrayBuffer, toBytes } from "../util/bytes";
@@ -32,43 +34,6 @@ export function octetStringBytes(value: asn1js.OctetString | asn1js.AsnType): Ui
   const block = (value as { valueBlock?: { value?: asn1js.AsnType[]; valueHexView?: Uint8Array } }).valueBlock;
   if (Array.isArray(block?.value) && block.value.length > 0) return concatBytes(...block.value.map((v) => octetStringBytes(v)));
   return toBytes(block?.valueHexView ?? new Uint8Array(0));
-}
-
-/** Text of any ASN.1 string type (PrintableString, UTF8String, IA5String, BMPString, ...). */
-export function asn1StringValue(value: unknown): string | undefined {
-  if (value instanceof asn1js.BaseStringBlock) {
-    return (value as unknown as { valueBlock: { value: string } }).valueBlock.value;
-  }
-  return undefined;
-}
-
-/** The raw value bytes of a primitive element (e.g. a PrintableString's octets), for byte-exact echo. */
-export function primitiveValueBytes(value: asn1js.AsnType): Uint8Array | undefined {
-  const block = (value as { valueBlock?: { valueHexView?: Uint8Array } }).valueBlock;
-  return block?.valueHexView ? toBytes(block.valueHexView).slice() : undefined;
-}
-
-export function nullParams(): asn1js.Null {
-  return new asn1js.Null();
-}
-
-export function algorithm(oid: string, params?: asn1js.AsnType): pkijs.AlgorithmIdentifier {
-  return params === undefined
-    ? new pkijs.AlgorithmIdentifier({ algorithmId: oid })
-    : new pkijs.AlgorithmIdentifier({ algorithmId: oid, algorithmParams: params });
-}
-
-/** DER SET OF: elements sorted by their encodings (X.690 §11.6), as signed attributes require. */
-export function sortForDerSet<T extends { toSchema(): { toBER(sizeOnly?: boolean): ArrayBuffer } }>(items: T[]): T[] {
-  const encoded = items.map((item) => ({ item, der: encodeDer(item.toSchema()) }));
-  encoded.sort((a, b) => compareBytes(a.der, b.der));
-  return encoded.map((e) => e.item);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 export function parseCertificate(der: Uint8Array): pkijs.Certificate {

@@ -6,7 +6,7 @@ import { createHash, createPublicKey } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, encryptEnvelope } from "../../src/scep/envelope";
-import { algorithm, encodeDer } from "../../src/scep/asn1";
+import { encodeDer } from "../../src/scep/asn1";
 import { attributeDer } from "../../src/scep/signed-data";
 import { OID } from "../../src/scep/oids";
 import { signBytes } from "../../src/crypto/signature";
@@ -113,7 +113,7 @@ describe("signed attributes as the client ordered them", () => {
     const pick = (o: Order) => (o === "sorted" ? sorted : reverse);
     const signature = signBytes(key, "sha256", tlv(0x31, concat(...pick(signedOrder))));
     const signedAttrs = signedAttrsIndefinite ? indefinite(0xa0, concat(...pick(sentOrder))) : tlv(0xa0, concat(...pick(sentOrder)));
-    const digestAlg = encodeDer(algorithm(OID.sha256, new asn1js.Null()).toSchema());
+    const digestAlg = encodeDer(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256, algorithmParams: new asn1js.Null() }).toSchema());
     const sid = encodeDer(new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema());
     const signerInfo = tlv(
       0x30,
@@ -122,7 +122,7 @@ describe("signed attributes as the client ordered them", () => {
         sid,
         digestAlg,
         signedAttrs,
-        encodeDer(algorithm(OID.rsaEncryption, new asn1js.Null()).toSchema()),
+        encodeDer(new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() }).toSchema()),
         tlv(0x04, signature),
       ),
     );
