@@ -36,6 +36,7 @@ Commands:
 Global options:
   --url URL         the Worker's base URL, e.g. https://scep.example.com (a trailing /scep is dropped)
   --token T         admin bearer token (default: $SCEP_ADMIN_TOKEN)
+  --access-token J  Cloudflare Access JWT for an admin API behind Access (default: $SCEP_ACCESS_TOKEN)
   --timeout SEC     per HTTP request (default 30)
   -h, --help
 
@@ -48,6 +49,7 @@ class RequestFailed extends Error {}
 const OPTIONS = {
   url: { type: "string" },
   token: { type: "string" },
+  "access-token": { type: "string" },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
   json: { type: "boolean" },
@@ -76,6 +78,8 @@ function parse(argv: string[]) {
 interface Api {
   base: string;
   token?: string;
+  /** A Cloudflare Access JWT (e.g. from `cloudflared access token`), when the admin API sits behind Access. */
+  accessToken?: string;
   timeoutMs: number;
 }
 
@@ -89,7 +93,8 @@ interface ApiResponse {
 
 async function call(api: Api, method: string, path: string, body?: unknown, needsToken = true): Promise<ApiResponse> {
   const headers: Record<string, string> = { accept: "application/json" };
-  if (needsToken) headers.authorization = `Bearer ${api.token}`;
+  if (needsToken && api.token) headers.authorization = `Bearer ${api.token}`;
+  if (needsToken && api.accessToken) headers["cf-access-jwt-assertion"] = api.accessToken;
   if (body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   try {
@@ -347,8 +352,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (!v.url) throw new UsageError("--url is required");
     const token = v.token ?? process.env.SCEP_ADMIN_TOKEN;
-    const api: Api = { base: baseUrl(v.url), token, timeoutMs: (v.timeout ? positiveInt(v.timeout, "timeout") : 30) * 1000 };
-    if (command !== "crl" && !token) throw new UsageError("an admin token is required: --token T or SCEP_ADMIN_TOKEN");
+    const accessToken = v["access-token"] ?? process.env.SCEP_ACCESS_TOKEN;
+    const api: Api = { base: baseUrl(v.url), token, accessToken, timeoutMs: (v.timeout ? positiveInt(v.timeout, "timeout") : 30) * 1000 };
+    if (command !== "crl" && !token && !accessToken) {
+      throw new UsageError("credentials are required: --token T or SCEP_ADMIN_TOKEN (and/or --access-token J for Cloudflare Access)");
+    }
     switch (command) {
       case "stats":
         await stats(api, v);

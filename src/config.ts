@@ -38,8 +38,10 @@ export interface Config {
   crlUrl?: string;
   caIssuersUrl?: string;
   crlValiditySeconds: number;
-  /** Bearer token of the admin API; the API is off without it. */
+  /** Bearer token of the admin API; the API is off without it and without `access`. */
   adminToken?: Uint8Array;
+  /** Cloudflare Access in front of the admin API (ACCESS_TEAM_DOMAIN + ACCESS_AUD): its JWT is required too. */
+  access?: { issuer: string; certsUrl: string; audience: string };
   /** Entra/Graph/Intune settings when CHALLENGE_MODE includes intune. */
   intune?: IntuneConfig;
 }
@@ -54,6 +56,7 @@ const SETTINGS_READ = [
   "CA_CERT", "CA_KEY", "RA_CERT", "RA_KEY", "NEXT_CA_CERT", "SCEP_CHALLENGE", "CHALLENGE_MODE",
   "ALLOW_LEGACY_DES", "CERT_VALIDITY_DAYS", "CERT_BACKDATE_MINUTES", "MAX_MESSAGE_BYTES",
   "APPROVAL_MODE", "PUBLIC_BASE_URL", "CRL_VALIDITY_HOURS", "ADMIN_TOKEN",
+  "ACCESS_TEAM_DOMAIN", "ACCESS_AUD",
   "INTUNE_TENANT_ID", "INTUNE_CLIENT_ID", "INTUNE_CLIENT_SECRET", "ENTRA_AUTHORITY_URL", "GRAPH_BASE_URL",
   "INTUNE_CALLER_INFO", "INTUNE_DISCOVERY_TTL_SECONDS",
 ] as const;
@@ -98,6 +101,7 @@ function buildConfig(env: Env): Config {
   const baseUrl = parseBaseUrl(env.PUBLIC_BASE_URL);
   const adminToken = env.ADMIN_TOKEN ? utf8(env.ADMIN_TOKEN) : undefined;
   if (adminToken && adminToken.length < 16) throw new ConfigError("ADMIN_TOKEN", "too short (use at least 16 random characters)");
+  const access = parseAccess(env.ACCESS_TEAM_DOMAIN, env.ACCESS_AUD);
 
   const caView = parseCertView(ca.caCertDer);
   const raView = ca.ra ? parseCertView(ca.ra.der) : undefined;
@@ -134,6 +138,7 @@ function buildConfig(env: Env): Config {
     caIssuersUrl: baseUrl ? `${baseUrl}/ca.crt` : undefined,
     crlValiditySeconds: parseInteger("CRL_VALIDITY_HOURS", env.CRL_VALIDITY_HOURS, 24, 1, 24 * 90) * 3600,
     adminToken,
+    access,
     intune,
   };
 }
@@ -192,11 +197,43 @@ function parseBaseUrl(value: string | undefined): string | undefined {
   } catch {
     throw new ConfigError("PUBLIC_BASE_URL", "not a URL");
   }
-  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname);
+  const loopback = isLoopback(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw new ConfigError("PUBLIC_BASE_URL", "must be https (plain http only for a loopback host)");
   }
   return url.href.replace(/\/+$/, "");
+}
+
+/**
+ * ACCESS_TEAM_DOMAIN (`<team>.cloudflareaccess.com` or its https URL) and ACCESS_AUD (the Access
+ * application's AUD tag), both or neither. The team domain is the JWT issuer and serves the keys at
+ * /cdn-cgi/access/certs (https://developers.cloudflare.com/cloudflare-one/access-controls/applications/http-apps/authorization-cookie/validating-json/).
+ */
+function parseAccess(domain: string | undefined, aud: string | undefined): Config["access"] {
+  const d = domain?.trim() ?? "";
+  const a = aud?.trim() ?? "";
+  if (!d && !a) return undefined;
+  if (!d) throw new ConfigError("ACCESS_TEAM_DOMAIN", "missing while ACCESS_AUD is set (set both or neither)");
+  if (!a) throw new ConfigError("ACCESS_AUD", "missing while ACCESS_TEAM_DOMAIN is set (set both or neither)");
+  if (!/^[\x21-\x7e]{1,256}$/.test(a)) throw new ConfigError("ACCESS_AUD", "not an AUD tag (copy it from the Access application)");
+  let url: URL;
+  try {
+    url = new URL(d.includes("://") ? d : `https://${d}`);
+  } catch {
+    throw new ConfigError("ACCESS_TEAM_DOMAIN", "not a host name or URL");
+  }
+  const loopback = isLoopback(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new ConfigError("ACCESS_TEAM_DOMAIN", "must be https (plain http only for a loopback host)");
+  }
+  if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError("ACCESS_TEAM_DOMAIN", "must be the team domain alone, e.g. example.cloudflareaccess.com");
+  }
+  return { issuer: url.origin, certsUrl: `${url.origin}/cdn-cgi/access/certs`, audience: a };
+}
+
+function isLoopback(hostname: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(hostname);
 }
 
 function intuneConfig(env: Env): IntuneConfig {

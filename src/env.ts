@@ -20,6 +20,9 @@ export interface Env {
   APPROVAL_MODE?: string;
   PUBLIC_BASE_URL?: string;
   CRL_VALIDITY_HOURS?: string;
+  // Cloudflare Access in front of /admin/ (both or neither)
+  ACCESS_TEAM_DOMAIN?: string;
+  ACCESS_AUD?: string;
   // Intune (CHALLENGE_MODE includes intune)
   INTUNE_TENANT_ID?: string;
   INTUNE_CLIENT_ID?: string;

@@ -1,4 +1,5 @@
-// The admin API under /admin/ (docs/admin-api.md): JSON in and out, bearer-token authenticated.
+// The admin API under /admin/ (docs/admin-api.md): JSON in and out, authenticated by a bearer token
+// and/or a Cloudflare Access JWT (./auth.ts).
 import { randomBytes } from "node:crypto";
 import { CRL_REASONS } from "../ca/crl";
 import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
@@ -8,7 +9,7 @@ import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
 import { toPem } from "../util/pem";
 import { approvePending } from "./approval";
-import { checkBearer } from "./auth";
+import { authenticateAdmin } from "./auth";
 import { AdminError, errorResponse, json, readJson } from "./json";
 
 export interface AdminContext {
@@ -21,12 +22,11 @@ export interface AdminContext {
 const MAX_CHALLENGE_TTL_SECONDS = 7 * 86400;
 
 export async function handleAdmin(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
-  if (!ctx.config.adminToken) return json(404, { error: "admin_disabled", message: "the admin API is off: set ADMIN_TOKEN" });
-  const auth = checkBearer(request.headers.get("authorization"), ctx.config.adminToken);
-  if (auth !== "ok") {
-    ctx.runtime.log("admin-auth-failed", { reason: auth, path: url.pathname });
-    return json(401, { error: "unauthorized", message: "a valid bearer token is required" }, { "www-authenticate": 'Bearer realm="scep-admin"' });
+  if (!ctx.config.adminToken && !ctx.config.access) {
+    return json(404, { error: "admin_disabled", message: "the admin API is off: set ADMIN_TOKEN (or ACCESS_TEAM_DOMAIN and ACCESS_AUD)" });
   }
+  const denied = await authenticateAdmin(request, url, ctx.config, ctx.runtime);
+  if (denied) return denied;
   try {
     return await route(request, url, ctx);
   } catch (e) {

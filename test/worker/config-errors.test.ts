@@ -91,6 +91,16 @@ describe("loadConfig: valid settings", () => {
     expect((c as Config).validityDays).toBe(91);
   });
 
+  it("ACCESS_TEAM_DOMAIN as a bare team domain or an https URL; loopback http for tests", () => {
+    const expected = { issuer: "https://example.cloudflareaccess.com", certsUrl: "https://example.cloudflareaccess.com/cdn-cgi/access/certs", audience: "aud-tag" };
+    for (const domain of ["example.cloudflareaccess.com", "https://example.cloudflareaccess.com/", " https://Example.cloudflareaccess.com "]) {
+      expect((loadConfig(fakeEnv({ ACCESS_TEAM_DOMAIN: domain, ACCESS_AUD: "aud-tag" })) as Config).access).toEqual(expected);
+    }
+    const local = loadConfig(fakeEnv({ ACCESS_TEAM_DOMAIN: "http://127.0.0.1:8788", ACCESS_AUD: "aud-tag" })) as Config;
+    expect(local.access?.certsUrl).toBe("http://127.0.0.1:8788/cdn-cgi/access/certs");
+    expect((loadConfig(fakeEnv()) as Config).access).toBeUndefined();
+  });
+
   it("a fixed env after an error is accepted again (the error is not sticky)", () => {
     expectConfigError(loadConfig(fakeEnv({ CA_CERT: undefined })), "CA_CERT");
     expect(loadConfig(fakeEnv())).not.toBeInstanceOf(ConfigError);
@@ -122,6 +132,10 @@ describe("loadConfig: errors name the setting", () => {
     ["CERT_BACKDATE_MINUTES not a number", { CERT_BACKDATE_MINUTES: "one day" }, "CERT_BACKDATE_MINUTES"],
     ["MAX_MESSAGE_BYTES below the minimum", { MAX_MESSAGE_BYTES: "100" }, "MAX_MESSAGE_BYTES"],
     ["ALLOW_LEGACY_DES not a boolean", { ALLOW_LEGACY_DES: "maybe" }, "ALLOW_LEGACY_DES"],
+    ["ACCESS_AUD without ACCESS_TEAM_DOMAIN", { ACCESS_AUD: "0123abcd" }, "ACCESS_TEAM_DOMAIN"],
+    ["ACCESS_TEAM_DOMAIN without ACCESS_AUD", { ACCESS_TEAM_DOMAIN: "example.cloudflareaccess.com" }, "ACCESS_AUD"],
+    ["ACCESS_TEAM_DOMAIN plain http to a public host", { ACCESS_TEAM_DOMAIN: "http://example.cloudflareaccess.com", ACCESS_AUD: "a" }, "ACCESS_TEAM_DOMAIN"],
+    ["ACCESS_TEAM_DOMAIN with a path", { ACCESS_TEAM_DOMAIN: "https://example.cloudflareaccess.com/cdn-cgi/access/certs", ACCESS_AUD: "a" }, "ACCESS_TEAM_DOMAIN"],
   ];
   it.each(cases)("%s -> ConfigError naming %2$s", (_name, overrides, setting) => {
     expectConfigError(loadConfig(fakeEnv(overrides)), setting);
@@ -140,6 +154,12 @@ describe("the Worker with a broken configuration", () => {
       expect(body).not.toContain("PRIVATE KEY");
       for (const fragment of keyFragments()) expect(body.includes(fragment)).toBe(false);
     }
+  });
+
+  it("ACCESS_AUD alone: the admin API answers 503 naming ACCESS_TEAM_DOMAIN", async () => {
+    const res = await worker.fetch(new Request("http://scep.test/admin/stats"), fakeEnv({ ACCESS_AUD: "0123abcd", ADMIN_TOKEN: "x".repeat(32) }));
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain("ACCESS_TEAM_DOMAIN");
   });
 
   it("never echoes SCEP_CHALLENGE in the 503 text", async () => {
