@@ -123,7 +123,7 @@ describe("Access alone (no ADMIN_TOKEN)", () => {
   });
 
   test("scripts/admin.ts sends the JWT from SCEP_ACCESS_TOKEN (no bearer token needed)", async () => {
-    const env = { ...process.env, SCEP_ACCESS_TOKEN: jwt() };
+    const env: Record<string, string | undefined> = { ...process.env, SCEP_ACCESS_TOKEN: jwt() };
     delete env.SCEP_ADMIN_TOKEN;
     const r = await runCommand("npx", ["--no-install", "tsx", "scripts/admin.ts", "--url", worker.origin, "stats", "--json"], { env, timeoutSec: 60 });
     expect(r.code, formatRun(r)).toBe(0);
