@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { CRL_REASONS } from "../ca/crl";
 import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
 import type { Config } from "../config";
+import { EnrollmentFailure } from "../enroll/errors";
 import type { IntunePort, Runtime } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
@@ -64,7 +65,11 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
     const transactionId = requiredString(body.transactionId, "transactionId");
     const requestKey = typeof body.requestKey === "string" ? body.requestKey : "";
     if (path.endsWith("/approve")) {
-      const result = await approvePending(transactionId, requestKey, ctx.config, ctx);
+      const result = await approvePending(transactionId, requestKey, ctx.config, ctx).catch((e: unknown) => {
+        // e.g. the CA certificate expired while the request waited
+        if (e instanceof EnrollmentFailure) throw new AdminError(409, "cannot_issue", e.publicText);
+        throw e;
+      });
       if (result.kind === "not-pending") throw new AdminError(409, "not_pending", "no pending request with this transactionId");
       if (result.kind === "withheld") {
         throw new AdminError(502, "intune_notification_failed", `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`);

@@ -1,4 +1,5 @@
 // PKCS#10 certification requests (RFC 2986) as SCEP clients send them (RFC 8894 §3.3.1).
+import type { KeyObject } from "node:crypto";
 import * as pkijs from "pkijs";
 import { publicKeyFromSpki } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
@@ -35,6 +36,8 @@ export interface ParsedCsr {
   subjectText: string;
   spkiDer: Uint8Array;
   key: CsrKeyInfo;
+  /** The requested public key, imported once (key policy and signature check both need it). */
+  publicKey?: KeyObject;
   signatureOid: string;
   signature: Uint8Array;
   challengePassword?: string;
@@ -100,6 +103,7 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
   const subjectDer = slice(der, subject);
   let subjectRdn: pkijs.RelativeDistinguishedNames | undefined;
   const spkiDer = slice(der, spki);
+  const { info, publicKey } = describeSpki(spkiDer, decodeOid(content(der, spkiOid)));
 
   return {
     der,
@@ -111,7 +115,8 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     },
     subjectText: nameToText(subjectDer),
     spkiDer,
-    key: describeSpki(spkiDer, decodeOid(content(der, spkiOid))),
+    key: info,
+    publicKey,
     signatureOid: decodeOid(content(der, sigOid)),
     signature: sigBits.subarray(1),
     challengePassword,
@@ -164,33 +169,28 @@ function readExtensions(der: Uint8Array, seq: Tlv): pkijs.Extension[] {
   });
 }
 
-function describeSpki(spkiDer: Uint8Array, algorithmOid: string): CsrKeyInfo {
+function describeSpki(spkiDer: Uint8Array, algorithmOid: string): { info: CsrKeyInfo; publicKey?: KeyObject } {
+  let publicKey: KeyObject;
   try {
-    const key = publicKeyFromSpki(spkiDer);
-    const details = key.asymmetricKeyDetails ?? {};
-    if (key.asymmetricKeyType === "rsa") return { algorithm: "rsa", bits: details.modulusLength ?? 0 };
-    if (key.asymmetricKeyType === "ec") {
-      const curve = details.namedCurve ?? "unknown";
-      const bits = { prime256v1: 256, secp384r1: 384, secp521r1: 521 }[curve] ?? 0;
-      return { algorithm: "ec", bits, curve };
-    }
-    return { algorithm: "other", bits: details.modulusLength ?? 0, name: key.asymmetricKeyType ?? algorithmOid };
+    publicKey = publicKeyFromSpki(spkiDer);
   } catch {
-    return { algorithm: "other", bits: 0, name: algorithmOid };
+    return { info: { algorithm: "other", bits: 0, name: algorithmOid } };
   }
+  const details = publicKey.asymmetricKeyDetails ?? {};
+  if (publicKey.asymmetricKeyType === "rsa") return { info: { algorithm: "rsa", bits: details.modulusLength ?? 0 }, publicKey };
+  if (publicKey.asymmetricKeyType === "ec") {
+    const curve = details.namedCurve ?? "unknown";
+    const bits = { prime256v1: 256, secp384r1: 384, secp521r1: 521 }[curve] ?? 0;
+    return { info: { algorithm: "ec", bits, curve }, publicKey };
+  }
+  return { info: { algorithm: "other", bits: details.modulusLength ?? 0, name: publicKey.asymmetricKeyType ?? algorithmOid }, publicKey };
 }
 
 /** Proof of possession (RFC 2986 §3): the CSR's signature under its own public key. */
 export function verifyCsrSignature(csr: ParsedCsr): boolean {
   const hash = hashForSignature(csr.signatureOid);
-  if (!hash || csr.key.algorithm === "other") return false;
-  let publicKey;
-  try {
-    publicKey = publicKeyFromSpki(csr.spkiDer);
-  } catch {
-    return false;
-  }
-  return verifyBytes(publicKey, hash, csr.tbsDer, csr.signature);
+  if (!hash || csr.key.algorithm === "other" || !csr.publicKey) return false;
+  return verifyBytes(csr.publicKey, hash, csr.tbsDer, csr.signature);
 }
 
 /** Key policy: RSA 2048..8192 bits, EC P-256 or P-384. Returns the refusal reason, or undefined. */

@@ -61,11 +61,14 @@ function keyUsageFor(csr: ParsedCsr): KeyUsageName[] {
   return csr.key.algorithm === "ec" ? ["digitalSignature"] : ["digitalSignature", "keyEncipherment"];
 }
 
+/** The CA cannot issue at all (its certificate expired): a server condition, not a bad request. */
+export class CaExpiredError extends Error {}
+
 export function issueCertificate(input: IssueInput): IssuedCertificate {
   const { csr, ca } = input;
   const hash = input.hash ?? "sha256";
   const { notBefore, notAfter } = validityWindow(input.now, input.validityDays, input.backdateSeconds, ca.caCert.notAfter.value);
-  if (notAfter <= notBefore) throw new Error("CA certificate has expired: no validity window left to issue in");
+  if (notAfter <= notBefore) throw new CaExpiredError("the CA certificate has expired: no validity window left to issue in");
 
   const extensions: Uint8Array[] = [
     basicConstraintsExtension(false),

@@ -1,6 +1,6 @@
 // Sign, then record: the certificate is built in the Worker (CPU stays out of the Durable Object)
 // and only a committed certificate is returned. Shared by enrollment and admin approval.
-import { issueCertificate } from "../ca/issue";
+import { CaExpiredError, issueCertificate, type IssuedCertificate } from "../ca/issue";
 import type { ParsedCsr } from "../ca/csr";
 import { randomSerial } from "../ca/serial";
 import { generalNamesText } from "../ca/san-text";
@@ -22,16 +22,22 @@ export interface Issued {
 const MAX_SERIAL_ATTEMPTS = 3;
 
 export function signFor(csr: ParsedCsr, config: Config, runtime: Runtime, now: Date): CertificateInput {
-  const issued = issueCertificate({
-    csr,
-    ca: config.ca,
-    serial: randomSerial(runtime.randomBytes),
-    now,
-    validityDays: config.validityDays,
-    backdateSeconds: config.backdateSeconds,
-    crlUrl: config.crlUrl,
-    caIssuersUrl: config.caIssuersUrl,
-  });
+  let issued: IssuedCertificate;
+  try {
+    issued = issueCertificate({
+      csr,
+      ca: config.ca,
+      serial: randomSerial(runtime.randomBytes),
+      now,
+      validityDays: config.validityDays,
+      backdateSeconds: config.backdateSeconds,
+      crlUrl: config.crlUrl,
+      caIssuersUrl: config.caIssuersUrl,
+    });
+  } catch (e) {
+    if (e instanceof CaExpiredError) throw fail.badRequest("the CA cannot issue: its certificate has expired", e.message);
+    throw e;
+  }
   return {
     serial: issued.serialHex,
     subject: issued.subjectText,

@@ -11,6 +11,7 @@ import { AdminClient, MessageType, ScepTestClient, keyPool, newAdminToken, normS
 import { formatRun } from "./support/clients";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";
+import { toPem } from "../../src/util/pem";
 
 const CHALLENGE = `crl-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -51,9 +52,7 @@ async function crlNumber(der: Uint8Array): Promise<number> {
   return Number(m[1]);
 }
 
-function crlPem(der: Uint8Array): string {
-  return `-----BEGIN X509 CRL-----\n${Buffer.from(der).toString("base64").replace(/.{1,64}/g, "$&\n")}-----END X509 CRL-----\n`;
-}
+const crlPem = (der: Uint8Array): string => toPem("X509 CRL", der);
 
 describe("revocation and CRL publication", () => {
   beforeAll(async () => {

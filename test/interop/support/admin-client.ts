@@ -24,6 +24,7 @@ import {
 import { getCaCert } from "../../../src/client/scep-client";
 import { toArrayBuffer } from "../../../src/util/bytes";
 import { runCommand, type CmdResult } from "./clients";
+import type { LedgerStats } from "../../../src/ledger/types";
 
 export { MessageType };
 export type { BuiltRequest, CertRepResult, ClientKey, Signer };
@@ -123,15 +124,7 @@ export class AdminClient {
   }
 }
 
-export interface Stats {
-  certificates: number;
-  valid: number;
-  revoked: number;
-  undelivered: number;
-  pending: number;
-  rejected: number;
-  challengesOutstanding: number;
-}
+export type Stats = LedgerStats;
 
 export interface CertificateItem {
   serial: string;
