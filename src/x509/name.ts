@@ -121,16 +121,20 @@ export function parseName(der: Uint8Array): RelativeName[] {
           return { type, tag: valueTlv.tag, value };
         });
       });
-      checkDistinctTypes(rdn);
+      checkDistinctValues(rdn);
       return rdn;
     }),
   );
 }
 
-/** X.501 §9.3: the attributes of one RDN have distinct types. */
-function checkDistinctTypes(rdn: RelativeName): void {
-  const types = new Set(rdn.map((a) => a.type));
-  if (types.size !== rdn.length) throw new NameError("the same attribute type twice in one RDN");
+/**
+ * The same type and value twice in one RDN says nothing a single copy does not, and sameName could
+ * not tell the sets apart; the same type with different values is allowed (OpenSSL writes
+ * "OU=A+OU=B"; [MS-ADTS] §3.1.1.3.1.2.3 notes the RDN grammar permits it).
+ */
+function checkDistinctValues(rdn: RelativeName): void {
+  const seen = new Set(rdn.map((a) => `${a.type}=${a.value}`));
+  if (seen.size !== rdn.length) throw new NameError("the same attribute and value twice in one RDN");
 }
 
 /** DER of a Name; each RDN's SET OF sorted (X.690 §11.6). Validates like parseName. */
@@ -140,7 +144,7 @@ export function encodeName(rdns: RelativeName[]): Uint8Array {
     withContext(`RDN ${i + 1}`, () => {
       if (rdn.length === 0) throw new NameError("an empty SET");
       if (rdn.length > MAX_ATTRIBUTES_PER_RDN) throw new NameError(`more than ${MAX_ATTRIBUTES_PER_RDN} attributes in one RDN`);
-      checkDistinctTypes(rdn);
+      checkDistinctValues(rdn);
       return derSetOf(
         rdn.map((a) =>
           withContext(label(a.type), () => {
@@ -171,10 +175,14 @@ function escapeValue(value: string): string {
     .join("");
 }
 
-/** RFC 4514 string: RDNs last to first, '+' inside a multi-valued RDN, unknown types as dotted OIDs. */
+/**
+ * RFC 4514 string: RDNs last to first, '+' inside a multi-valued RDN, unknown types as dotted OIDs.
+ * RFC 4514 leaves the order inside an RDN open; like OpenSSL's -nameopt RFC2253 (which reverses
+ * every attribute), the attributes of an RDN are listed last to first too, so operators see the same text.
+ */
 export function nameToText(rdns: RelativeName[]): string {
   return rdns
-    .map((rdn) => rdn.map((a) => `${label(a.type)}=${escapeValue(a.value)}`).join("+"))
+    .map((rdn) => rdn.map((a) => `${label(a.type)}=${escapeValue(a.value)}`).reverse().join("+"))
     .reverse()
     .join(",");
 }
