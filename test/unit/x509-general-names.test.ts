@@ -14,15 +14,10 @@ import { NameError } from "../../src/x509/name";
 import { ipText } from "../../src/x509/name-syntax";
 import { hexToBytes } from "../../src/util/bytes";
 import { oid, tlv } from "../../src/util/der";
-import { cn, hex, OIDS, seq, str, TAGS, utf8, atv, name } from "./support/name-der";
+import { atv, cn, gn, hex, name, OIDS, seq, str, TAGS, utf8 } from "./support/name-der";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const dns = (s: string) => tlv(0x82, ascii(s));
-const email = (s: string) => tlv(0x81, ascii(s));
-const uri = (s: string) => tlv(0x86, ascii(s));
-const ip = (h: string) => tlv(0x87, hexToBytes(h));
-const other = (typeId: string, value: Uint8Array) => tlv(0xa0, oid(typeId), tlv(0xa0, value));
-const upn = (s: string) => other("1.3.6.1.4.1.311.20.2.3", utf8(s));
+const { dns, email, uri, ip, other, upn } = gn;
 const SID_URI = "tag:microsoft.com,2022-09-14:sid:S-1-5-21-3623811015-3361044348-30300820-1013";
 
 describe("parseGeneralNames / encodeGeneralNames: accepted vectors round-trip byte for byte", () => {

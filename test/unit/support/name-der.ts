@@ -52,3 +52,15 @@ export const name = (...atvs: Uint8Array[]) => seq(...atvs.map((a) => set(a)));
 export const cn = (text: string) => name(atv(OIDS.CN, utf8(text)));
 
 export const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+// GeneralName builders (RFC 5280 §4.2.1.6 context tags).
+export const gn = {
+  dns: (s: string) => tlv(0x82, ascii(s)),
+  email: (s: string) => tlv(0x81, ascii(s)),
+  uri: (s: string) => tlv(0x86, ascii(s)),
+  ip: (h: string) => tlv(0x87, hexToBytes(h)),
+  other: (typeId: string, value: Uint8Array) => tlv(0xa0, oid(typeId), tlv(0xa0, value)),
+  upn: (s: string) => gn.other("1.3.6.1.4.1.311.20.2.3", utf8(s)),
+  dir: (nameDer: Uint8Array) => tlv(0xa4, nameDer),
+  rid: (dotted: string) => tlv(0x88, oid(dotted).subarray(2)),
+};
