@@ -40,7 +40,7 @@ function checkText(type: "dns" | "email" | "upn" | "uri", value: string): Genera
   if (problem) throw new NameError(`${type} name ${clip(value)} ${problem}`);
   // A URI claiming the Microsoft SID form must carry a well-formed SID (KB5014754), never a near miss.
   if (type === "uri" && value.toLowerCase().startsWith(SID_URI_PREFIX) && !isSidUri(value)) {
-    throw new NameError(`uri name ${clip(value)} has the Microsoft SID prefix but no valid SID`);
+    throw new NameError(`uri name ${clip(value)} looks like a Microsoft SID URI but is not exactly ${SID_URI_PREFIX}<SID>`);
   }
   if (type === "dns" && isWildcardDns(value)) return { type, value, wildcard: true };
   return { type, value };
