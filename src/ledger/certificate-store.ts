@@ -16,10 +16,14 @@ interface CertificateRow extends Record<string, SqlStorageValue> {
   revocation_reason: number | null;
   delivered: number;
   created_at: number;
+  profile: string;
+  challenge_kind: string;
+  lineage: string;
+  renewed_from: string | null;
 }
 
 const COLUMNS =
-  "serial, transaction_id, subject, sans, not_before, not_after, sha1, sha256, status, revoked_at, revocation_reason, delivered, created_at";
+  "serial, transaction_id, subject, sans, not_before, not_after, sha1, sha256, status, revoked_at, revocation_reason, delivered, created_at, profile, challenge_kind, lineage, renewed_from";
 
 export const MAX_PAGE = 200;
 
@@ -91,10 +95,22 @@ function decodeCursor(cursor: string): { createdAt: number; serial: string } | u
   return m ? { createdAt: Number(m[1]), serial: m[2]! } : undefined;
 }
 
-export type RevokeOutcome = "revoked" | "not-found" | "already-revoked";
+export type RevokeOutcome = "revoked" | "not-found" | "already-revoked" | "bad-reason";
 
-/** Marks a certificate revoked and bumps the CRL revision so the next CRL request rebuilds it. */
+/**
+ * CRLReason codes (RFC 5280 §5.3.1) a revocation may carry. removeFromCRL (8) belongs to delta
+ * CRLs and certificateHold (6) would need a release this CA does not offer; cACompromise and
+ * aACompromise concern other kinds of certificate.
+ */
+export const REVOCATION_REASON_CODES: ReadonlySet<number> = new Set([0, 1, 3, 4, 5, 9]);
+
+/**
+ * Marks a certificate revoked and bumps the CRL revision so the next CRL request rebuilds it. The
+ * reason is checked here as well as at the API: whatever reaches storage must build a CRL.
+ */
 export function revokeCertificate(sql: SqlStorage, serial: string, reason: number, at: number): RevokeOutcome {
+  if (typeof reason !== "number" || !REVOCATION_REASON_CODES.has(reason)) return "bad-reason";
+  if (typeof at !== "number" || !Number.isFinite(at)) return "bad-reason";
   const row = sql.exec<{ status: string }>("SELECT status FROM certificates WHERE serial = ?", serial).toArray()[0];
   if (!row) return "not-found";
   if (row.status === "revoked") return "already-revoked";
@@ -108,12 +124,17 @@ export function markUndelivered(sql: SqlStorage, serial: string): void {
 }
 
 /** Delivery confirmed (Intune acknowledged): the certificate may now leave, now and on retries. */
-export function confirmDelivery(sql: SqlStorage, serial: string): boolean {
-  const row = sql.exec<{ status: string }>("SELECT status FROM certificates WHERE serial = ?", serial).toArray()[0];
+export function confirmDelivery(sql: SqlStorage, serial: string, now: number): boolean {
+  const row = sql.exec<{ status: string; supersedes: string | null }>("SELECT status, supersedes FROM certificates WHERE serial = ?", serial).toArray()[0];
   if (!row || row.status !== "valid") return false;
   sql.exec("UPDATE certificates SET delivered = 1 WHERE serial = ?", serial);
+  // REVOKE_SUPERSEDED: the renewed certificate is revoked once its successor is delivered.
+  if (row.supersedes) revokeCertificate(sql, row.supersedes, SUPERSEDED, now);
   return true;
 }
+
+/** RFC 5280 §5.3.1 superseded. */
+export const SUPERSEDED = 4;
 
 export function stats(sql: SqlStorage, now: number): LedgerStats {
   const c = sql
@@ -156,5 +177,9 @@ function toView(row: CertificateRow): CertificateView {
     revocationReason: row.revocation_reason ?? undefined,
     delivered: row.delivered === 1,
     createdAt: row.created_at,
+    profile: row.profile,
+    challengeKind: row.challenge_kind,
+    lineage: row.lineage,
+    renewedFrom: row.renewed_from ?? undefined,
   };
 }

@@ -37,7 +37,8 @@ export function revokedEntries(sql: SqlStorage, now: number): RevokedEntry[] {
       now,
     )
     .toArray()
-    .map((r) => ({ serial: r.serial, revokedAt: r.revoked_at, reason: r.revocation_reason }));
+    // Reasons are checked on the way in (revokeCertificate); a row from before that check still builds.
+    .map((r) => ({ serial: r.serial, revokedAt: r.revoked_at, reason: Number.isInteger(r.revocation_reason) ? r.revocation_reason : 0 }));
 }
 
 /** Hands out the next CRL number (RFC 5280 §5.2.3: monotonically increasing). */

@@ -1,7 +1,8 @@
 // Transactions and certificates: the invariants of issuance, as SQL run inside one storage
 // transaction per call. A certificate row exists before the certificate leaves the Worker.
 import { consumeChallenge } from "./challenge-store";
-import type { CertificateInput, PendingOutcome, RecordOutcome, TransactionInput, TransactionView } from "./types";
+import { renewalStatus, supersede } from "./renewal-store";
+import type { CertificateInput, PendingOutcome, RecordOutcome, RenewalPolicy, RenewalRefusal, TransactionInput, TransactionView } from "./types";
 
 interface TransactionRow extends Record<string, SqlStorageValue> {
   transaction_id: string;
@@ -38,7 +39,9 @@ function certificateRow(sql: SqlStorage, serial: string): { der: Uint8Array; del
 }
 
 /** The answer for a transaction already on record, or undefined when the request is new. */
-export function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
+export type ExistingAnswer = Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" | "renewal-refused" }>;
+
+export function answerForExisting(sql: SqlStorage, tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">): ExistingAnswer | undefined {
   const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
   if (!existing) return undefined;
   if (existing.csr_sha256 !== tx.csrSha256) return { kind: "conflict" };
@@ -52,23 +55,60 @@ export function answerForExisting(sql: SqlStorage, tx: TransactionInput): Exclud
   return { kind: "rejected", note: "certificate withheld" };
 }
 
-function insertCertificate(sql: SqlStorage, tx: { transactionId: string; requestKey: string }, cert: CertificateInput, now: number): void {
+/** The transaction columns a certificate row inherits (how it was authorised, under which profile). */
+interface IssuedFor {
+  transactionId: string;
+  requestKey: string;
+  challengeKind: string;
+  lineage: string;
+  profile: string;
+  renewedFrom: string | null;
+  /** Same-ledger serial to revoke as superseded once this certificate is delivered. */
+  supersedes: string | null;
+}
+
+function insertCertificate(sql: SqlStorage, issued: IssuedFor, cert: CertificateInput, now: number): void {
   sql.exec(
-    `INSERT INTO certificates (serial, transaction_id, request_key, subject, sans, not_before, not_after, sha1, sha256, der, delivered, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    cert.serial, tx.transactionId, tx.requestKey, cert.subject, cert.sans, cert.notBefore, cert.notAfter,
+    `INSERT INTO certificates (serial, transaction_id, request_key, subject, sans, not_before, not_after, sha1, sha256, der, delivered,
+       created_at, profile, challenge_kind, lineage, renewed_from, supersedes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    cert.serial, issued.transactionId, issued.requestKey, cert.subject, cert.sans, cert.notBefore, cert.notAfter,
     cert.sha1, cert.sha256, cert.der, cert.delivered === false ? 0 : 1, now,
+    issued.profile, issued.challengeKind, issued.lineage, issued.renewedFrom, issued.supersedes,
   );
+  if (cert.delivered !== false && issued.supersedes) supersede(sql, issued.supersedes, now);
+}
+
+function issuedFor(tx: TransactionInput): IssuedFor {
+  const r = tx.renewalOf;
+  return {
+    transactionId: tx.transactionId,
+    requestKey: tx.requestKey,
+    challengeKind: tx.challengeKind,
+    lineage: tx.lineage,
+    profile: tx.profile,
+    renewedFrom: r ? (r.caKeyId ? `${r.caKeyId}:${r.serial}` : r.serial) : null,
+    supersedes: r && !r.caKeyId && r.supersede ? r.serial : null,
+  };
 }
 
 function insertTransaction(sql: SqlStorage, tx: TransactionInput, state: "issued" | "pending", serial: string | null, now: number): void {
+  const issued = issuedFor(tx);
   sql.exec(
     `INSERT INTO transactions (transaction_id, request_key, csr_sha256, csr_der, signer_sha256, subject, message_type,
-       challenge_kind, state, serial, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       challenge_kind, state, serial, created_at, updated_at, lineage, profile, sans, renewed_from, sealed_csr)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     tx.transactionId, tx.requestKey, tx.csrSha256, tx.csrDer, tx.signerSha256, tx.subject, tx.messageType,
-    tx.challengeKind, state, serial, now, now,
+    tx.challengeKind, state, serial, now, now, tx.lineage, tx.profile, tx.sans, issued.renewedFrom, tx.sealedCsr ?? null,
   );
+}
+
+/** A renewal by signature whose signing certificate (of this ledger) no longer authorises it. */
+function renewalRefusal(sql: SqlStorage, tx: TransactionInput, now: number): RenewalRefusal | undefined {
+  const r = tx.renewalOf;
+  if (!r || !r.authorises || r.caKeyId) return undefined;
+  const status = renewalStatus(sql, r.serial, r.sha256, now, r.policy);
+  return status.ok ? undefined : status.reason;
 }
 
 function serialTaken(sql: SqlStorage, serial: string): boolean {
@@ -79,12 +119,14 @@ export function recordIssuance(sql: SqlStorage, tx: TransactionInput, cert: Cert
   const answer = answerForExisting(sql, tx);
   if (answer) return answer;
   if (serialTaken(sql, cert.serial)) return { kind: "serial-taken" };
+  const renewal = renewalRefusal(sql, tx, now);
+  if (renewal) return { kind: "renewal-refused", reason: renewal };
   if (tx.oneTimeChallengeSha256) {
-    const refusal = consumeChallenge(sql, tx.oneTimeChallengeSha256, tx.subject, tx.transactionId, now);
+    const refusal = consumeChallenge(sql, tx.oneTimeChallengeSha256, tx.subject, tx.sans, tx.transactionId, now);
     if (refusal) return { kind: "challenge-refused", reason: refusal };
   }
   insertTransaction(sql, tx, "issued", cert.serial, now);
-  insertCertificate(sql, tx, cert, now);
+  insertCertificate(sql, issuedFor(tx), cert, now);
   return { kind: "recorded" };
 }
 
@@ -92,8 +134,10 @@ export function recordIssuance(sql: SqlStorage, tx: TransactionInput, cert: Cert
 export function recordPending(sql: SqlStorage, tx: TransactionInput, now: number): PendingOutcome {
   const answer = answerForExisting(sql, tx);
   if (answer) return answer;
+  const renewal = renewalRefusal(sql, tx, now);
+  if (renewal) return { kind: "renewal-refused", reason: renewal };
   if (tx.oneTimeChallengeSha256) {
-    const refusal = consumeChallenge(sql, tx.oneTimeChallengeSha256, tx.subject, tx.transactionId, now);
+    const refusal = consumeChallenge(sql, tx.oneTimeChallengeSha256, tx.subject, tx.sans, tx.transactionId, now);
     if (refusal) return { kind: "challenge-refused", reason: refusal };
   }
   insertTransaction(sql, tx, "pending", null, now);
@@ -103,33 +147,100 @@ export function recordPending(sql: SqlStorage, tx: TransactionInput, now: number
 export interface PendingRequest {
   transactionId: string;
   requestKey: string;
+  /** The CSR as stored: without its challengePassword (its signature no longer verifies). */
   csrDer: Uint8Array;
+  /** The CSR as received, sealed, when Intune must be told about the outcome. */
+  sealedCsr?: Uint8Array;
+  signerSha256: string;
   subject: string;
   challengeKind: string;
+  lineage: string;
+  profile: string;
+  /** The certificate this request renews: a serial of this ledger, or '<caKeyId>:<serial>'. */
+  renewedFrom?: string;
   createdAt: number;
 }
 
 export function pendingRequest(sql: SqlStorage, transactionId: string, requestKey: string): PendingRequest | undefined {
   const row = sql
-    .exec<{ csr_der: ArrayBuffer; subject: string; challenge_kind: string; created_at: number }>(
-      "SELECT csr_der, subject, challenge_kind, created_at FROM transactions WHERE transaction_id = ? AND request_key = ? AND state = 'pending'",
+    .exec<{
+      csr_der: ArrayBuffer;
+      sealed_csr: ArrayBuffer | null;
+      signer_sha256: string;
+      subject: string;
+      challenge_kind: string;
+      lineage: string;
+      profile: string;
+      renewed_from: string | null;
+      created_at: number;
+    }>(
+      `SELECT csr_der, sealed_csr, signer_sha256, subject, challenge_kind, lineage, profile, renewed_from, created_at
+       FROM transactions WHERE transaction_id = ? AND request_key = ? AND state = 'pending'`,
       transactionId, requestKey,
     )
     .toArray()[0];
-  return row
-    ? { transactionId, requestKey, csrDer: new Uint8Array(row.csr_der), subject: row.subject, challengeKind: row.challenge_kind, createdAt: row.created_at }
-    : undefined;
+  if (!row) return undefined;
+  return {
+    transactionId,
+    requestKey,
+    csrDer: new Uint8Array(row.csr_der),
+    sealedCsr: row.sealed_csr ? new Uint8Array(row.sealed_csr) : undefined,
+    signerSha256: row.signer_sha256,
+    subject: row.subject,
+    challengeKind: row.challenge_kind,
+    lineage: row.lineage,
+    profile: row.profile,
+    renewedFrom: row.renewed_from ?? undefined,
+    createdAt: row.created_at,
+  };
 }
 
-export type ApprovalOutcome = { kind: "recorded" } | { kind: "serial-taken" } | { kind: "not-pending" };
+export type ApprovalOutcome = { kind: "recorded" } | { kind: "serial-taken" } | { kind: "not-pending" } | { kind: "renewal-refused"; reason: RenewalRefusal };
 
-export function completeApproval(sql: SqlStorage, transactionId: string, requestKey: string, cert: CertificateInput, now: number): ApprovalOutcome {
-  const tx = findTransaction(sql, transactionId, requestKey);
+/** How an approval re-checks a pending renewal by signature of this ledger's certificate. */
+export interface ApprovalRenewalCheck {
+  policy: RenewalPolicy;
+  supersede: boolean;
+}
+
+export function completeApproval(
+  sql: SqlStorage,
+  transactionId: string,
+  requestKey: string,
+  cert: CertificateInput,
+  now: number,
+  renewal?: ApprovalRenewalCheck,
+): ApprovalOutcome {
+  const tx = sql
+    .exec<{ state: string; challenge_kind: string; lineage: string; profile: string; renewed_from: string | null; signer_sha256: string }>(
+      "SELECT state, challenge_kind, lineage, profile, renewed_from, signer_sha256 FROM transactions WHERE transaction_id = ? AND request_key = ?",
+      transactionId, requestKey,
+    )
+    .toArray()[0];
   if (!tx || tx.state !== "pending") return { kind: "not-pending" };
   if (serialTaken(sql, cert.serial)) return { kind: "serial-taken" };
-  insertCertificate(sql, { transactionId, requestKey }, cert, now);
+  // A renewal waited for approval: its signing certificate must still authorise it now.
+  const sameLedgerRenewal = tx.renewed_from !== null && !tx.renewed_from.includes(":");
+  if (tx.challenge_kind === "renewal" && sameLedgerRenewal && renewal) {
+    const status = renewalStatus(sql, tx.renewed_from!, tx.signer_sha256, now, renewal.policy);
+    if (!status.ok) return { kind: "renewal-refused", reason: status.reason };
+  }
+  insertCertificate(
+    sql,
+    {
+      transactionId,
+      requestKey,
+      challengeKind: tx.challenge_kind,
+      lineage: tx.lineage,
+      profile: tx.profile,
+      renewedFrom: tx.renewed_from,
+      supersedes: sameLedgerRenewal && renewal?.supersede ? tx.renewed_from : null,
+    },
+    cert,
+    now,
+  );
   sql.exec(
-    "UPDATE transactions SET state = 'issued', serial = ?, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
+    "UPDATE transactions SET state = 'issued', serial = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
     cert.serial, now, transactionId, requestKey,
   );
   return { kind: "recorded" };
@@ -139,7 +250,7 @@ export function rejectPending(sql: SqlStorage, transactionId: string, requestKey
   const tx = findTransaction(sql, transactionId, requestKey);
   if (!tx || tx.state !== "pending") return false;
   sql.exec(
-    "UPDATE transactions SET state = 'rejected', note = ?, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
+    "UPDATE transactions SET state = 'rejected', note = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
     note, now, transactionId, requestKey,
   );
   return true;

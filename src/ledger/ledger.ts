@@ -14,6 +14,7 @@ import {
   type RevokeOutcome,
 } from "./certificate-store";
 import { allocateCrlNumber, crlSnapshot, revokedEntries, storeCrl } from "./crl-store";
+import { confirmRenewal, renewalStatus } from "./renewal-store";
 import {
   answerForExisting,
   completeApproval,
@@ -24,6 +25,8 @@ import {
   recordPending,
   rejectPending,
   type ApprovalOutcome,
+  type ApprovalRenewalCheck,
+  type ExistingAnswer,
   type PendingRequest,
 } from "./issuance-store";
 import { MIGRATIONS } from "./schema";
@@ -35,6 +38,8 @@ import type {
   LedgerStats,
   PendingOutcome,
   RecordOutcome,
+  RenewalPolicy,
+  RenewalStatus,
   RevokedEntry,
   TransactionInput,
   TransactionView,
@@ -55,7 +60,11 @@ export class Ledger extends DurableObject {
     const current = row?.version ?? 0;
     if (current >= MIGRATIONS.length) return;
     this.ctx.storage.transactionSync(() => {
-      for (let v = current; v < MIGRATIONS.length; v++) this.sql.exec(MIGRATIONS[v]!);
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        const migration = MIGRATIONS[v]!;
+        if (typeof migration === "string") this.sql.exec(migration);
+        else migration(this.sql);
+      }
       this.sql.exec("DELETE FROM schema_version");
       this.sql.exec("INSERT INTO schema_version (version) VALUES (?)", MIGRATIONS.length);
     });
@@ -71,8 +80,18 @@ export class Ledger extends DurableObject {
   }
 
   /** What a repeated request gets (used before calling Intune, so retries never reach it twice). */
-  lookupRequest(tx: TransactionInput): Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined {
+  lookupRequest(tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">): ExistingAnswer | undefined {
     return answerForExisting(this.sql, tx);
+  }
+
+  /** Whether a certificate of this ledger may authorise a renewal now (a read; recordIssuance re-checks). */
+  renewalStatus(serial: string, sha256: string, now: number, policy: RenewalPolicy): RenewalStatus {
+    return renewalStatus(this.sql, serial, sha256, now, policy);
+  }
+
+  /** A renewal into another CA's ledger was recorded: check again (and supersede) atomically here. */
+  confirmRenewal(serial: string, sha256: string, now: number, policy: RenewalPolicy, supersede: boolean): RenewalStatus {
+    return this.atomic(() => confirmRenewal(this.sql, serial, sha256, now, policy, supersede));
   }
 
   recordPending(tx: TransactionInput, now: number): PendingOutcome {
@@ -88,8 +107,8 @@ export class Ledger extends DurableObject {
   }
 
   /** true when the certificate is valid and now deliverable; false when it was withheld meanwhile. */
-  confirmDelivery(serial: string): boolean {
-    return this.atomic(() => confirmDelivery(this.sql, serial));
+  confirmDelivery(serial: string, now: number): boolean {
+    return this.atomic(() => confirmDelivery(this.sql, serial, now));
   }
 
   markUndelivered(serial: string, revokeReason: number | undefined, now: number): void {
@@ -104,8 +123,8 @@ export class Ledger extends DurableObject {
     return pendingRequest(this.sql, transactionId, requestKey);
   }
 
-  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number): ApprovalOutcome {
-    return this.atomic(() => completeApproval(this.sql, transactionId, requestKey, cert, now));
+  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number, renewal?: ApprovalRenewalCheck): ApprovalOutcome {
+    return this.atomic(() => completeApproval(this.sql, transactionId, requestKey, cert, now, renewal));
   }
 
   rejectPending(transactionId: string, requestKey: string, note: string, now: number): boolean {
@@ -129,8 +148,8 @@ export class Ledger extends DurableObject {
     return this.atomic(() => revokeCertificate(this.sql, serial, reason, now));
   }
 
-  mintChallenge(sha256: string, subject: string | undefined, expiresAt: number, now: number): void {
-    mintChallenge(this.sql, sha256, subject, expiresAt, now);
+  mintChallenge(sha256: string, subject: string | undefined, sans: string, expiresAt: number, now: number): void {
+    mintChallenge(this.sql, sha256, subject, sans, expiresAt, now);
   }
 
   stats(now: number): LedgerStats {

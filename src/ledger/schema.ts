@@ -1,8 +1,12 @@
 // Versioned schema of the ledger Durable Object (docs/storage-schema.md). Migrations run once, in
 // order, inside blockConcurrencyWhile; the applied version is kept in schema_version. Never edit a
-// released migration: append a new one.
+// released migration: append a new one. A migration is SQL, or a function for row rewrites SQL
+// cannot express.
+import { stripChallengePassword } from "../ca/csr-redaction";
 
-export const MIGRATIONS: readonly string[] = [
+export type Migration = string | ((sql: SqlStorage) => void);
+
+export const MIGRATIONS: readonly Migration[] = [
   // v1
   `CREATE TABLE transactions (
      transaction_id  TEXT NOT NULL,
@@ -64,4 +68,34 @@ export const MIGRATIONS: readonly string[] = [
      next_update     INTEGER
    );
    INSERT INTO crl_state (id, last_number, revision) VALUES (1, 0, 0);`,
+  // v2: certificate profiles, renewal lineage, SAN binding of one-time challenges, and the repair
+  // of revocation reasons that an unchecked admin input could store as text.
+  `ALTER TABLE transactions ADD COLUMN lineage TEXT NOT NULL DEFAULT 'static';
+   ALTER TABLE transactions ADD COLUMN profile TEXT NOT NULL DEFAULT 'default';
+   ALTER TABLE transactions ADD COLUMN sans TEXT NOT NULL DEFAULT '';
+   ALTER TABLE transactions ADD COLUMN renewed_from TEXT;      -- serial, or '<caKeyId>:<serial>' for another CA's
+   ALTER TABLE transactions ADD COLUMN sealed_csr BLOB;        -- original CSR of a pending Intune request, sealed
+   UPDATE transactions SET lineage = CASE challenge_kind WHEN 'renewal' THEN 'unknown' ELSE challenge_kind END;
+   ALTER TABLE certificates ADD COLUMN profile TEXT NOT NULL DEFAULT 'default';
+   ALTER TABLE certificates ADD COLUMN challenge_kind TEXT NOT NULL DEFAULT 'static';
+   ALTER TABLE certificates ADD COLUMN lineage TEXT NOT NULL DEFAULT 'static';
+   ALTER TABLE certificates ADD COLUMN renewed_from TEXT;      -- serial, or '<caKeyId>:<serial>' for another CA's
+   ALTER TABLE certificates ADD COLUMN supersedes TEXT;        -- serial in this ledger to revoke as superseded on delivery
+   UPDATE certificates SET
+     challenge_kind = COALESCE((SELECT t.challenge_kind FROM transactions t
+                                WHERE t.transaction_id = certificates.transaction_id AND t.request_key = certificates.request_key), 'static'),
+     lineage = COALESCE((SELECT t.lineage FROM transactions t
+                         WHERE t.transaction_id = certificates.transaction_id AND t.request_key = certificates.request_key), 'unknown');
+   UPDATE certificates SET revocation_reason = 0
+     WHERE status = 'revoked' AND (typeof(revocation_reason) <> 'integer' OR revocation_reason NOT IN (0, 1, 2, 3, 4, 5, 6, 8, 9, 10));
+   UPDATE crl_state SET revision = revision + 1 WHERE id = 1;
+   ALTER TABLE one_time_challenges ADD COLUMN sans TEXT NOT NULL DEFAULT '';`,
+  // v3: no challenge at rest. Requests recorded before v2 kept the CSR as sent, challengePassword included.
+  (sql) => {
+    const rows = sql.exec<{ transaction_id: string; request_key: string; csr_der: ArrayBuffer }>("SELECT transaction_id, request_key, csr_der FROM transactions").toArray();
+    for (const row of rows) {
+      const stripped = stripChallengePassword(new Uint8Array(row.csr_der));
+      if (stripped) sql.exec("UPDATE transactions SET csr_der = ? WHERE transaction_id = ? AND request_key = ?", stripped, row.transaction_id, row.request_key);
+    }
+  },
 ];

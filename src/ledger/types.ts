@@ -1,7 +1,52 @@
 // Shapes exchanged with the ledger over Durable Object RPC (structured-clone friendly).
 
 export type TransactionState = "pending" | "issued" | "rejected";
+/** How a request was authorised. */
 export type ChallengeKind = "static" | "one-time" | "intune" | "renewal";
+/** The credential that started a certificate's renewal chain: a renewal inherits its predecessor's. */
+export type LineageKind = "static" | "one-time" | "intune";
+
+/**
+ * The certificate a request replaces: the one that signed it, issued by this CA or (during a CA
+ * rollover) by a retired one. When it `authorises` the request (a renewal by signature), the
+ * ledger of the same CA re-checks it inside the transaction that records the new certificate
+ * (design rule 7); another CA's ledger is asked by the Worker (confirmRenewal).
+ */
+export interface RenewalOf {
+  serial: string;
+  /** SHA-256 (uppercase hex) of the signing certificate: it must be the one the ledger issued. */
+  sha256: string;
+  /** Key id of the CA that issued it, when that is not this ledger's CA. */
+  caKeyId?: string;
+  /** true: the signature is the request's only credential; false: a challenge authorised it. */
+  authorises: boolean;
+  policy: RenewalPolicy;
+  /** Revoke it as superseded (reason 4) once the new certificate is delivered (REVOKE_SUPERSEDED). */
+  supersede: boolean;
+}
+
+/** RENEWAL_POLICY, RENEWAL_GRACE_DAYS and RENEWAL_WINDOW_DAYS as the ledger applies them. */
+export interface RenewalPolicy {
+  /** Lineage kinds whose certificates may renew by their signature alone. */
+  kinds: LineageKind[];
+  /** How long after notAfter an expired certificate may still renew (ms; 0 = never). */
+  graceMs: number;
+  /** Only in the last this-many ms of its life (undefined = any time). */
+  windowMs?: number;
+}
+
+export type RenewalRefusal =
+  | "unknown" // not in this CA's ledger (signed with the CA key outside the Worker)
+  | "not-delivered" // recorded but withheld or never confirmed
+  | "revoked"
+  | "expired"
+  | "not-yet-valid"
+  | "outside-window"
+  | "lineage"; // its lineage kind may not renew by signature (RENEWAL_POLICY; Intune renews through Intune)
+
+export type RenewalStatus =
+  | { ok: true; lineage: LineageKind; profile: string; notAfter: number }
+  | { ok: false; reason: RenewalRefusal; lineage?: LineageKind; profile?: string; notAfter?: number; revocationReason?: number };
 
 /** What identifies a request and what it asked for. */
 export interface TransactionInput {
@@ -14,8 +59,21 @@ export interface TransactionInput {
   subject: string;
   messageType: number;
   challengeKind: ChallengeKind;
+  lineage: LineageKind;
+  /** Certificate profile name (CERT_PROFILES) the request is issued under. */
+  profile: string;
+  /** Canonical SAN texts ("dns:a.example"), joined by ", ": one-time challenges bind them. */
+  sans: string;
   /** SHA-256 (hex) of a one-time challenge to consume atomically with this record. */
   oneTimeChallengeSha256?: string;
+  /** The certificate this request renews (it signed the request). */
+  renewalOf?: RenewalOf;
+  /**
+   * The original CSR, sealed (AES-GCM under a key derived from the CA key), for a request that
+   * waits for approval and must be sent to Intune later. Every stored CSR is otherwise stripped of
+   * its challengePassword (docs/security.md).
+   */
+  sealedCsr?: Uint8Array;
 }
 
 export interface CertificateInput {
@@ -34,7 +92,7 @@ export interface CertificateInput {
   delivered?: boolean;
 }
 
-export type ChallengeRefusal = "unknown" | "used" | "expired" | "subject-mismatch";
+export type ChallengeRefusal = "unknown" | "used" | "expired" | "subject-mismatch" | "san-mismatch";
 
 export type RecordOutcome =
   /** Committed: the certificate may now leave the Worker. */
@@ -49,7 +107,9 @@ export type RecordOutcome =
   | { kind: "serial-taken" }
   | { kind: "pending" }
   | { kind: "rejected"; note: string }
-  | { kind: "challenge-refused"; reason: ChallengeRefusal };
+  | { kind: "challenge-refused"; reason: ChallengeRefusal }
+  /** The renewal's signing certificate stopped being a renewal credential (revoked meanwhile…). */
+  | { kind: "renewal-refused"; reason: RenewalRefusal };
 
 export type PendingOutcome =
   | { kind: "pending" }
@@ -57,7 +117,8 @@ export type PendingOutcome =
   | { kind: "unconfirmed"; der: Uint8Array; serial: string }
   | { kind: "conflict" }
   | { kind: "rejected"; note: string }
-  | { kind: "challenge-refused"; reason: ChallengeRefusal };
+  | { kind: "challenge-refused"; reason: ChallengeRefusal }
+  | { kind: "renewal-refused"; reason: RenewalRefusal };
 
 export interface TransactionView {
   transactionId: string;
@@ -88,6 +149,11 @@ export interface CertificateView {
   revocationReason?: number;
   delivered: boolean;
   createdAt: number;
+  profile: string;
+  challengeKind: string;
+  lineage: string;
+  /** The certificate this one renewed ("<caKeyId>:<serial>" when it was another CA's). */
+  renewedFrom?: string;
 }
 
 export interface CertificateFilter {

@@ -9,7 +9,7 @@ import type { CertificateInput, TransactionInput } from "../../src/ledger/types"
 const ledger = () => (env as unknown as { LEDGER: DurableObjectNamespace<Ledger> }).LEDGER.getByName(`delivery-${crypto.randomUUID()}`);
 
 function request(id: string): TransactionInput {
-  return { transactionId: id, requestKey: "", csrSha256: `csr-${id}`, csrDer: new Uint8Array([0x30, 0x00]), signerSha256: "s", subject: `CN=${id}`, messageType: 19, challengeKind: "intune" };
+  return { transactionId: id, requestKey: "", csrSha256: `csr-${id}`, csrDer: new Uint8Array([0x30, 0x00]), signerSha256: "s", subject: `CN=${id}`, messageType: 19, challengeKind: "intune", lineage: "intune", profile: "default", sans: "" };
 }
 
 function certificate(serial: string, delivered: boolean): CertificateInput {
@@ -23,7 +23,7 @@ describe("delivery confirmation", () => {
     expect((await l.lookupRequest(request("t1")))?.kind).toBe("unconfirmed");
     expect((await l.latestTransaction("t1"))?.der).toBeUndefined(); // polls do not get it either
     expect((await l.certificateDer("0A"))?.delivered).toBe(false);
-    expect(await l.confirmDelivery("0A")).toBe(true);
+    expect(await l.confirmDelivery("0A", Date.now())).toBe(true);
     expect(await l.lookupRequest(request("t1"))).toMatchObject({ kind: "existing", serial: "0A" });
   });
 
@@ -32,7 +32,7 @@ describe("delivery confirmation", () => {
     await l.recordIssuance(request("t2"), certificate("0B", false), Date.now());
     await l.markUndelivered("0B", 5, Date.now());
     expect(await l.lookupRequest(request("t2"))).toEqual({ kind: "rejected", note: "certificate withheld" });
-    expect(await l.confirmDelivery("0B")).toBe(false);
+    expect(await l.confirmDelivery("0B", Date.now())).toBe(false);
     expect((await l.certificate("0B"))?.status).toBe("revoked");
     expect((await l.stats(Date.now())).undelivered).toBe(1);
   });
