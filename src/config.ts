@@ -1,18 +1,29 @@
 // Env -> validated Config, once per isolate. A missing or invalid setting yields a ConfigError
 // naming the setting; the Worker then refuses to serve (HTTP 503) rather than fail per device.
-import { CaConfigError, loadCaMaterial, type CaMaterial } from "./ca/ca-material";
+import { loadCaMaterial, type CaMaterial } from "./ca/ca-material";
+import { buildCaSet, type CaSet, type IssuingCa } from "./ca/ca-set";
+import { parseNamePolicy, type NamePolicy } from "./ca/name-policy";
+import { defaultProfile, parseProfiles, type CertificateProfile } from "./ca/profiles";
 import type { Env } from "./env";
-import { parseCertView } from "./x509/cert-view";
+import { parseIntuneConfig, type IntuneConfig } from "./intune";
 import { caCertBody, capabilitiesBody, nextCaCertBody, type CaCertBody } from "./scep/ca-bodies";
-import type { SignerIdentity } from "./scep/signed-data";
 import { recipientKeyFor, type RecipientKey } from "./scep/envelope";
+import type { SignerIdentity } from "./scep/signed-data";
+import { isLoopbackHost, parseBaseUrl, parseBoolean, parseInteger, parseList } from "./settings/primitives";
+import { parseRenewalSettings, type RenewalSettings } from "./settings/renewal";
 import { utf8 } from "./util/bytes";
-import { IntuneConfigError, parseIntuneConfig, type IntuneConfig } from "./intune";
+import { SettingError } from "./util/setting-error";
+import { parseCertView } from "./x509/cert-view";
+
+/** A bad setting: names it and the rule, never its value. */
+export { SettingError as ConfigError };
 
 export type ChallengeMode = "static" | "intune" | "one-time";
 const CHALLENGE_MODES: readonly ChallengeMode[] = ["static", "intune", "one-time"];
 
 export interface Config {
+  /** The current issuing CA and the retired ones; `ca` is the current CA's material. */
+  cas: CaSet;
   ca: CaMaterial;
   /** Signs CertReps: the RA when one is configured, else the CA (RFC 8894 §2.1). */
   replySigner: SignerIdentity;
@@ -23,20 +34,19 @@ export interface Config {
   challengeModes: ChallengeMode[];
   staticChallenge?: Uint8Array;
   allowLegacyDes: boolean;
-  validityDays: number;
-  backdateSeconds: number;
+  /** CERT_PROFILES with the built-in "default" (CERT_VALIDITY_DAYS, CERT_BACKDATE_MINUTES). */
+  profiles: ReadonlyMap<string, CertificateProfile>;
+  renewal: RenewalSettings;
+  namePolicy: NamePolicy;
   maxMessageBytes: number;
   /** Precomputed bodies of the unauthenticated operations. */
   capsBody: string;
   caCert: CaCertBody;
   nextCaCert?: CaCertBody;
-  /** Ledger shard name: one ledger per CA. */
-  ledgerName: string;
   /** Challenge kinds whose requests wait for an admin's approval (APPROVAL_MODE). */
   manualApproval: ReadonlySet<string>;
-  /** CRL distribution point and caIssuers URLs, when PUBLIC_BASE_URL is set. */
-  crlUrl?: string;
-  caIssuersUrl?: string;
+  /** PUBLIC_BASE_URL without a trailing slash: issued certificates then carry CRL and CA URLs. */
+  publicBaseUrl?: string;
   crlValiditySeconds: number;
   /** Bearer token of the admin API; the API is off without it and without `access`. */
   adminToken?: Uint8Array;
@@ -46,44 +56,44 @@ export interface Config {
   intune?: IntuneConfig;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly setting: string, problem: string) {
-    super(`${setting}: ${problem}`);
-  }
-}
-
 const SETTINGS_READ = [
-  "CA_CERT", "CA_KEY", "RA_CERT", "RA_KEY", "NEXT_CA_CERT", "SCEP_CHALLENGE", "CHALLENGE_MODE",
+  "CA_CERT", "CA_KEY", "RA_CERT", "RA_KEY", "NEXT_CA_CERT", "RETIRED_CA_CERTS", "RETIRED_CA_KEYS", "SCEP_CHALLENGE", "CHALLENGE_MODE",
   "ALLOW_LEGACY_DES", "CERT_VALIDITY_DAYS", "CERT_BACKDATE_MINUTES", "MAX_MESSAGE_BYTES",
-  "APPROVAL_MODE", "PUBLIC_BASE_URL", "CRL_VALIDITY_HOURS", "ADMIN_TOKEN",
+  "APPROVAL_MODE", "PUBLIC_BASE_URL", "CRL_VALIDITY_HOURS", "ADMIN_TOKEN", "CERT_PROFILES",
+  "RENEWAL_POLICY", "RENEWAL_GRACE_DAYS", "RENEWAL_WINDOW_DAYS", "REVOKE_SUPERSEDED", "SAN_TYPES", "SAN_DOMAINS", "SID_FROM_CSR",
   "ACCESS_TEAM_DOMAIN", "ACCESS_AUD",
   "INTUNE_TENANT_ID", "INTUNE_CLIENT_ID", "INTUNE_CLIENT_SECRET", "ENTRA_AUTHORITY_URL", "GRAPH_BASE_URL",
   "INTUNE_CALLER_INFO", "INTUNE_DISCOVERY_TTL_SECONDS",
 ] as const;
 
-let cached: { key: string; result: Config | ConfigError } | undefined;
+let cached: { key: string; result: Config | SettingError } | undefined;
+
+/** wrangler passes a `[vars]` table as an object (CERT_PROFILES may be one). */
+function settingText(value: unknown): string {
+  if (value === undefined || value === null) return "\u0000";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
 
 /** Parses and checks the configuration; the result (or the error) is kept for the isolate's life. */
-export function loadConfig(env: Env): Config | ConfigError {
-  const key = SETTINGS_READ.map((name) => env[name] ?? "\u0000").join("\u0001");
+export function loadConfig(env: Env): Config | SettingError {
+  const key = SETTINGS_READ.map((name) => settingText(env[name])).join("\u0001");
   if (cached?.key === key) return cached.result;
-  let result: Config | ConfigError;
+  let result: Config | SettingError;
   try {
     result = buildConfig(env);
   } catch (e) {
-    if (e instanceof ConfigError) result = e;
-    else if (e instanceof CaConfigError) result = new ConfigError(e.setting, e.message.slice(e.setting.length + 2));
+    if (e instanceof SettingError) result = e;
     // Anything else is a parser choking on a setting: refuse to serve rather than fail per request.
     // The error's own text may quote the value, so only its class is kept.
-    else result = new ConfigError("configuration", `unreadable (${e instanceof Error ? e.name : "error"}); check CA_CERT, CA_KEY, RA_CERT, RA_KEY, NEXT_CA_CERT`);
+    else result = new SettingError("configuration", `unreadable (${e instanceof Error ? e.name : "error"}); check CA_CERT, CA_KEY, RA_CERT, RA_KEY, NEXT_CA_CERT, RETIRED_CA_CERTS, RETIRED_CA_KEYS`);
   }
   cached = { key, result };
   return result;
 }
 
 function buildConfig(env: Env): Config {
-  if (!env.CA_CERT?.trim()) throw new ConfigError("CA_CERT", "missing (PEM of the issuing CA, then its chain)");
-  if (!env.CA_KEY?.trim()) throw new ConfigError("CA_KEY", "missing (PKCS#8 PEM secret: wrangler secret put CA_KEY)");
+  if (!env.CA_CERT?.trim()) throw new SettingError("CA_CERT", "missing (PEM of the issuing CA, then its chain)");
+  if (!env.CA_KEY?.trim()) throw new SettingError("CA_KEY", "missing (PKCS#8 PEM secret: wrangler secret put CA_KEY)");
   const ca = loadCaMaterial({
     caCertPem: env.CA_CERT,
     caKeyPem: env.CA_KEY,
@@ -92,15 +102,20 @@ function buildConfig(env: Env): Config {
     nextCaCertPem: env.NEXT_CA_CERT?.trim() || undefined,
   });
 
+  const cas = buildCaSet(ca, env.RETIRED_CA_CERTS, env.RETIRED_CA_KEYS);
+
   const challengeModes = parseChallengeModes(env.CHALLENGE_MODE);
   const staticChallenge = env.SCEP_CHALLENGE ? utf8(env.SCEP_CHALLENGE) : undefined;
   if (challengeModes.includes("static") && !staticChallenge?.length) {
-    throw new ConfigError("SCEP_CHALLENGE", "missing while CHALLENGE_MODE includes static");
+    throw new SettingError("SCEP_CHALLENGE", "missing while CHALLENGE_MODE includes static");
   }
-  const intune = challengeModes.includes("intune") ? intuneConfig(env) : undefined;
-  const baseUrl = parseBaseUrl(env.PUBLIC_BASE_URL);
+  const intune = challengeModes.includes("intune") ? parseIntuneConfig(env as unknown as Record<string, string | undefined>) : undefined;
+  const baseUrl = parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL);
   const adminToken = env.ADMIN_TOKEN ? utf8(env.ADMIN_TOKEN) : undefined;
-  if (adminToken && adminToken.length < 16) throw new ConfigError("ADMIN_TOKEN", "too short (use at least 16 random characters)");
+  if (adminToken && adminToken.length < 16) throw new SettingError("ADMIN_TOKEN", "too short (use at least 16 random characters)");
+  const validityDays = parseInteger("CERT_VALIDITY_DAYS", env.CERT_VALIDITY_DAYS, 365, 1, 3650);
+  // Autopilot/OOBE clocks can run hours behind; SCEPman backdates a day as well.
+  const backdateSeconds = parseInteger("CERT_BACKDATE_MINUTES", env.CERT_BACKDATE_MINUTES, 1440, 0, 10080) * 60;
   const access = parseAccess(env.ACCESS_TEAM_DOMAIN, env.ACCESS_AUD);
 
   const caView = parseCertView(ca.caCertDer);
@@ -111,6 +126,7 @@ function buildConfig(env: Env): Config {
   if (ca.ra && raView) recipientKeys.unshift(recipientKeyFor(raView, ca.ra.key));
 
   return {
+    cas,
     ca,
     replySigner,
     replyCertificates,
@@ -118,9 +134,9 @@ function buildConfig(env: Env): Config {
     challengeModes,
     staticChallenge,
     allowLegacyDes: parseBoolean("ALLOW_LEGACY_DES", env.ALLOW_LEGACY_DES),
-    validityDays: parseInteger("CERT_VALIDITY_DAYS", env.CERT_VALIDITY_DAYS, 365, 1, 3650),
-    // Autopilot/OOBE clocks can run hours behind; SCEPman backdates a day as well.
-    backdateSeconds: parseInteger("CERT_BACKDATE_MINUTES", env.CERT_BACKDATE_MINUTES, 1440, 0, 10080) * 60,
+    profiles: parseProfiles(env.CERT_PROFILES, defaultProfile(validityDays, backdateSeconds)),
+    renewal: parseRenewalSettings(env),
+    namePolicy: parseNamePolicy(env),
     maxMessageBytes: parseInteger("MAX_MESSAGE_BYTES", env.MAX_MESSAGE_BYTES, 65536, 4096, 1048576),
     capsBody: capabilitiesBody({ nextCa: Boolean(ca.nextCaDer) }),
     caCert: caCertBody({ raDer: ca.ra?.der, caDer: ca.caCertDer, chainDers: ca.chainDers }),
@@ -132,10 +148,8 @@ function buildConfig(env: Env): Config {
           certificates: [ca.caCertDer],
         })
       : undefined,
-    ledgerName: `ca:${ca.fingerprintSha256Hex.slice(0, 32).toLowerCase()}`,
     manualApproval: parseApprovalMode(env.APPROVAL_MODE),
-    crlUrl: baseUrl ? `${baseUrl}/crl` : undefined,
-    caIssuersUrl: baseUrl ? `${baseUrl}/ca.crt` : undefined,
+    publicBaseUrl: baseUrl,
     crlValiditySeconds: parseInteger("CRL_VALIDITY_HOURS", env.CRL_VALIDITY_HOURS, 24, 1, 24 * 90) * 3600,
     adminToken,
     access,
@@ -144,29 +158,9 @@ function buildConfig(env: Env): Config {
 }
 
 function parseChallengeModes(value: string | undefined): ChallengeMode[] {
-  const modes = (value ?? "static").split(",").map((m) => m.trim().toLowerCase()).filter(Boolean);
-  if (modes.length === 0) throw new ConfigError("CHALLENGE_MODE", "empty (use static, intune, one-time or a comma list)");
-  for (const mode of modes) {
-    if (!CHALLENGE_MODES.includes(mode as ChallengeMode)) {
-      throw new ConfigError("CHALLENGE_MODE", `unknown mode "${mode}" (use static, intune, one-time)`);
-    }
-  }
-  return modes as ChallengeMode[];
-}
-
-function parseBoolean(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === "") return false;
-  const v = value.trim().toLowerCase();
-  if (v === "true" || v === "1" || v === "yes") return true;
-  if (v === "false" || v === "0" || v === "no") return false;
-  throw new ConfigError(name, `not a boolean: use true or false`);
-}
-
-function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value.trim());
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}`);
-  return n;
+  const modes = parseList("CHALLENGE_MODE", value ?? "static", CHALLENGE_MODES);
+  if (modes.length === 0) throw new SettingError("CHALLENGE_MODE", "empty (use static, intune, one-time or a comma list)");
+  return modes;
 }
 
 /**
@@ -185,23 +179,13 @@ function parseApprovalMode(value: string | undefined): ReadonlySet<string> {
     const unknown = kinds.find((k) => !known.includes(k));
     if (!unknown && kinds.length) return new Set(kinds);
   }
-  throw new ConfigError("APPROVAL_MODE", "use auto, manual, or manual:<kinds> (static, one-time, intune, renewal)");
+  throw new SettingError("APPROVAL_MODE", "use auto, manual, or manual:<kinds> (static, one-time, intune, renewal)");
 }
 
-/** https only, except plain http to a loopback host for local development. */
-function parseBaseUrl(value: string | undefined): string | undefined {
-  if (!value?.trim()) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new ConfigError("PUBLIC_BASE_URL", "not a URL");
-  }
-  const loopback = isLoopback(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new ConfigError("PUBLIC_BASE_URL", "must be https (plain http only for a loopback host)");
-  }
-  return url.href.replace(/\/+$/, "");
+/** Where issued certificates find their CA's CRL and certificate: per CA key, so they outlive a rollover. */
+export function publicationUrls(config: Config, ca: IssuingCa): { crlUrl?: string; caIssuersUrl?: string } {
+  if (!config.publicBaseUrl) return {};
+  return { crlUrl: `${config.publicBaseUrl}/crl/${ca.keyId}`, caIssuersUrl: `${config.publicBaseUrl}/ca/${ca.keyId}.crt` };
 }
 
 /**
@@ -213,34 +197,21 @@ function parseAccess(domain: string | undefined, aud: string | undefined): Confi
   const d = domain?.trim() ?? "";
   const a = aud?.trim() ?? "";
   if (!d && !a) return undefined;
-  if (!d) throw new ConfigError("ACCESS_TEAM_DOMAIN", "missing while ACCESS_AUD is set (set both or neither)");
-  if (!a) throw new ConfigError("ACCESS_AUD", "missing while ACCESS_TEAM_DOMAIN is set (set both or neither)");
-  if (!/^[\x21-\x7e]{1,256}$/.test(a)) throw new ConfigError("ACCESS_AUD", "not an AUD tag (copy it from the Access application)");
+  if (!d) throw new SettingError("ACCESS_TEAM_DOMAIN", "missing while ACCESS_AUD is set (set both or neither)");
+  if (!a) throw new SettingError("ACCESS_AUD", "missing while ACCESS_TEAM_DOMAIN is set (set both or neither)");
+  if (!/^[\x21-\x7e]{1,256}$/.test(a)) throw new SettingError("ACCESS_AUD", "not an AUD tag (copy it from the Access application)");
   let url: URL;
   try {
     url = new URL(d.includes("://") ? d : `https://${d}`);
   } catch {
-    throw new ConfigError("ACCESS_TEAM_DOMAIN", "not a host name or URL");
+    throw new SettingError("ACCESS_TEAM_DOMAIN", "not a host name or URL");
   }
-  const loopback = isLoopback(url.hostname);
+  const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new ConfigError("ACCESS_TEAM_DOMAIN", "must be https (plain http only for a loopback host)");
+    throw new SettingError("ACCESS_TEAM_DOMAIN", "must be https (plain http only for a loopback host)");
   }
   if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
-    throw new ConfigError("ACCESS_TEAM_DOMAIN", "must be the team domain alone, e.g. example.cloudflareaccess.com");
+    throw new SettingError("ACCESS_TEAM_DOMAIN", "must be the team domain alone, e.g. example.cloudflareaccess.com");
   }
   return { issuer: url.origin, certsUrl: `${url.origin}/cdn-cgi/access/certs`, audience: a };
-}
-
-function isLoopback(hostname: string): boolean {
-  return /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(hostname);
-}
-
-function intuneConfig(env: Env): IntuneConfig {
-  try {
-    return parseIntuneConfig(env as unknown as Record<string, string | undefined>);
-  } catch (e) {
-    if (e instanceof IntuneConfigError) throw new ConfigError(e.setting, e.message.replace(`${e.setting}: `, ""));
-    throw e;
-  }
 }

@@ -12,6 +12,9 @@ export interface Env {
   CA_CERT?: string;
   RA_CERT?: string;
   NEXT_CA_CERT?: string;
+  /** Retired CAs after a rollover: certificates (var) and their keys (secret), PEM. */
+  RETIRED_CA_CERTS?: string;
+  RETIRED_CA_KEYS?: string;
   ALLOW_LEGACY_DES?: string;
   CHALLENGE_MODE?: string;
   CERT_VALIDITY_DAYS?: string;
@@ -20,6 +23,15 @@ export interface Env {
   APPROVAL_MODE?: string;
   PUBLIC_BASE_URL?: string;
   CRL_VALIDITY_HOURS?: string;
+  /** JSON (or a [vars] table): certificate profiles, see docs/configuration.md. */
+  CERT_PROFILES?: string | Record<string, unknown>;
+  RENEWAL_POLICY?: string;
+  RENEWAL_GRACE_DAYS?: string;
+  RENEWAL_WINDOW_DAYS?: string;
+  REVOKE_SUPERSEDED?: string;
+  SAN_TYPES?: string;
+  SAN_DOMAINS?: string;
+  SID_FROM_CSR?: string;
   // Cloudflare Access in front of /admin/ (both or neither)
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;

@@ -6,15 +6,16 @@ import * as pkijs from "pkijs";
 import { importPrivateKeyPem, KeyImportError, privateKeyMatchesSpki, publicKeyFromSpki, type PrivateKeyHandle } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { OID } from "../scep/oids";
-import { parsePem } from "../util/pem";
+import { parsePem, toPem } from "../util/pem";
+import { SettingError } from "../util/setting-error";
 import { toBytes } from "../util/bytes";
 import { fingerprintHex } from "./sign-cert";
 import { keyIdentifierOfSpki } from "./profile";
 import { children, readTlv, slice } from "../util/der";
 
-export class CaConfigError extends Error {
-  constructor(readonly setting: string, problem: string) {
-    super(`${setting}: ${problem}`);
+export class CaConfigError extends SettingError {
+  constructor(setting: string, problem: string) {
+    super(setting, problem);
     this.name = "CaConfigError";
   }
 }
@@ -172,6 +173,36 @@ export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
     material.nextCaDer = next.der;
   }
   return material;
+}
+
+/**
+ * Retired CAs (a rollover left them behind): each certificate of RETIRED_CA_CERTS with the key of
+ * RETIRED_CA_KEYS that matches it. They never issue, so they need no RA; they sign their CRLs.
+ */
+export function loadRetiredCa(certsPem: string, keyBlocks: { label: string; der: Uint8Array }[]): CaMaterial[] {
+  const keys = keyBlocks.map((block, i) => {
+    try {
+      return importPrivateKeyPem(toPem(block.label, block.der));
+    } catch {
+      throw new CaConfigError("RETIRED_CA_KEYS", `PEM block ${i + 1} is not a readable unencrypted private key`);
+    }
+  });
+  return readCertificates("RETIRED_CA_CERTS", certsPem).map((loaded, i) => {
+    assertIsCa("RETIRED_CA_CERTS", loaded.cert);
+    const { subjectDer, spkiDer } = tbsSlices(loaded.der);
+    const key = keys.find((k) => privateKeyMatchesSpki(k, spkiDer));
+    if (!key) throw new CaConfigError("RETIRED_CA_KEYS", `no key matches certificate ${i + 1} of RETIRED_CA_CERTS`);
+    return {
+      caCert: loaded.cert,
+      caCertDer: loaded.der,
+      chainDers: [],
+      caKey: key,
+      caSpkiDer: spkiDer,
+      caSubjectKeyId: subjectKeyIdOf(loaded.cert, spkiDer),
+      caSubjectDer: subjectDer,
+      fingerprintSha256Hex: fingerprintHex(loaded.der, "sha256"),
+    };
+  });
 }
 
 /**

@@ -67,17 +67,3 @@ export function buildCrl(input: CrlInput): Uint8Array {
   crl.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(signBytes(ca.caKey, hash, crl.tbsView)) });
   return toBytes(crl.toSchema().toBER());
 }
-
-/** RFC 5280 §5.3.1 reason names accepted by the admin API. */
-export const CRL_REASONS: Record<string, number> = {
-  unspecified: 0,
-  keyCompromise: 1,
-  cACompromise: 2,
-  affiliationChanged: 3,
-  superseded: 4,
-  cessationOfOperation: 5,
-  certificateHold: 6,
-  removeFromCRL: 8,
-  privilegeWithdrawn: 9,
-  aACompromise: 10,
-};

@@ -1,13 +1,10 @@
 // PKCS#10 certification requests (RFC 2986) as SCEP clients send them (RFC 8894 §3.3.1).
 import type { KeyObject } from "node:crypto";
-import * as pkijs from "pkijs";
 import { publicKeyFromSpki } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { OID } from "../scep/oids";
-import { toBytes } from "../util/bytes";
 import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
-import { nameFromDer, nameToText } from "./dn";
-import { findExtensionValue } from "./profile";
+import { nameToText } from "./dn";
 
 export class CsrError extends Error {
   constructor(readonly reason: string) {
@@ -26,14 +23,21 @@ export interface CsrKeyInfo {
   name?: string;
 }
 
+/** A requested extension as sent: its value is parsed only by whoever honours it (design rule 7). */
+export interface RequestedExtension {
+  oid: string;
+  critical: boolean;
+  /** extnValue contents. */
+  value: Uint8Array;
+}
+
 export interface ParsedCsr {
   der: Uint8Array;
   /** CertificationRequestInfo bytes: what the signature covers. */
   tbsDer: Uint8Array;
   subjectDer: Uint8Array;
-  /** pkijs view of the subject, parsed lazily from subjectDer. */
-  readonly subject: pkijs.RelativeDistinguishedNames;
-  subjectText: string;
+  /** RFC 4514 text of the subject, rendered on first use (logs and refusals only). */
+  readonly subjectText: string;
   spkiDer: Uint8Array;
   key: CsrKeyInfo;
   /** The requested public key, imported once (key policy and signature check both need it). */
@@ -41,18 +45,24 @@ export interface ParsedCsr {
   signatureOid: string;
   signature: Uint8Array;
   challengePassword?: string;
-  requestedExtensions: pkijs.Extension[];
+  requestedExtensions: RequestedExtension[];
+  /** The OID of an extension requested more than once (refused by the name policy). */
+  duplicateExtension?: string;
   /** extnValue (GeneralNames DER) of the requested subjectAltName. */
   subjectAltNameDer?: Uint8Array;
   subjectAltNameCritical?: boolean;
+  /** extnValue of Microsoft's SID extension (1.3.6.1.4.1.311.25.2), when requested. */
+  sidExtensionDer?: Uint8Array;
 }
+
+const SID_EXTENSION = "1.3.6.1.4.1.311.25.2";
 
 // Windows and older Microsoft clients send their extensions in msExtReq instead of PKCS#9 extensionRequest.
 const MS_EXTENSION_REQUEST = "1.3.6.1.4.1.311.2.1.14";
 
 /**
  * Parses a DER CertificationRequest (RFC 2986 §4). The outer structure is walked as raw TLVs (fast,
- * and subject/SPKI stay byte-exact); only the small attributes block goes through asn1js/pkijs.
+ * and subject/SPKI stay byte-exact); extension values stay bytes until something honours them.
  */
 export function parseCsr(der: Uint8Array): ParsedCsr {
   try {
@@ -84,7 +94,7 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
 
   // RFC 2986 requires attributes [0]; a few encoders omit it when empty, which is harmless.
   let challengePassword: string | undefined;
-  let requestedExtensions: pkijs.Extension[] = [];
+  let requestedExtensions: RequestedExtension[] = [];
   if (attributes?.tag === 0xa0) {
     for (const attr of children(der, attributes)) {
       const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
@@ -99,9 +109,11 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
       }
     }
   }
-  const san = requestedExtensions.find((e) => e.extnID === OID.subjectAltName);
+  const san = requestedExtensions.find((e) => e.oid === OID.subjectAltName);
+  const seen = new Set<string>();
+  const duplicateExtension = requestedExtensions.find((e) => (seen.has(e.oid) ? true : (seen.add(e.oid), false)))?.oid;
   const subjectDer = slice(der, subject);
-  let subjectRdn: pkijs.RelativeDistinguishedNames | undefined;
+  let subjectText: string | undefined;
   const spkiDer = slice(der, spki);
   const { info, publicKey } = describeSpki(spkiDer, decodeOid(content(der, spkiOid)));
 
@@ -109,11 +121,10 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     der,
     tbsDer: slice(der, cri),
     subjectDer,
-    // Built on first use: issuance only needs the raw bytes.
-    get subject() {
-      return (subjectRdn ??= nameFromDer(subjectDer));
+    // Rendered on first use: the hot path and the refusals before authentication need only bytes.
+    get subjectText() {
+      return (subjectText ??= nameToText(subjectDer));
     },
-    subjectText: nameToText(subjectDer),
     spkiDer,
     key: info,
     publicKey,
@@ -121,8 +132,10 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     signature: sigBits.subarray(1),
     challengePassword,
     requestedExtensions,
-    subjectAltNameDer: findExtensionValue(requestedExtensions, OID.subjectAltName),
+    duplicateExtension,
+    subjectAltNameDer: san?.value,
     subjectAltNameCritical: san?.critical,
+    sidExtensionDer: requestedExtensions.find((e) => e.oid === SID_EXTENSION)?.value,
   };
 }
 
@@ -155,8 +168,8 @@ function readDirectoryString(tag: number, body: Uint8Array): string | undefined 
   }
 }
 
-/** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1), wrapped as pkijs objects without re-parsing values. */
-function readExtensions(der: Uint8Array, seq: Tlv): pkijs.Extension[] {
+/** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1), values left as bytes. */
+function readExtensions(der: Uint8Array, seq: Tlv): RequestedExtension[] {
   if (seq.tag !== TAG.SEQUENCE) throw new CsrError("unreadable extensionRequest attribute");
   return children(der, seq).map((ext) => {
     const parts = ext.tag === TAG.SEQUENCE ? children(der, ext) : [];
@@ -164,8 +177,7 @@ function readExtensions(der: Uint8Array, seq: Tlv): pkijs.Extension[] {
     const critical = parts.length === 3 && parts[1]!.tag === 0x01 && der[parts[1]!.contentStart] !== 0;
     const value = parts[parts.length - 1];
     if (id?.tag !== TAG.OID || value?.tag !== TAG.OCTET_STRING || parts.length > 3) throw new CsrError("unreadable extensionRequest attribute");
-    const extnValue = content(der, value).slice();
-    return new pkijs.Extension({ extnID: decodeOid(content(der, id)), critical, extnValue: extnValue.buffer });
+    return { oid: decodeOid(content(der, id)), critical, value: content(der, value).slice() };
   });
 }
 

@@ -1,35 +1,45 @@
 // End-entity issuance for SCEP enrolments: the certificate profile applied to a verified CSR.
 import type { HashName } from "../scep/oids";
-import { OID } from "../scep/oids";
 import type { CaMaterial } from "./ca-material";
-import type { ParsedCsr } from "./csr";
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
   caIssuersExtension,
   crlDistributionPointsExtension,
+  extensionDer,
   extKeyUsageExtension,
   keyIdentifierOfSpki,
   keyUsageExtension,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
   wholeSeconds,
-  type KeyUsageName,
 } from "./profile";
+import { keyUsageFor, type CertificateProfile } from "./profiles";
 import { serialToHex } from "./serial";
 import { fingerprintHex, signCertificate } from "./sign-cert";
 
 export interface IssueInput {
-  csr: ParsedCsr;
+  /** The requested key (from the verified CSR). */
+  key: { spkiDer: Uint8Array; algorithm: "rsa" | "ec" | "other" };
+  /** Subject and SANs after the name policy, re-encoded (src/ca/name-policy.ts). */
+  names: IssuedNames;
+  profile: CertificateProfile;
   ca: CaMaterial;
   serial: Uint8Array;
   now: Date;
-  validityDays: number;
-  /** notBefore = now - backdateSeconds: Apple Autopilot and other devices with skewed clocks. */
-  backdateSeconds: number;
   hash?: HashName;
   crlUrl?: string;
   caIssuersUrl?: string;
+}
+
+export interface IssuedNames {
+  subjectDer: Uint8Array;
+  subjectText: string;
+  /** GeneralNames DER, re-encoded from the parsed names. */
+  subjectAltNameDer?: Uint8Array;
+  subjectAltNameCritical: boolean;
+  /** Microsoft SID extension value (KB5014754), when the name policy kept it. */
+  sidExtensionDer?: Uint8Array;
 }
 
 export interface IssuedCertificate {
@@ -43,7 +53,7 @@ export interface IssuedCertificate {
 }
 
 const DAY_MS = 86_400_000;
-const EMPTY_NAME_DER_LENGTH = 2; // SEQUENCE {} = 30 00
+const NTDS_CA_SECURITY_EXT = "1.3.6.1.4.1.311.25.2";
 
 /** notBefore/notAfter in whole seconds; notAfter never outlives the issuing CA (RFC 5280 §6 path validation). */
 export function validityWindow(now: Date, validityDays: number, backdateSeconds: number, caNotAfter: Date) {
@@ -53,43 +63,39 @@ export function validityWindow(now: Date, validityDays: number, backdateSeconds:
   return { notBefore, notAfter };
 }
 
-/**
- * KeyUsage for the enrolled key: digitalSignature + keyEncipherment for RSA (TLS RSA key transport,
- * S/MIME, Wi-Fi EAP-TLS profiles); digitalSignature only for EC, where key encipherment has no meaning.
- */
-function keyUsageFor(csr: ParsedCsr): KeyUsageName[] {
-  return csr.key.algorithm === "ec" ? ["digitalSignature"] : ["digitalSignature", "keyEncipherment"];
+/** The CA cannot issue at all (its certificate expired): a server condition, not a bad request. */
+export class CaExpiredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CaExpiredError";
+  }
 }
 
-/** The CA cannot issue at all (its certificate expired): a server condition, not a bad request. */
-export class CaExpiredError extends Error {}
-
 export function issueCertificate(input: IssueInput): IssuedCertificate {
-  const { csr, ca } = input;
+  const { names, ca, profile } = input;
   const hash = input.hash ?? "sha256";
-  const { notBefore, notAfter } = validityWindow(input.now, input.validityDays, input.backdateSeconds, ca.caCert.notAfter.value);
+  const { notBefore, notAfter } = validityWindow(input.now, profile.validityDays, profile.backdateSeconds, ca.caCert.notAfter.value);
   if (notAfter <= notBefore) throw new CaExpiredError("the CA certificate has expired: no validity window left to issue in");
+  if (input.key.algorithm === "other") throw new Error("issueCertificate: the key policy admits RSA and EC keys only");
 
   const extensions: Uint8Array[] = [
     basicConstraintsExtension(false),
-    keyUsageExtension(keyUsageFor(csr)),
-    extKeyUsageExtension([OID.clientAuth]),
-    subjectKeyIdentifierExtension(keyIdentifierOfSpki(csr.spkiDer)),
+    keyUsageExtension(keyUsageFor(profile, input.key.algorithm)),
+    extKeyUsageExtension(profile.extendedKeyUsage),
+    subjectKeyIdentifierExtension(keyIdentifierOfSpki(input.key.spkiDer)),
     authorityKeyIdentifierExtension(ca.caSubjectKeyId),
   ];
-  if (csr.subjectAltNameDer) {
-    // RFC 5280 §4.2.1.6: with an empty subject the SAN carries the identity and must be critical.
-    const emptySubject = csr.subjectDer.length <= EMPTY_NAME_DER_LENGTH;
-    extensions.push(subjectAltNameExtension(csr.subjectAltNameDer, emptySubject || csr.subjectAltNameCritical === true));
-  }
+  // RFC 5280 §4.2.1.6: with an empty subject the SAN carries the identity and must be critical.
+  if (names.subjectAltNameDer) extensions.push(subjectAltNameExtension(names.subjectAltNameDer, names.subjectAltNameCritical));
+  if (names.sidExtensionDer) extensions.push(extensionDer(NTDS_CA_SECURITY_EXT, false, names.sidExtensionDer));
   if (input.crlUrl) extensions.push(crlDistributionPointsExtension(input.crlUrl));
   if (input.caIssuersUrl) extensions.push(caIssuersExtension(input.caIssuersUrl));
 
   const der = signCertificate({
     serial: input.serial,
     issuerDer: ca.caSubjectDer, // byte-exact from CA_CERT (RFC 5280 §7.1 name chaining)
-    subjectDer: csr.subjectDer, // byte-exact from the CSR
-    spkiDer: csr.spkiDer,
+    subjectDer: names.subjectDer, // re-encoded by the name policy: equal to the CSR's for well-formed DER
+    spkiDer: input.key.spkiDer,
     notBefore,
     notAfter,
     extensions,
@@ -101,7 +107,7 @@ export function issueCertificate(input: IssueInput): IssuedCertificate {
     serialHex: serialToHex(input.serial),
     notBefore,
     notAfter,
-    subjectText: csr.subjectText,
+    subjectText: names.subjectText,
     sha1Hex: fingerprintHex(der, "sha1"),
     sha256Hex: fingerprintHex(der, "sha256"),
   };

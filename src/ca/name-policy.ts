@@ -210,7 +210,10 @@ export function checkRequestedNames(req: RequestedNames, policy: NamePolicy, con
  * `old.sid` is the SID extension of the certificate being renewed; a SID added, dropped or
  * changed is an identity change as well.
  */
-export function describeIdentityChange(old: { subject: RelativeName[]; sans: GeneralName[]; sid?: string }, requested: CheckedNames): string | undefined {
+export function describeIdentityChange(
+  old: { subject: RelativeName[]; sans: GeneralName[]; sid?: string },
+  requested: Pick<CheckedNames, "subject" | "subjectText" | "sans" | "sid">,
+): string | undefined {
   const changes: string[] = [];
   if (!sameName(old.subject, requested.subject)) {
     changes.push(`the subject differs (${shortText(nameToText(old.subject)) || "empty"} → ${shortText(requested.subjectText) || "empty"})`);

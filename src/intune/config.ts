@@ -1,5 +1,7 @@
 // Intune validation settings from the Worker's vars and secrets (names are the configuration
 // contract, docs/configuration.md). Nothing here does I/O: tokens and discovery load lazily.
+import { isLoopbackHost } from "../settings/primitives";
+import { SettingError } from "../util/setting-error";
 
 export interface IntuneConfig {
   tenantId: string;
@@ -22,12 +24,9 @@ export const MAX_DISCOVERY_TTL_SECONDS = 86_400;
 const MIN_DISCOVERY_TTL_SECONDS = 60; // Workers KV's minimum expirationTtl
 
 /** Names the offending setting; never carries the value of a secret. */
-export class IntuneConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    reason: string,
-  ) {
-    super(`${setting}: ${reason}`);
+export class IntuneConfigError extends SettingError {
+  constructor(setting: string, reason: string) {
+    super(setting, reason);
     this.name = "IntuneConfigError";
   }
 }
@@ -75,12 +74,6 @@ export function checkServiceUrl(text: string): { ok: true; url: string } | { ok:
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "must be an https URL" };
   return { ok: true, url: url.href.replace(/\/+$/, "") };
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (host === "localhost" || host === "[::1]") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function baseUrl(setting: string, value: string): string {

@@ -13,7 +13,7 @@ describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {
     expect(csr.key).toEqual({ algorithm: "rsa", bits: 2048 });
     expect(checkKeyPolicy(csr.key)).toBeUndefined();
     expect(verifyCsrSignature(csr)).toBe(true);
-    expect(csr.requestedExtensions.map((e) => e.extnID)).toEqual([OID.subjectAltName]);
+    expect(csr.requestedExtensions.map((e) => e.oid)).toEqual([OID.subjectAltName]);
     // GeneralNames: dNSName, rfc822Name, URI, exactly as `openssl asn1parse` shows the extnValue.
     expect(bytesToHex(csr.subjectAltNameDer!)).toMatch(/^305882166465766963652d3030312e6578616d706c652e636f6d810f/);
     // subject and SPKI are raw slices of the request.

@@ -4,8 +4,11 @@ import * as pkijs from "pkijs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateCa } from "../../src/ca/ca-generate";
 import { loadCaMaterial, type CaMaterial } from "../../src/ca/ca-material";
-import { parseCsr } from "../../src/ca/csr";
-import { issueCertificate } from "../../src/ca/issue";
+import { parseCsr, type ParsedCsr } from "../../src/ca/csr";
+import { issueCertificate, type IssueInput } from "../../src/ca/issue";
+import { checkRequestedNames, DEFAULT_NAME_POLICY } from "../../src/ca/name-policy";
+import { defaultProfile } from "../../src/ca/profiles";
+import type { HashName } from "../../src/scep/oids";
 import { randomSerial, serialToHex } from "../../src/ca/serial";
 import { bytesToHex, toBytes } from "../../src/util/bytes";
 import { fixture, keyIdFromText, openssl, randomBytes, scratch, x509Text } from "./ca-test-helpers";
@@ -27,12 +30,37 @@ function tbsParts(der: Uint8Array) {
   return { cert, issuer: tbs[3]!.valueBeforeDecodeView, validity: tbs[4] as asn1js.Sequence, subject: tbs[5]!.valueBeforeDecodeView, spki: tbs[6]!.valueBeforeDecodeView };
 }
 
+/** What the enrollment pipeline hands the issuer for this CSR: names after the policy, the default profile. */
+function issueInput(
+  csr: ParsedCsr,
+  o: { ca: CaMaterial; serial: Uint8Array; now: Date; validityDays: number; backdateSeconds: number; hash?: HashName; crlUrl?: string; caIssuersUrl?: string },
+): IssueInput {
+  const check = checkRequestedNames(
+    { subjectDer: csr.subjectDer, subjectAltNameDer: csr.subjectAltNameDer, subjectAltNameCritical: csr.subjectAltNameCritical },
+    DEFAULT_NAME_POLICY,
+    { intuneValidated: false },
+  );
+  if (!check.ok) throw new Error(check.reason);
+  const n = check.names;
+  return {
+    key: { spkiDer: csr.spkiDer, algorithm: csr.key.algorithm },
+    names: { subjectDer: n.subjectDer, subjectText: n.subjectText, subjectAltNameDer: n.subjectAltNameDer, subjectAltNameCritical: n.subjectAltNameCritical },
+    profile: defaultProfile(o.validityDays, o.backdateSeconds),
+    ca: o.ca,
+    serial: o.serial,
+    now: o.now,
+    hash: o.hash,
+    crlUrl: o.crlUrl,
+    caIssuersUrl: o.caIssuersUrl,
+  };
+}
+
 describe("issueCertificate", () => {
   it("issues an RSA client certificate that openssl verifies, with the profile applied", () => {
     const csr = parseCsr(fixture("rsa2048-printable.der"));
     const serial = randomSerial(randomBytes);
     const now = new Date("2026-11-28T10:20:30.456Z");
-    const issued = issueCertificate({ csr, ca, serial, now, validityDays: 365, backdateSeconds: 3600, crlUrl: "https://scep.example.com/crl", caIssuersUrl: "https://scep.example.com/ca.crt" });
+    const issued = issueCertificate(issueInput(csr, { ca, serial, now, validityDays: 365, backdateSeconds: 3600, crlUrl: "https://scep.example.com/crl", caIssuersUrl: "https://scep.example.com/ca.crt" }));
 
     const s = scratch();
     const caFile = s.write("ca.pem", caPem);
@@ -81,18 +109,18 @@ describe("issueCertificate", () => {
   it("EC key: keyUsage digitalSignature only, UTF8 subject copied byte for byte", () => {
     for (const [file, ku] of [["ec-p256.der", "Digital Signature\n"], ["rsa2048-utf8.der", "Digital Signature, Key Encipherment\n"]] as const) {
       const csr = parseCsr(fixture(file));
-      const issued = issueCertificate({ csr, ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 });
+      const issued = issueCertificate(issueInput(csr, { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }));
       expect(x509Text(issued.der)).toMatch(new RegExp(`X509v3 Key Usage: critical\\s*\\n\\s*${ku}`));
       expect(bytesToHex(tbsParts(issued.der).subject)).toBe(bytesToHex(csr.subjectDer));
     }
-    const ec = issueCertificate({ csr: parseCsr(fixture("ec-p256.der")), ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 });
+    const ec = issueCertificate(issueInput(parseCsr(fixture("ec-p256.der")), { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }));
     expect(new X509Certificate(Buffer.from(ec.der)).subjectAltName).toBe("DNS:ec.example.com, IP Address:10.1.2.3");
   });
 
   it("caps notAfter at the CA's notAfter", () => {
     const csr = parseCsr(fixture("rsa2048-printable.der"));
     const now = new Date("2035-06-01T00:00:00Z");
-    const issued = issueCertificate({ csr, ca, serial: randomSerial(randomBytes), now, validityDays: 3650, backdateSeconds: 60 });
+    const issued = issueCertificate(issueInput(csr, { ca, serial: randomSerial(randomBytes), now, validityDays: 3650, backdateSeconds: 60 }));
     expect(issued.notAfter.getTime()).toBe(ca.caCert.notAfter.value.getTime());
     expect(new Date(new X509Certificate(Buffer.from(issued.der)).validTo).getTime()).toBe(ca.caCert.notAfter.value.getTime());
   });
@@ -101,7 +129,7 @@ describe("issueCertificate", () => {
     const longCa = generateCa({ subject: { commonName: "Long EC CA" }, key: { algorithm: "ec", curve: "P-384" }, validityDays: 40 * 365, now: new Date("2040-01-01T00:00:00Z"), randomBytes });
     const m = loadCaMaterial({ caCertPem: longCa.certPem, caKeyPem: longCa.keyPem });
     const now = new Date("2049-12-01T00:00:00Z");
-    const issued = issueCertificate({ csr: parseCsr(fixture("ec-p256.der")), ca: m, serial: randomSerial(randomBytes), now, validityDays: 90, backdateSeconds: 0, hash: "sha384" });
+    const issued = issueCertificate(issueInput(parseCsr(fixture("ec-p256.der")), { ca: m, serial: randomSerial(randomBytes), now, validityDays: 90, backdateSeconds: 0, hash: "sha384" }));
     const validity = tbsParts(issued.der).validity.valueBlock.value;
     expect(validity[0]).toBeInstanceOf(asn1js.UTCTime);
     expect(validity[1]).toBeInstanceOf(asn1js.GeneralizedTime);
@@ -113,23 +141,13 @@ describe("issueCertificate", () => {
   });
 
   it("marks the SAN critical when the subject is empty (RFC 5280 §4.2.1.6)", () => {
-    const csr = { ...parseCsr(fixture("ec-p256.der")), subjectDer: new Uint8Array([0x30, 0x00]) };
-    const issued = issueCertificate({ csr, ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 });
+    const csr = { ...parseCsr(fixture("ec-p256.der")), subjectDer: new Uint8Array([0x30, 0x00]) } as ParsedCsr;
+    const issued = issueCertificate(issueInput(csr, { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }));
     expect(x509Text(issued.der)).toMatch(/X509v3 Subject Alternative Name: critical/);
     expect(new X509Certificate(Buffer.from(issued.der)).subject ?? "").toBe("");
     expect(bytesToHex(tbsParts(issued.der).subject)).toBe("3000");
   });
 
-  it("costs well under a few ms per certificate including the RSA-2048 signature", () => {
-    const csr = parseCsr(fixture("rsa2048-printable.der"));
-    const now = new Date("2026-06-01T00:00:00Z");
-    for (let i = 0; i < 20; i++) issueCertificate({ csr, ca, serial: randomSerial(randomBytes), now, validityDays: 30, backdateSeconds: 0 });
-    const n = 200;
-    const start = performance.now();
-    for (let i = 0; i < n; i++) issueCertificate({ csr, ca, serial: randomSerial(randomBytes), now, validityDays: 30, backdateSeconds: 0 });
-    const perCert = (performance.now() - start) / n;
-    expect(perCert).toBeLessThan(10);
-  });
 });
 
 describe("randomSerial", () => {

@@ -55,8 +55,8 @@ describe("loadConfig: valid settings", () => {
     const c = config as Config;
     expect(c.challengeModes).toEqual(["static"]);
     expect(c.allowLegacyDes).toBe(false);
-    expect(c.validityDays).toBe(365);
-    expect(c.backdateSeconds).toBe(1440 * 60);
+    expect(c.profiles.get("default")?.validityDays).toBe(365);
+    expect(c.profiles.get("default")?.backdateSeconds).toBe(1440 * 60);
     expect(c.maxMessageBytes).toBe(65536);
     expect(c.nextCaCert).toBeUndefined();
     expect(c.caCert.contentType).toBe("application/x-x509-ca-cert");
@@ -65,8 +65,8 @@ describe("loadConfig: valid settings", () => {
   it("numeric and boolean settings are read", () => {
     const c = loadConfig(fakeEnv({ CERT_VALIDITY_DAYS: "30", CERT_BACKDATE_MINUTES: "0", MAX_MESSAGE_BYTES: "8192", ALLOW_LEGACY_DES: "true" })) as Config;
     expect(c).not.toBeInstanceOf(ConfigError);
-    expect(c.validityDays).toBe(30);
-    expect(c.backdateSeconds).toBe(0);
+    expect(c.profiles.get("default")?.validityDays).toBe(30);
+    expect(c.profiles.get("default")?.backdateSeconds).toBe(0);
     expect(c.maxMessageBytes).toBe(8192);
     expect(c.allowLegacyDes).toBe(true);
   });
@@ -88,7 +88,7 @@ describe("loadConfig: valid settings", () => {
     expect(b).toBe(a);
     const c = loadConfig(fakeEnv({ CERT_VALIDITY_DAYS: "91" }));
     expect(c).not.toBe(a);
-    expect((c as Config).validityDays).toBe(91);
+    expect((c as Config).profiles.get("default")?.validityDays).toBe(91);
   });
 
   it("ACCESS_TEAM_DOMAIN as a bare team domain or an https URL; loopback http for tests", () => {
