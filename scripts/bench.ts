@@ -338,8 +338,10 @@ async function main(): Promise<void> {
     const config = loadConfig({ CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE } as never);
     if (config instanceof ConfigError) throw config;
     const inProcess = await makeMessages("inproc", N);
+    const stubLedger = { recordIssuance: async () => ({ kind: "recorded" as const }) } as never;
     const deps = {
-      ledger: { recordIssuance: async () => ({ kind: "recorded" as const }) } as never,
+      ledger: stubLedger,
+      ledgerOf: () => stubLedger,
       runtime: { now: () => new Date(), randomBytes: rb, log: () => {} },
     };
     for (const m of inProcess.slice(0, 20)) await handlePkiOperation(m.der, config, deps);

@@ -1,69 +1,94 @@
-// PKCSReq (19) and RenewalReq (17): CSR checks, authentication (a challenge or a renewal signer),
-// optional manual approval, issuance, and the ledger record that commits before delivery.
+// PKCSReq (19) and RenewalReq (17), as one linear pipeline: CSR checks (cheap, on bytes) ->
+// authorisation (a renewal credential or a challenge) -> names and profile -> Intune or manual
+// approval where configured -> issuance and the ledger record that commits before delivery.
 import { createHash } from "node:crypto";
-import { CsrError, checkKeyPolicy, parseCsr, verifyCsrSignature, type ParsedCsr } from "../ca/csr";
-import { routeChallenge } from "../challenge/select";
+import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature, type ParsedCsr } from "../ca/csr";
+import { stripChallengePassword } from "../ca/csr-redaction";
 import type { Config } from "../config";
-import type { ChallengeKind, TransactionInput } from "../ledger/types";
+import type { LineageKind, TransactionInput } from "../ledger/types";
 import type { PkiMessage } from "../scep/pki-message";
-import { bytesEqual, bytesToHex } from "../util/bytes";
+import { bytesToHex } from "../util/bytes";
+import { authorize, type Authorization } from "./authorization";
 import { fail } from "./errors";
-import { answerForRecorded, issueAndRecord, type Issued } from "./issuance";
-import type { EnrollDeps } from "./ports";
 import { enrollWithIntune } from "./intune-enrollment";
-import { renewalSigner } from "./renewal";
+import { issueRequestFor, type IssueRequest } from "./issue-request";
+import { answerForRecorded, issueAndRecord, type EnrollmentResult } from "./issuance";
+import type { EnrollDeps } from "./ports";
 
-export type EnrollmentResult = Issued | { kind: "pending" };
+export type { EnrollmentResult };
 
-export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Config, deps: EnrollDeps): Promise<EnrollmentResult> {
-  const { ledger, runtime } = deps;
+/** Where the request came in: /scep/<profile> selects a configured profile. */
+export interface EnrollmentRoute {
+  pathProfile?: string;
+}
+
+export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<EnrollmentResult> {
   const csr = checkedCsr(csrDer);
-  const now = runtime.now();
-  const renewal = renewalSigner(message.signer, config.ca, now);
-  const tx: TransactionInput = {
-    transactionId: message.transactionId,
-    requestKey: renewal ? renewal.serial : "",
-    csrSha256: sha256Hex(csr.der),
-    csrDer: csr.der,
-    signerSha256: sha256Hex(message.signerCertDer),
-    subject: csr.subjectText,
-    messageType: message.messageType,
-    challengeKind: "static",
-  };
-  if (renewal) {
-    // The old certificate vouches only for its own name: a renewal may not change the subject.
-    if (!bytesEqual(renewal.subjectDer, csr.subjectDer)) {
-      throw fail.badRequest("renewal must keep the subject of the signing certificate", `renewal subject ${csr.subjectText}`);
-    }
-    tx.challengeKind = "renewal";
-  } else {
-    const route = routeChallenge(csr.challengePassword, config.challengeModes, config.staticChallenge);
-    if (route.kind === "refused") throw fail.badRequest("challenge password missing or not accepted", route.detail);
-    if (route.kind === "intune") {
-      if (!deps.intune) throw new Error("CHALLENGE_MODE includes intune but no Intune client is wired");
-      return enrollWithIntune({ ...tx, challengeKind: "intune" }, csr, config, deps, deps.intune);
-    }
-    tx.challengeKind = route.kind as ChallengeKind;
-    if (route.kind === "one-time") tx.oneTimeChallengeSha256 = route.sha256;
-  }
+  const auth = await authorize(message.signer, message.signerCertDer, csr, config, deps);
+  const lineage: LineageKind = auth.kind === "renewal" ? auth.credential.lineage : auth.kind;
+  const request = issueRequestFor(csr, config, {
+    kind: lineage,
+    intuneValidated: auth.kind === "intune",
+    pathProfile: route.pathProfile,
+    keepProfile: auth.kind === "renewal" ? auth.credential.profile : undefined,
+  });
+  const tx = transactionFor(message, csr, auth, lineage, request, config);
 
-  let issued: Issued | { kind: "pending" };
-  if (config.manualApproval.has(tx.challengeKind)) {
-    const outcome = await ledger.recordPending(tx, now.getTime());
-    if (outcome.kind === "pending") runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
-    issued = answerForRecorded(outcome, tx, runtime);
-  } else {
-    issued = await issueAndRecord(tx, csr, config, ledger, runtime);
+  if (auth.kind === "intune") {
+    if (!deps.intune) throw new Error("CHALLENGE_MODE includes intune but no Intune client is wired");
+    return enrollWithIntune(tx, csr, request, config, deps, deps.intune);
   }
-  // Only Intune issuances are recorded unconfirmed; anything else here is withheld.
-  if (issued.kind === "issued" && !issued.confirmed) throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
+  if (config.manualApproval.has(tx.challengeKind)) {
+    const outcome = await deps.ledger.recordPending(tx, deps.runtime.now().getTime());
+    if (outcome.kind === "pending") deps.runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
+    const answer = answerForRecorded(outcome, tx, config, deps.runtime);
+    // Only Intune issuances are recorded unconfirmed; anything else here is withheld.
+    if (answer.kind === "issued" && !answer.confirmed) throw fail.withheld(`transaction ${tx.transactionId} unconfirmed`);
+    return answer;
+  }
+  const issued = await issueAndRecord(tx, request, config, deps);
+  if (issued.kind === "issued" && !issued.confirmed) throw fail.withheld(`transaction ${tx.transactionId} unconfirmed`);
   return issued;
+}
+
+function transactionFor(message: PkiMessage, csr: ParsedCsr, auth: Authorization, lineage: LineageKind, request: IssueRequest, config: Config): TransactionInput {
+  // No challenge at rest: the ledger keeps the CSR without its challengePassword (docs/security.md),
+  // and the request's identity for retries is the hash of that redacted CSR.
+  const stored = stripChallengePassword(csr.der) ?? csr.der;
+  const signed = auth.kind === "renewal" ? auth.credential : auth.predecessor;
+  const otherCa = signed && !signed.ca.current ? signed.ca.keyId : undefined;
+  return {
+    transactionId: message.transactionId,
+    // scepclient's RenewalReq reuses its first transactionID and CSR: the signer keeps it a new request.
+    requestKey: auth.kind === "renewal" ? (otherCa ? `${otherCa}:${auth.credential.serial}` : auth.credential.serial) : "",
+    csrSha256: sha256Hex(stored),
+    csrDer: stored,
+    signerSha256: sha256Hex(message.signerCertDer),
+    subject: request.names.subjectText,
+    messageType: message.messageType,
+    challengeKind: auth.kind,
+    lineage,
+    profile: request.profile.name,
+    sans: request.sansText,
+    oneTimeChallengeSha256: auth.kind === "one-time" ? auth.challengeSha256 : undefined,
+    renewalOf: signed
+      ? {
+          serial: signed.serial,
+          sha256: signed.sha256,
+          caKeyId: otherCa,
+          authorises: auth.kind === "renewal",
+          policy: config.renewal.policy,
+          supersede: config.renewal.supersede,
+        }
+      : undefined,
+  };
 }
 
 function sha256Hex(data: Uint8Array): string {
   return bytesToHex(new Uint8Array(createHash("sha256").update(data).digest()));
 }
 
+/** Parsing, proof of possession (RFC 2986 §3) and the key checks that hold whatever the profile. */
 function checkedCsr(der: Uint8Array): ParsedCsr {
   let csr: ParsedCsr;
   try {

@@ -27,6 +27,8 @@ export class EnrollmentFailure extends Error {
 }
 
 export const fail = {
+  /** A recorded certificate that may not leave (Intune refused it, or its renewal was withdrawn). */
+  withheld: (detail: string) => new EnrollmentFailure(FailInfo.badRequest, "the certificate is withheld", detail),
   badRequest: (text: string, detail?: string) => new EnrollmentFailure(FailInfo.badRequest, text, detail),
   badAlg: (text: string, detail?: string) => new EnrollmentFailure(FailInfo.badAlg, text, detail),
   badMessageCheck: (text: string, detail?: string) => new EnrollmentFailure(FailInfo.badMessageCheck, text, detail),

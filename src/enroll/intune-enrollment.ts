@@ -6,29 +6,32 @@
 import type { ParsedCsr } from "../ca/csr";
 import { nameToText } from "../ca/dn";
 import type { Config } from "../config";
+import { seal } from "../crypto/seal";
 import { E_UNEXPECTED } from "../intune";
 import type { TransactionInput } from "../ledger/types";
 import { parseCertView } from "../x509/cert-view";
 import { EnrollmentFailure, fail } from "./errors";
-import { answerForRecorded, issueAndRecord, type Issued } from "./issuance";
+import type { IssueRequest } from "./issue-request";
+import { answerForRecorded, issueAndRecord, settleRenewalElsewhere, WITHHELD_REASON, type EnrollmentResult } from "./issuance";
 import type { EnrollDeps, IntunePort } from "./ports";
 
-/** RFC 5280 §5.3.1 cessationOfOperation: the certificate was never put into service. */
-const WITHHELD_REASON = 5;
+/** Label of the sealed original CSR kept for a pending Intune request (src/crypto/seal.ts). */
+export const PENDING_CSR_LABEL = "pending-intune-csr";
 
 export async function enrollWithIntune(
   tx: TransactionInput,
   csr: ParsedCsr,
+  request: IssueRequest,
   config: Config,
   deps: EnrollDeps,
   intune: IntunePort,
-): Promise<Issued | { kind: "pending" }> {
+): Promise<EnrollmentResult> {
   const { ledger, runtime } = deps;
   const earlier = await ledger.lookupRequest(tx);
   if (earlier) {
-    const answer = answerForRecorded(earlier, tx, runtime);
+    const answer = answerForRecorded(earlier, tx, config, runtime);
     // Issued earlier, but the Worker stopped before Intune's acknowledgement was recorded.
-    if (answer.kind === "issued" && !answer.confirmed) await confirmWithIntune(tx, csr, answer, config, deps, intune);
+    if (answer.kind === "issued" && !answer.confirmed) await confirmWithIntune(tx, csr.der, answer, config, deps, intune);
     return answer.kind === "issued" ? { ...answer, confirmed: true } : answer;
   }
 
@@ -39,14 +42,19 @@ export async function enrollWithIntune(
   }
 
   if (config.manualApproval.has("intune")) {
-    const answer = answerForRecorded(await ledger.recordPending(tx, runtime.now().getTime()), tx, runtime);
-    if (answer.kind === "issued" && !answer.confirmed) throw fail.badRequest("the certificate is withheld", `transaction ${tx.transactionId} unconfirmed`);
+    // The approval must tell Intune about the issuance with the CSR Intune validated; it is kept
+    // sealed, since it carries the Intune challenge (no challenge at rest).
+    const pendingTx = { ...tx, sealedCsr: seal(config.ca.caKey, PENDING_CSR_LABEL, csr.der, runtime.randomBytes) };
+    const outcome = await ledger.recordPending(pendingTx, runtime.now().getTime());
+    if (outcome.kind === "pending") runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
+    const answer = answerForRecorded(outcome, tx, config, runtime);
+    if (answer.kind === "issued" && !answer.confirmed) throw fail.withheld(`transaction ${tx.transactionId} unconfirmed`);
     return answer;
   }
 
-  let issued: Issued | { kind: "pending" };
+  let issued: EnrollmentResult;
   try {
-    issued = await issueAndRecord(tx, csr, config, ledger, runtime, { delivered: false });
+    issued = await issueAndRecord(tx, request, config, deps, { delivered: false });
   } catch (e) {
     // Intune validated this challenge; tell it the CA could not issue (hResult shown to admins).
     const description = e instanceof EnrollmentFailure ? e.publicText : "the certificate authority could not issue the certificate";
@@ -54,7 +62,7 @@ export async function enrollWithIntune(
     throw e;
   }
   if (issued.kind !== "issued" || issued.confirmed) return issued;
-  await confirmWithIntune(tx, csr, issued, config, deps, intune);
+  await confirmWithIntune(tx, csr.der, issued, config, deps, intune);
   return { ...issued, confirmed: true };
 }
 
@@ -63,8 +71,8 @@ export async function enrollWithIntune(
  * Shared with admin approval. A refusal withholds and revokes the certificate (it shows on the CRL).
  */
 export async function confirmWithIntune(
-  tx: { transactionId: string },
-  csr: ParsedCsr,
+  tx: TransactionInput | { transactionId: string; renewalOf?: undefined },
+  csrDer: Uint8Array,
   issued: { der: Uint8Array; serial: string },
   config: Config,
   deps: EnrollDeps,
@@ -72,18 +80,18 @@ export async function confirmWithIntune(
 ): Promise<void> {
   const ack = await intune.successNotification({
     transactionId: tx.transactionId,
-    csrDer: csr.der,
+    csrDer,
     certDer: issued.der,
     serialHex: issued.serial,
     notAfter: parseCertView(issued.der).notAfter,
     issuerName: nameToText(config.ca.caSubjectDer),
   });
+  const now = deps.runtime.now().getTime();
   if (!ack.ok) {
-    await deps.ledger.markUndelivered(issued.serial, WITHHELD_REASON, deps.runtime.now().getTime());
+    await deps.ledger.markUndelivered(issued.serial, WITHHELD_REASON, now);
     deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: issued.serial, code: ack.code });
     throw fail.badRequest(`Intune did not accept the issuance notification: ${ack.code}`, `intune successNotification ${ack.code}`);
   }
-  if (!(await deps.ledger.confirmDelivery(issued.serial))) {
-    throw fail.badRequest("the certificate is withheld", `serial ${issued.serial} was revoked before delivery`);
-  }
+  if (!(await deps.ledger.confirmDelivery(issued.serial, now))) throw fail.withheld(`serial ${issued.serial} was revoked before delivery`);
+  if ("csrSha256" in tx) await settleRenewalElsewhere(tx, issued.serial, config, deps);
 }

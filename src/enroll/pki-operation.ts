@@ -1,20 +1,22 @@
 // PKIOperation end to end: verify -> decrypt -> dispatch by messageType -> CertRep.
-import * as pkijs from "pkijs";
+import { casNamed, type IssuingCa } from "../ca/ca-set";
 import { serialToHex } from "../ca/serial";
 import type { Config } from "../config";
-import { currentCrl } from "../revocation/crl-service";
-import { Asn1Error, decodeAs, parseBer, serialBytes } from "../scep/asn1";
+import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
+import { Asn1Error } from "../scep/asn1";
 import { buildCertRep, type CertRepOutcome, type ReplyContext } from "../scep/cert-rep";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { decryptEnvelope, EnvelopeError } from "../scep/envelope";
 import { MessageType, PkiStatus } from "../scep/oids";
 import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-message";
 import { buildCertsOnly } from "../scep/signed-data";
-import { enroll } from "./enrollment";
+import { enroll, type EnrollmentRoute } from "./enrollment";
 import { EnrollmentFailure, fail, RequestRejected } from "./errors";
 import type { EnrollDeps, Runtime } from "./ports";
+import { children, content as derContent, DerError, readTlv, slice, TAG } from "../util/der";
+import { stripLeadingZeros } from "../x509/cert-view";
 
-export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps): Promise<Uint8Array> {
+export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<Uint8Array> {
   const { runtime } = deps;
   const message = verifiedMessage(der);
   const reply: ReplyContext = {
@@ -24,7 +26,7 @@ export async function handlePkiOperation(der: Uint8Array, config: Config, deps: 
   };
   let outcome: CertRepOutcome;
   try {
-    outcome = await dispatch(message, config, deps);
+    outcome = await dispatch(message, config, deps, route);
   } catch (e) {
     if (!(e instanceof EnrollmentFailure)) throw e;
     runtime.log("failure", { transactionId: message.transactionId, messageType: message.messageType, failInfo: e.failInfo, detail: e.logDetail });
@@ -50,7 +52,7 @@ function verifiedMessage(der: Uint8Array): PkiMessage {
   }
 }
 
-async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps): Promise<CertRepOutcome> {
+async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, route: EnrollmentRoute): Promise<CertRepOutcome> {
   const { ledger, runtime } = deps;
   const chain = [config.ca.caCertDer, ...config.ca.chainDers];
   // Every SUCCESS is encrypted to the signer: refuse a non-RSA signer before anything is issued.
@@ -61,7 +63,7 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps): 
     case MessageType.PKCSReq:
     case MessageType.RenewalReq: {
       const { content, cipher } = decrypted(message, config, runtime);
-      const result = await enroll(message, content, config, deps);
+      const result = await enroll(message, content, config, deps, route);
       if (result.kind === "pending") return { status: PkiStatus.PENDING };
       return success(message, buildCertsOnly([result.der, ...chain]), cipher);
     }
@@ -77,16 +79,25 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps): 
     }
     case MessageType.GetCert: {
       const { content, cipher } = decrypted(message, config, runtime);
-      const serial = requestedSerial(content);
-      const record = await ledger.certificateDer(serial);
-      if (!record || !record.delivered) throw fail.badCertId("no certificate with this serial number", `GetCert ${serial}`);
-      return success(message, buildCertsOnly([record.der]), cipher);
+      const asked = requestedCertificate(content);
+      const found = await findCertificate(asked, config, deps);
+      if (!found?.record.delivered) throw fail.badCertId("no certificate with this serial number", `GetCert ${asked.serial}`);
+      return success(message, buildCertsOnly([found.record.der]), cipher);
     }
     case MessageType.GetCRL: {
-      // RFC 8894 §3.3.4: the CRL goes back in the crls field of a degenerate SignedData.
+      // RFC 8894 §3.3.4: the CRL of the CA that issued the named certificate, in the crls field
+      // of a degenerate SignedData.
       const { content, cipher } = decrypted(message, config, runtime);
-      requestedSerial(content);
-      const crl = await currentCrl(config, ledger, runtime);
+      const asked = requestedCertificate(content);
+      const ca = (await findCertificate(asked, config, deps))?.ca ?? casNamed(config.cas, asked.issuerDer)[0];
+      if (!ca) throw fail.badCertId("the named issuer is not this CA", `GetCRL ${asked.serial}`);
+      let crl;
+      try {
+        crl = await currentCrl(ca, config.crlValiditySeconds, deps.ledgerOf(ca), runtime);
+      } catch (e) {
+        if (e instanceof CrlUnavailableError) throw fail.badRequest("the CRL is not available right now; try again later", e.message);
+        throw e;
+      }
       return success(message, buildCertsOnly([], [crl.der]), cipher);
     }
     default:
@@ -130,15 +141,30 @@ function success(message: PkiMessage, payload: Uint8Array, requestCipher: Conten
   };
 }
 
-/** GetCert/GetCRL messageData: IssuerAndSerialNumber (RFC 8894 §3.3.4). */
-function requestedSerial(content: Uint8Array): string {
+/** GetCert/GetCRL messageData: IssuerAndSerialNumber (RFC 8894 §3.3.4), read as raw DER. */
+function requestedCertificate(content: Uint8Array): { issuerDer: Uint8Array; serial: string } {
   try {
-    const ias = decodeAs("IssuerAndSerialNumber", () => new pkijs.IssuerAndSerialNumber({ schema: parseBer(content, "IssuerAndSerialNumber") }));
-    const serial = serialBytes(ias.serialNumber);
+    const outer = readTlv(content, 0);
+    const [issuer, serial] = children(content, outer);
+    if (outer.end !== content.length || outer.tag !== TAG.SEQUENCE || issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER) throw new DerError("shape");
+    const value = stripLeadingZeros(derContent(content, serial));
     // RFC 5280 §4.1.2.2: serials are at most 20 octets; anything longer is not ours (and not logged).
-    if (serial.length > 20) throw new Error("serial too long");
-    return serialToHex(serial);
+    if (value.length === 0 || value.length > 20) throw new DerError("serial length");
+    return { issuerDer: slice(content, issuer), serial: serialToHex(value) };
   } catch {
     throw fail.badRequest("messageData is not an IssuerAndSerialNumber");
   }
+}
+
+/** The certificate in the ledger of a CA with that issuer name (a re-keyed CA may share its name). */
+async function findCertificate(
+  asked: { issuerDer: Uint8Array; serial: string },
+  config: Config,
+  deps: EnrollDeps,
+): Promise<{ ca: IssuingCa; record: { der: Uint8Array; delivered: boolean } } | undefined> {
+  for (const ca of casNamed(config.cas, asked.issuerDer)) {
+    const record = await deps.ledgerOf(ca).certificateDer(asked.serial);
+    if (record) return { ca, record };
+  }
+  return undefined;
 }

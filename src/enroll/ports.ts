@@ -1,27 +1,41 @@
 // What the enrollment pipeline needs from the outside world, as interfaces: the Worker wires in
-// the Durable Object and the runtime's clock and randomness; tests can wire in anything.
+// the Durable Objects and the runtime's clock and randomness; tests can wire in anything.
+import type { IssuingCa } from "../ca/ca-set";
 import type { IntuneClient } from "../intune";
-import type { CrlLedgerPort } from "../revocation/crl-service";
-import type { ApprovalOutcome, PendingRequest } from "../ledger/issuance-store";
+import type { ApprovalOutcome, ApprovalRenewalCheck, ExistingAnswer, PendingRequest } from "../ledger/issuance-store";
 import type {
   CertificateInput,
+  CrlSnapshot,
   PendingOutcome,
   RecordOutcome,
+  RenewalPolicy,
+  RenewalStatus,
+  RevokedEntry,
   TransactionInput,
   TransactionView,
 } from "../ledger/types";
+
+/** The ledger methods the CRL needs. */
+export interface CrlLedgerPort {
+  crlSnapshot(): Promise<CrlSnapshot>;
+  prepareCrl(now: number): Promise<{ number: number; revision: number; entries: RevokedEntry[] }>;
+  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number): Promise<void>;
+}
 
 /** The ledger methods the SCEP path uses (a subset of the Durable Object's RPC surface). */
 export interface LedgerPort extends CrlLedgerPort {
   recordIssuance(tx: TransactionInput, cert: CertificateInput, now: number): Promise<RecordOutcome>;
   recordPending(tx: TransactionInput, now: number): Promise<PendingOutcome>;
-  lookupRequest(tx: TransactionInput): Promise<Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" }> | undefined>;
+  lookupRequest(tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">): Promise<ExistingAnswer | undefined>;
+  renewalStatus(serial: string, sha256: string, now: number, policy: RenewalPolicy): Promise<RenewalStatus>;
+  confirmRenewal(serial: string, sha256: string, now: number, policy: RenewalPolicy, supersede: boolean): Promise<RenewalStatus>;
   latestTransaction(transactionId: string): Promise<TransactionView | undefined>;
   certificateDer(serial: string): Promise<{ der: Uint8Array; status: string; delivered: boolean } | undefined>;
   markUndelivered(serial: string, revokeReason: number | undefined, now: number): Promise<void>;
-  confirmDelivery(serial: string): Promise<boolean>;
+  confirmDelivery(serial: string, now: number): Promise<boolean>;
+  revoke(serial: string, reason: number, now: number): Promise<"revoked" | "not-found" | "already-revoked" | "bad-reason">;
   pendingRequest(transactionId: string, requestKey: string): Promise<PendingRequest | undefined>;
-  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number): Promise<ApprovalOutcome>;
+  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number, renewal?: ApprovalRenewalCheck): Promise<ApprovalOutcome>;
 }
 
 export interface Runtime {
@@ -35,7 +49,10 @@ export type IntunePort = Pick<IntuneClient, "validateRequest" | "successNotifica
 
 /** Everything the pipeline talks to, for one request. */
 export interface EnrollDeps {
+  /** The current CA's ledger: every new certificate is recorded there. */
   ledger: LedgerPort;
+  /** The ledger of any CA of the set (a retired CA's, for renewals and lookups). */
+  ledgerOf(ca: IssuingCa): LedgerPort;
   runtime: Runtime;
   /** Present when CHALLENGE_MODE includes intune. */
   intune?: IntunePort;

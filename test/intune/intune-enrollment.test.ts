@@ -9,6 +9,7 @@ import { parseCsr, type ParsedCsr } from "../../src/ca/csr";
 import { loadConfig, ConfigError, type Config } from "../../src/config";
 import { EnrollmentFailure } from "../../src/enroll/errors";
 import { enrollWithIntune } from "../../src/enroll/intune-enrollment";
+import { issueRequestFor } from "../../src/enroll/issue-request";
 import type { EnrollDeps, LedgerPort } from "../../src/enroll/ports";
 import type { Env } from "../../src/env";
 import type { RecordOutcome, TransactionInput } from "../../src/ledger/types";
@@ -55,6 +56,7 @@ function stubLedger(recordIssuance: LedgerPort["recordIssuance"]) {
 function deps(ledger: ReturnType<typeof stubLedger>): EnrollDeps {
   return {
     ledger: ledger as unknown as LedgerPort,
+    ledgerOf: () => ledger as unknown as LedgerPort,
     runtime: { now: () => new Date(), randomBytes: (n) => new Uint8Array(randomBytes(n)), log: () => undefined },
   };
 }
@@ -71,6 +73,9 @@ async function request(h: Harness, challenge: string): Promise<{ tx: Transaction
     subject: "CN=device-1",
     messageType: 19,
     challengeKind: "intune",
+    lineage: "intune",
+    profile: "default",
+    sans: "",
   };
   void h;
   return { tx, csr };
@@ -85,7 +90,7 @@ describe("failureNotification only after a successful validate", () => {
       throw new Error("Durable Object storage unavailable: ".padEnd(400, "x"));
     });
     const { tx, csr } = await request(h, h.fake.mintChallenge({ expectedSubject: "CN=device-1" }));
-    await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).rejects.toThrow(/storage unavailable/);
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/storage unavailable/);
     expect(actions(h)).toEqual(["validateRequest:Success", "failureNotification:Success"]);
     expect(h.fake.notifications).toHaveLength(1);
     const n = h.fake.notifications[0]!.notification;
@@ -105,7 +110,7 @@ describe("failureNotification only after a successful validate", () => {
     const h = harness();
     const ledger = stubLedger(async (): Promise<RecordOutcome> => ({ kind: "conflict" }));
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    const err = await enrollWithIntune(tx, csr, config, deps(ledger), h.isolate()).catch((e: unknown) => e);
+    const err = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnrollmentFailure);
     expect(actions(h)).toEqual(["validateRequest:Success", "failureNotification:Success"]);
     const n = h.fake.notifications[0]!.notification;
@@ -118,7 +123,7 @@ describe("failureNotification only after a successful validate", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     for (const challenge of ["never-minted", h.fake.mintChallenge({ expectedSubject: "CN=someone-else" }), h.fake.mintChallenge({ notAfter: new Date(h.clock.now() - 1000), notBefore: new Date(h.clock.now() - 10_000) })]) {
       const { tx, csr } = await request(h, challenge);
-      await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
+      await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
     }
     expect(actions(h)).toEqual(["validateRequest:ChallengeDecryptionError", "validateRequest:SubjectNameMismatch", "validateRequest:ChallengeExpired"]);
     expect(h.fake.notifications).toEqual([]);
@@ -130,7 +135,7 @@ describe("failureNotification only after a successful validate", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     h.fake.inject("validateRequest", "500", 2);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).rejects.toThrow(/HttpError500/);
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/HttpError500/);
     expect(h.fake.notifications).toEqual([]);
     expect(ledger.recordIssuance).not.toHaveBeenCalled();
   });
@@ -142,7 +147,7 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     h.fake.inject("successNotification", "unknownCode", 1);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).rejects.toThrow(/SomeNewCode/);
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/SomeNewCode/);
     expect(ledger.recordIssuance).toHaveBeenCalledTimes(1);
     const serial = (ledger.recordIssuance.mock.calls[0]![1] as { serial: string }).serial;
     expect(ledger.markUndelivered).toHaveBeenCalledWith(serial, 5, expect.any(Number));
@@ -154,7 +159,7 @@ describe("success notification gates delivery", () => {
     const h = harness();
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    const issued = await enrollWithIntune(tx, csr, config, deps(ledger), h.isolate());
+    const issued = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate());
     expect(issued).toMatchObject({ kind: "issued", confirmed: true });
     const recorded = ledger.recordIssuance.mock.calls[0]![1] as { serial: string; delivered?: boolean };
     expect(recorded.delivered).toBe(false);
@@ -169,7 +174,7 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     h.fake.inject("successNotification", "unknownCode", 1);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
     expect(ledger.confirmDelivery).not.toHaveBeenCalled();
   });
 
@@ -178,10 +183,10 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     const { tx, csr } = await request(h, h.fake.mintChallenge());
     // A first enrollment validates and issues; its certificate is what the ledger now holds unconfirmed.
-    const first = await enrollWithIntune(tx, csr, config, deps(ledger), h.isolate());
+    const first = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate());
     if (first.kind !== "issued") throw new Error("expected issued");
     ledger.lookupRequest.mockResolvedValueOnce({ kind: "unconfirmed", der: first.der, serial: first.serial } as never);
-    const retry = await enrollWithIntune(tx, csr, config, deps(ledger), h.isolate());
+    const retry = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate());
     expect(retry).toMatchObject({ kind: "issued", serial: first.serial, confirmed: true });
     expect(actions(h)).toEqual(["validateRequest:Success", "successNotification:Success", "successNotification:Success"]);
     expect(ledger.recordIssuance).toHaveBeenCalledTimes(1);
@@ -193,7 +198,7 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     ledger.confirmDelivery.mockResolvedValueOnce(false);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
   });
 
   test("a request the ledger already served never reaches Intune", async () => {
@@ -201,7 +206,7 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     ledger.lookupRequest.mockResolvedValueOnce({ kind: "existing", der: new Uint8Array([0x30, 0]), serial: "AB" } as never);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, config, deps(ledger), h.isolate())).resolves.toMatchObject({ kind: "issued", serial: "AB", fresh: false });
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).resolves.toMatchObject({ kind: "issued", serial: "AB", fresh: false });
     expect(h.fake.requests).toEqual([]);
   });
 });

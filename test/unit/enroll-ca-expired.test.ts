@@ -36,6 +36,7 @@ it("CA past its notAfter: CertRep FAILURE badRequest naming the cause, no ledger
   const threeDaysLater = new Date(issuedAt.getTime() + 3 * 86400_000);
   const reply = await handlePkiOperation(req.der, config, {
     ledger: { recordIssuance } as unknown as LedgerPort,
+    ledgerOf: () => ({ recordIssuance }) as unknown as LedgerPort,
     runtime: { now: () => threeDaysLater, randomBytes: rnd, log: () => undefined },
   });
   const rep = parsePkiMessage(reply);

@@ -1,0 +1,68 @@
+// What will be issued for a request: its names after the name policy (parsed and re-encoded,
+// never copied as bytes: design rule 7) and the certificate profile for its kind and path.
+import type { ParsedCsr } from "../ca/csr";
+import type { IssuedNames } from "../ca/issue";
+import { checkRequestedNames, type CheckedNames } from "../ca/name-policy";
+import { profileKeyRefusal, selectProfile, type CertificateProfile, type ProfileKind } from "../ca/profiles";
+import type { Config } from "../config";
+import { generalNameKey, type GeneralName } from "../x509/general-names";
+import { encodeSidExtension } from "../x509/sid-extension";
+import { fail } from "./errors";
+
+export interface IssueRequest {
+  key: { spkiDer: Uint8Array; algorithm: "rsa" | "ec" | "other" };
+  names: IssuedNames;
+  checked: CheckedNames;
+  profile: CertificateProfile;
+  /** Canonical SAN texts, sorted and joined by ", ": what the ledger shows and one-time challenges bind. */
+  sansText: string;
+}
+
+export interface IssueContext {
+  /** The lineage kind the request is issued under (a renewal keeps its predecessor's). */
+  kind: ProfileKind;
+  /** Intune validated the request (or will, before anything is issued). */
+  intuneValidated: boolean;
+  /** /scep/<profile> of the request, when that names a configured profile. */
+  pathProfile?: string;
+  /** A profile to keep: the one a renewed certificate was issued under, or an approved request's. */
+  keepProfile?: string;
+}
+
+export function issueRequestFor(csr: ParsedCsr, config: Config, context: IssueContext): IssueRequest {
+  const check = checkRequestedNames(
+    {
+      subjectDer: csr.subjectDer,
+      subjectAltNameDer: csr.subjectAltNameDer,
+      subjectAltNameCritical: csr.subjectAltNameCritical,
+      sidExtensionDer: csr.sidExtensionDer,
+      duplicateExtension: csr.duplicateExtension,
+    },
+    config.namePolicy,
+    { intuneValidated: context.intuneValidated },
+  );
+  if (!check.ok) throw fail.badRequest(check.reason);
+  const chosen = selectProfile(config.profiles, { kind: context.kind, pathProfile: context.pathProfile, renewalOf: context.keepProfile });
+  if ("refusal" in chosen) throw fail.badRequest(chosen.refusal);
+  const keyRefusal = profileKeyRefusal(chosen.profile, csr.key);
+  if (keyRefusal) throw fail.badRequest(`key refused: ${keyRefusal}`);
+  const n = check.names;
+  return {
+    key: { spkiDer: csr.spkiDer, algorithm: csr.key.algorithm },
+    names: {
+      subjectDer: n.subjectDer,
+      subjectText: n.subjectText,
+      subjectAltNameDer: n.subjectAltNameDer,
+      subjectAltNameCritical: n.subjectAltNameCritical,
+      sidExtensionDer: n.sid ? encodeSidExtension(n.sid) : undefined,
+    },
+    checked: n,
+    profile: chosen.profile,
+    sansText: canonicalSans(n),
+  };
+}
+
+/** SAN texts, domains lower-cased, in a fixed order: equal sets compare equal as text. */
+export function canonicalSans(names: { sans: readonly GeneralName[] }): string {
+  return names.sans.map(generalNameKey).sort().join(", ");
+}
