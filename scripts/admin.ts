@@ -28,7 +28,9 @@ Commands:
   approve TXID [--request-key K]          issue a pending request
   reject TXID [--reason TEXT] [--request-key K]
                                           refuse a pending request
-  mint-challenge [--ttl SECONDS] [--subject "CN=x"]
+  mint-challenge [--ttl SECONDS] [--subject "CN=x"] [--san dns:host.example ...]
+                                          the challenge authorises that subject (when given) and exactly
+                                          the SANs listed (none when none are)
                                           one-time challenge (CHALLENGE_MODE includes one-time):
                                           only the challenge on stdout, details on stderr
   crl [--out FILE]                        fetch /crl: PEM on stdout, or to FILE (DER, PEM if FILE ends .pem)
@@ -66,6 +68,7 @@ const OPTIONS = {
   reason: { type: "string" },
   "request-key": { type: "string" },
   ttl: { type: "string" },
+  san: { type: "string", multiple: true },
   out: { type: "string" },
 } as const;
 
@@ -301,11 +304,13 @@ async function mintChallenge(api: Api, v: Values): Promise<void> {
   const payload: Record<string, unknown> = {};
   if (v.ttl !== undefined) payload.ttlSeconds = positiveInt(v.ttl, "ttl");
   if (v.subject !== undefined) payload.subject = v.subject;
+  if (v.san !== undefined) payload.sans = v.san;
   const body = (await call(api, "POST", "/admin/challenges", payload)).json();
   if (typeof body.challenge !== "string") throw new RequestFailed("POST /admin/challenges: no challenge in the response");
   // Only the secret on stdout, so `C=$(... mint-challenge)` captures exactly it.
   out(body.challenge);
-  info(`expires ${body.expiresAt}${body.subject ? `, only for subject ${body.subject}` : ", any subject"}, single use`);
+  const sans = Array.isArray(body.sans) && body.sans.length ? `SANs ${body.sans.join(", ")}` : "no SANs";
+  info(`expires ${body.expiresAt}${body.subject ? `, only for subject ${body.subject}` : ", any subject"}, ${sans}, single use`);
 }
 
 async function crl(api: Api, v: Values): Promise<void> {

@@ -1,11 +1,13 @@
 // Worker entry: configuration check, routing, and the Durable Object export.
 import { handleAdmin } from "./admin/routes";
-import { loadConfig, ConfigError } from "./config";
+import type { IssuingCa } from "./ca/ca-set";
+import { loadConfig, type Config } from "./config";
 import type { Env } from "./env";
-import { caCertificateResponse, crlResponse } from "./http/publication-routes";
+import { caCertificateResponse, crlResponse, publicationRoute } from "./http/publication-routes";
 import { handleScep, text } from "./http/scep-routes";
 import { ledgerFor } from "./ledger/client";
 import { intuneClient, workerRuntime } from "./runtime";
+import { SettingError } from "./util/setting-error";
 
 export { Ledger } from "./ledger/ledger";
 
@@ -13,35 +15,19 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     const config = loadConfig(env);
-    if (config instanceof ConfigError) {
+    if (config instanceof SettingError) {
       // Names the setting, never its value.
       workerRuntime.log("config-error", { problem: config.message });
       return text(503, `SCEP endpoint not configured: ${config.message}`);
     }
     try {
       const path = url.pathname;
-      if (path === "/admin" || path.startsWith("/admin/")) {
-        return await handleAdmin(request, url, {
-          config,
-          ledger: ledgerFor(env, config.ledgerName),
-          runtime: workerRuntime,
-          intune: config.intune ? intuneClient(config.intune, env) : undefined,
-        });
-      }
-      if ((path === "/crl" || path === "/crl.pem") && request.method === "GET") {
-        return await crlResponse(request, url, config, ledgerFor(env, config.ledgerName), workerRuntime);
-      }
-      if (path === "/ca.crt" && request.method === "GET") return caCertificateResponse(config);
+      if (path === "/admin" || path.startsWith("/admin/")) return await handleAdmin(request, url, { ...dependencies(env, config), config });
+      const published = request.method === "GET" ? publicationRoute(path, config) : undefined;
+      if (published?.kind === "crl") return await crlResponse(request, url, published.ca, config, ledgerFor(env, published.ca.ledgerName), workerRuntime, published.pem);
+      if (published?.kind === "ca") return caCertificateResponse(published.ca);
       // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
-      return await handleScep(request, url, {
-        config,
-        runtime: workerRuntime,
-        deps: () => ({
-          ledger: ledgerFor(env, config.ledgerName),
-          runtime: workerRuntime,
-          intune: config.intune ? intuneClient(config.intune, env) : undefined,
-        }),
-      });
+      return await handleScep(request, url, { config, runtime: workerRuntime, deps: () => dependencies(env, config) });
     } catch (e) {
       // Anything reaching here is our bug, not the client's: log it, answer without details.
       workerRuntime.log("internal-error", { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
@@ -49,3 +35,13 @@ export default {
     }
   },
 } satisfies ExportedHandler<Env>;
+
+/** Ledgers (one per CA key), clock and logs, and the Intune client when configured. */
+function dependencies(env: Env, config: Config) {
+  return {
+    ledger: ledgerFor(env, config.cas.current.ledgerName),
+    ledgerOf: (ca: IssuingCa) => ledgerFor(env, ca.ledgerName),
+    runtime: workerRuntime,
+    intune: config.intune ? intuneClient(config.intune, env) : undefined,
+  };
+}

@@ -1,23 +1,24 @@
 // The admin API under /admin/ (docs/admin-api.md): JSON in and out, authenticated by a bearer token
 // and/or a Cloudflare Access JWT (./auth.ts).
 import { randomBytes } from "node:crypto";
-import { CRL_REASONS } from "../ca/crl";
+import { caByKeyId, type IssuingCa } from "../ca/ca-set";
 import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
 import type { Config } from "../config";
 import { EnrollmentFailure } from "../enroll/errors";
-import type { IntunePort, Runtime } from "../enroll/ports";
+import type { EnrollDeps } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
 import { toPem } from "../util/pem";
 import { approvePending } from "./approval";
 import { authenticateAdmin } from "./auth";
 import { AdminError, errorResponse, json, readJson } from "./json";
+import { revocationReason } from "./revocation-reasons";
+import { challengeBinding } from "./challenge-binding";
 
-export interface AdminContext {
+export interface AdminContext extends EnrollDeps {
   config: Config;
   ledger: LedgerStub;
-  runtime: Runtime;
-  intune?: IntunePort;
+  ledgerOf(ca: IssuingCa): LedgerStub;
 }
 
 const MAX_CHALLENGE_TTL_SECONDS = 7 * 86400;
@@ -42,8 +43,13 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
   const now = ctx.runtime.now().getTime();
   const { ledger } = ctx;
 
-  if (path === "/admin/stats" && method === "GET") return json(200, await ledger.stats(now));
-  if (path === "/admin/certificates" && method === "GET") return json(200, await ledger.listCertificates(certificateFilter(url)));
+  if (path === "/admin/stats" && method === "GET") {
+    return json(200, { ...(await ledger.stats(now)), ca: ctx.config.cas.current.keyId, retiredCas: ctx.config.cas.retired.length });
+  }
+  if (path === "/admin/cas" && method === "GET") return json(200, { items: ctx.config.cas.all.map(describeCa) });
+  if (path === "/admin/certificates" && method === "GET") {
+    return json(200, await ctx.ledgerOf(caParam(url, ctx)).listCertificates(certificateFilter(url)));
+  }
 
   const cert = /^\/admin\/certificates\/([0-9A-Fa-f]{1,64})(\/revoke)?$/.exec(path);
   if (cert) {
@@ -51,10 +57,12 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
     if (cert[2] && method === "POST") {
       const body = await readJson(request);
       const reason = revocationReason(body.reason);
-      const outcome = await ledger.revoke(serial, reason, now);
+      const found = await locate(serial, url, ctx);
+      const outcome = await ctx.ledgerOf(found.ca).revoke(serial, reason, now);
       if (outcome === "not-found") throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
-      ctx.runtime.log("revoked", { serial, reason, outcome });
-      return json(200, { serial, status: "revoked", reason, alreadyRevoked: outcome === "already-revoked" });
+      if (outcome === "bad-reason") throw new AdminError(400, "bad_reason", "the revocation reason is not one this CA records");
+      ctx.runtime.log("revoked", { serial, ca: found.ca.keyId, reason, outcome });
+      return json(200, { serial, ca: found.ca.keyId, status: "revoked", reason, alreadyRevoked: outcome === "already-revoked" });
     }
     if (!cert[2] && method === "GET") return certificateResponse(serial, url, ctx);
   }
@@ -66,11 +74,12 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
     const requestKey = typeof body.requestKey === "string" ? body.requestKey : "";
     if (path.endsWith("/approve")) {
       const result = await approvePending(transactionId, requestKey, ctx.config, ctx).catch((e: unknown) => {
-        // e.g. the CA certificate expired while the request waited
+        // e.g. the CA certificate expired while the request waited, or the name policy changed
         if (e instanceof EnrollmentFailure) throw new AdminError(409, "cannot_issue", e.publicText);
         throw e;
       });
       if (result.kind === "not-pending") throw new AdminError(409, "not_pending", "no pending request with this transactionId");
+      if (result.kind === "refused") throw new AdminError(409, "cannot_issue", result.reason);
       if (result.kind === "withheld") {
         throw new AdminError(502, "intune_notification_failed", `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`);
       }
@@ -93,25 +102,60 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
     if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_CHALLENGE_TTL_SECONDS) {
       throw new AdminError(400, "bad_ttl", `ttlSeconds must be an integer from 60 to ${MAX_CHALLENGE_TTL_SECONDS}`);
     }
-    const subject = body.subject === undefined ? undefined : requiredString(body.subject, "subject");
+    const binding = challengeBinding(body.subject, body.sans, ctx.config.namePolicy);
     // 192 bits of entropy; PrintableString-safe alphabet (RFC 8894 §7.3; certmonger and scepclient send PrintableString).
     const challenge = ONE_TIME_PREFIX + Buffer.from(randomBytes(24)).toString("base64").replace(/\+/g, "-").replace(/\//g, ".").replace(/=+$/, "");
     const expiresAt = now + ttl * 1000;
-    await ledger.mintChallenge(oneTimeChallengeHash(challenge), subject, expiresAt, now);
-    ctx.runtime.log("challenge-minted", { subject: subject ?? null, expiresAt: new Date(expiresAt).toISOString() });
-    return json(201, { challenge, expiresAt: new Date(expiresAt).toISOString(), subject: subject ?? null });
+    await ledger.mintChallenge(oneTimeChallengeHash(challenge), binding.subject, binding.sans, expiresAt, now);
+    ctx.runtime.log("challenge-minted", { subject: binding.subject ?? null, sans: binding.sans, expiresAt: new Date(expiresAt).toISOString() });
+    return json(201, {
+      challenge,
+      expiresAt: new Date(expiresAt).toISOString(),
+      subject: binding.subject ?? null,
+      sans: binding.sans ? binding.sans.split(", ") : [],
+    });
   }
   throw new AdminError(404, "not_found", `no admin route ${method} ${path}`);
 }
 
 async function certificateResponse(serial: string, url: URL, ctx: AdminContext): Promise<Response> {
-  const view = await ctx.ledger.certificate(serial);
-  const raw = await ctx.ledger.certificateDer(serial);
-  if (!view || !raw) throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
+  const found = await locate(serial, url, ctx);
+  const view = found.view;
+  const raw = await ctx.ledgerOf(found.ca).certificateDer(serial);
+  if (!raw) throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
   const format = (url.searchParams.get("format") ?? "json").toLowerCase();
   if (format === "der") return new Response(raw.der, { headers: { "content-type": "application/pkix-cert" } });
   if (format === "pem") return new Response(toPem("CERTIFICATE", raw.der), { headers: { "content-type": "application/x-pem-file" } });
-  return json(200, { ...view, pem: toPem("CERTIFICATE", raw.der) });
+  return json(200, { ...view, ca: found.ca.keyId, pem: toPem("CERTIFICATE", raw.der) });
+}
+
+/** The CA whose ledger holds this serial: `?ca=<key id>` when given, else the current CA, then the retired ones. */
+async function locate(serial: string, url: URL, ctx: AdminContext) {
+  const candidates = url.searchParams.has("ca") ? [caParam(url, ctx)] : ctx.config.cas.all;
+  for (const ca of candidates) {
+    const view = await ctx.ledgerOf(ca).certificate(serial);
+    if (view) return { ca, view };
+  }
+  throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
+}
+
+function caParam(url: URL, ctx: AdminContext): IssuingCa {
+  const keyId = url.searchParams.get("ca");
+  if (keyId === null || keyId === "") return ctx.config.cas.current;
+  const ca = /^[0-9a-fA-F]{32}$/.test(keyId) ? caByKeyId(ctx.config.cas, keyId) : undefined;
+  if (!ca) throw new AdminError(404, "unknown_ca", "no CA with this key id (GET /admin/cas lists them)");
+  return ca;
+}
+
+function describeCa(ca: IssuingCa) {
+  const cert = ca.material.caCert;
+  return {
+    keyId: ca.keyId,
+    status: ca.current ? "current" : "retired",
+    notBefore: cert.notBefore.value.getTime(),
+    notAfter: cert.notAfter.value.getTime(),
+    sha256: ca.material.fingerprintSha256Hex,
+  };
 }
 
 function certificateFilter(url: URL): CertificateFilter {
@@ -147,11 +191,4 @@ function positiveInt(value: string, name: string): number {
 function requiredString(value: unknown, name: string): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 1024) throw new AdminError(400, "bad_parameter", `${name} must be a non-empty string`);
   return value;
-}
-
-function revocationReason(value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value === "number" && Object.values(CRL_REASONS).includes(value)) return value;
-  if (typeof value === "string" && value in CRL_REASONS) return CRL_REASONS[value]!;
-  throw new AdminError(400, "bad_reason", `reason must be one of ${Object.keys(CRL_REASONS).join(", ")}`);
 }

@@ -49,12 +49,22 @@ async function route(request: Request, url: URL, ctx: ScepContext): Promise<Resp
         method === "POST"
           ? await readPostMessage(request, config.maxMessageBytes)
           : decodeGetMessage(rawQueryParam(url.search, "message"), config.maxMessageBytes);
-      const reply = await handlePkiOperation(der, config, ctx.deps());
+      const reply = await handlePkiOperation(der, config, ctx.deps(), { pathProfile: profileFromPath(url.pathname, config) });
       return binary(CONTENT_TYPE.pkiMessage, reply);
     }
     default:
       throw new RequestRejected(400, "unknown operation");
   }
+}
+
+/**
+ * /scep/<profile>[/pkiclient.exe]: the enrollment path names a certificate profile (CERT_PROFILES).
+ * Any other path is plain SCEP (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
+ */
+function profileFromPath(pathname: string, config: Config): string | undefined {
+  const segments = pathname.split("/").filter(Boolean);
+  const candidate = segments[0]?.toLowerCase() === "scep" ? segments[1] : undefined;
+  return candidate !== undefined && config.profiles.has(candidate) ? candidate : undefined;
 }
 
 /** Content types exactly, without parameters: iOS compares the string. */

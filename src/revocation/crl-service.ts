@@ -1,15 +1,10 @@
-// The current CRL: served from the ledger's cached copy, rebuilt (and re-signed in the Worker)
-// only when a revocation changed the list or half of the validity window has passed.
+// A CA's current CRL: served from its ledger's cached copy, rebuilt (and re-signed in the Worker)
+// only when a revocation changed the list or half of the validity window has passed. Each CA of
+// the set (current or retired) signs its own CRL. A CRL that cannot be built never becomes a 500:
+// the last good one is served and the failure logged.
+import type { IssuingCa } from "../ca/ca-set";
 import { buildCrl } from "../ca/crl";
-import type { Config } from "../config";
-import type { CrlSnapshot, RevokedEntry } from "../ledger/types";
-import type { Runtime } from "../enroll/ports";
-
-export interface CrlLedgerPort {
-  crlSnapshot(): Promise<CrlSnapshot>;
-  prepareCrl(now: number): Promise<{ number: number; revision: number; entries: RevokedEntry[] }>;
-  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number): Promise<void>;
-}
+import type { CrlLedgerPort, Runtime } from "../enroll/ports";
 
 export interface CurrentCrl {
   der: Uint8Array;
@@ -18,24 +13,38 @@ export interface CurrentCrl {
   nextUpdate: number;
 }
 
-export async function currentCrl(config: Config, ledger: CrlLedgerPort, runtime: Runtime): Promise<CurrentCrl> {
+/** No CRL can be served: none was ever built and building one failed. */
+export class CrlUnavailableError extends Error {
+  constructor(readonly caKeyId: string) {
+    super(`no CRL available for CA ${caKeyId}`);
+    this.name = "CrlUnavailableError";
+  }
+}
+
+export async function currentCrl(ca: IssuingCa, validitySeconds: number, ledger: CrlLedgerPort, runtime: Runtime): Promise<CurrentCrl> {
   const now = runtime.now().getTime();
   const snapshot = await ledger.crlSnapshot();
   const cached = snapshot.cached;
   if (cached && cached.revision === snapshot.revision && now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2) {
     return cached;
   }
-  const prepared = await ledger.prepareCrl(now);
-  const thisUpdate = now;
-  const nextUpdate = now + config.crlValiditySeconds * 1000;
-  const der = buildCrl({
-    ca: config.ca,
-    number: prepared.number,
-    thisUpdate: new Date(thisUpdate),
-    nextUpdate: new Date(nextUpdate),
-    entries: prepared.entries.map((e) => ({ serialHex: e.serial, revokedAt: new Date(e.revokedAt), reason: e.reason })),
-  });
-  await ledger.storeCrl(der, prepared.number, prepared.revision, thisUpdate, nextUpdate);
-  runtime.log("crl-built", { number: prepared.number, entries: prepared.entries.length });
-  return { der, number: prepared.number, thisUpdate, nextUpdate };
+  try {
+    const prepared = await ledger.prepareCrl(now);
+    const thisUpdate = now;
+    const nextUpdate = now + validitySeconds * 1000;
+    const der = buildCrl({
+      ca: ca.material,
+      number: prepared.number,
+      thisUpdate: new Date(thisUpdate),
+      nextUpdate: new Date(nextUpdate),
+      entries: prepared.entries.map((e) => ({ serialHex: e.serial, revokedAt: new Date(e.revokedAt), reason: e.reason })),
+    });
+    await ledger.storeCrl(der, prepared.number, prepared.revision, thisUpdate, nextUpdate);
+    runtime.log("crl-built", { ca: ca.keyId, number: prepared.number, entries: prepared.entries.length });
+    return { der, number: prepared.number, thisUpdate, nextUpdate };
+  } catch (e) {
+    runtime.log("crl-build-failed", { ca: ca.keyId, error: e instanceof Error ? e.name : "error", lastGood: cached?.number ?? null });
+    if (cached) return cached;
+    throw new CrlUnavailableError(ca.keyId);
+  }
 }
