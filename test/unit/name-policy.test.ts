@@ -15,7 +15,7 @@ import {
 import { parseGeneralNames } from "../../src/x509/general-names";
 import { parseName } from "../../src/x509/name";
 import { tlv } from "../../src/util/der";
-import { atv, cn, gn, hex, ia5, name, OIDS, printable, raw, seq, set, TAGS, utf8 } from "./support/name-der";
+import { atv, cn, gn, hex, ia5, name, OIDS, printable, raw, seq, set, TAGS, utf8 } from "../support/name-der";
 
 const SID = "S-1-5-21-3623811015-3361044348-30300820-1013";
 const SID_URI = `tag:microsoft.com,2022-09-14:sid:${SID}`;

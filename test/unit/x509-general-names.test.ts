@@ -14,7 +14,7 @@ import { NameError } from "../../src/x509/name";
 import { ipText } from "../../src/x509/name-syntax";
 import { hexToBytes } from "../../src/util/bytes";
 import { oid, tlv } from "../../src/util/der";
-import { atv, cn, gn, hex, name, OIDS, seq, str, TAGS, utf8 } from "./support/name-der";
+import { atv, cn, gn, hex, name, OIDS, seq, str, TAGS, utf8 } from "../support/name-der";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const { dns, email, uri, ip, other, upn } = gn;

@@ -15,7 +15,7 @@ import { parseCertView } from "../../src/x509/cert-view";
 import { encodeGeneralNames, generalNamesText, parseGeneralNames } from "../../src/x509/general-names";
 import { encodeName, nameToText, parseName } from "../../src/x509/name";
 import { fixture, openssl, scratch } from "./ca-test-helpers";
-import { hex } from "./support/name-der";
+import { hex } from "../support/name-der";
 import { fixedBytes, fixtureBytes, fixtureCaRecipient, fixtureText } from "./support/real-clients";
 
 function expectRoundTrip(der: Uint8Array, what: string) {

@@ -39,6 +39,8 @@ export interface StartOptions {
   port?: number;
   /** Bundle to serve (relative = to the repo root); default: $SCEP_WORKER_SCRIPT, else build into dist/ first. */
   scriptPath?: string;
+  /** Keep KV and Durable Object storage under this directory, so a restarted Worker sees it. */
+  persistPath?: string;
 }
 
 export interface RunningWorker {
@@ -88,8 +90,8 @@ function runWranglerBuild(outdir: string, timeoutMs: number): Promise<string> {
 export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
   const scriptPath = resolveFromRoot(opts.scriptPath ?? process.env[SCRIPT_ENV] ?? (await buildWorker()));
   const bindings = { ...wranglerVars(), ...opts.bindings };
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
+  const mf = new Miniflare({
+    ...convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: opts.port ?? 0,
       scriptPath,
@@ -102,11 +104,12 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
       // 2026-08-04, so the flag is redundant at this date (and tolerated); it keeps the bundle
       // loadable if the date is ever moved back (verified: without it, 2026-07-01 fails to load).
       compatibilityFlags: ["nodejs_compat"],
-      kvNamespaces: ["CACHE"],
+      kvNamespaces: { CACHE: "cache" },
       durableObjects: { LEDGER: { className: "Ledger", useSQLite: true } },
       bindings,
     }),
-  );
+    ...(opts.persistPath ? { resourcePersistencePath: opts.persistPath } : {}),
+  } as ConstructorParameters<typeof Miniflare>[0]);
   let origin: string;
   try {
     const ready = await mf.ready;
