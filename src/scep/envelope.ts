@@ -8,7 +8,7 @@ import { children, content, decodeOid, DerError, oid, readTlv, TAG, tlv, type Tl
 import { certView, issuerAndSerial, type CertRef } from "../x509/cert-ref";
 import { stripLeadingZeros } from "../x509/cert-view";
 import { cipherByName, cipherByOid, decryptContent, encryptContent, type ContentCipherName } from "./content-cipher";
-import { unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
+import { unwrapOaepImplicit, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
 import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
 
 /** A certificate/key pair we can decrypt with, identified the way recipientInfos name it. */
@@ -44,7 +44,11 @@ export function recipientKeyFor(cert: CertRef, key: PrivateKeyHandle): Recipient
 
 export interface DecryptOptions {
   allowLegacyDes: boolean;
-  randomBytes: (n: number) => Uint8Array;
+  /**
+   * @deprecated Ignored. Implicit rejection no longer draws random bytes: a failed key transport
+   * continues with a key derived from the ciphertext (key-transport.ts implicitRejectionKey).
+   */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
 interface KeyTransRecipient {
@@ -72,7 +76,7 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
   for (const ktri of parsed.recipients) {
     const candidate = keys.find((k) => matches(ktri.rid, k));
     if (!candidate) continue;
-    const contentKey = unwrapContentKey(der, ktri, candidate.key, spec.keyLength, options);
+    const contentKey = unwrapContentKey(der, ktri, candidate.key, spec.keyLength);
     try {
       return { content: decryptContent(spec, contentKey, parsed.iv, parsed.ciphertext), cipher: spec.name };
     } catch {
@@ -124,20 +128,12 @@ function matches(rid: KeyTransRecipient["rid"], candidate: RecipientKey): boolea
   return candidate.subjectKeyId !== undefined && bytesEqual(rid.subjectKeyId, candidate.subjectKeyId);
 }
 
-function unwrapContentKey(der: Uint8Array, ktri: KeyTransRecipient, key: PrivateKeyHandle, keyLength: number, options: DecryptOptions): Uint8Array {
+/** Both paddings fail into a deterministic key, never an error (implicit rejection, key-transport.ts). */
+function unwrapContentKey(der: Uint8Array, ktri: KeyTransRecipient, key: PrivateKeyHandle, keyLength: number): Uint8Array {
   const [algOid, params] = children(der, ktri.algorithm);
   const alg = algOid ? decodeOid(content(der, algOid)) : "";
-  if (alg === OID.rsaEncryption) return unwrapPkcs1v15(key, ktri.encryptedKey, keyLength, options.randomBytes);
-  if (alg === OID.rsaesOaep) {
-    const hash = oaepHash(der, params);
-    try {
-      const k = unwrapOaep(key, ktri.encryptedKey, hash);
-      return k.length === keyLength ? k : options.randomBytes(keyLength);
-    } catch {
-      // Same outcome as a wrong key, like PKCS#1 v1.5 above.
-      return options.randomBytes(keyLength);
-    }
-  }
+  if (alg === OID.rsaEncryption) return unwrapPkcs1v15(key, ktri.encryptedKey, keyLength);
+  if (alg === OID.rsaesOaep) return unwrapOaepImplicit(key, ktri.encryptedKey, oaepHash(der, params), keyLength);
   throw new EnvelopeError("unsupported-cipher", `key transport ${alg}`);
 }
 
