@@ -106,7 +106,11 @@ function parseEnvelopedData(der: Uint8Array) {
     const [algTlv, params, extra] = algorithm.tag === TAG.SEQUENCE ? children(der, algorithm) : [];
     if (extra) throw new DerError("malformed keyEncryptionAlgorithm");
     const alg = readOid(der, algTlv, "keyEncryptionAlgorithm");
-    const keyTransport = { algorithm: alg, oaepHash: alg === OID.rsaesOaep ? oaepHash(der, params) : "sha1", encryptedKey: content(der, encryptedKeyTlv) } as const;
+    const keyTransport = {
+      algorithm: alg,
+      oaepHash: alg === OID.rsaesOaep ? oaepHash(der, params) : ("sha1" as const),
+      encryptedKey: content(der, encryptedKeyTlv),
+    };
     if (rid.tag === TAG.SEQUENCE) {
       const [issuer, serial] = children(der, rid);
       if (issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER) throw new DerError("malformed IssuerAndSerialNumber");
