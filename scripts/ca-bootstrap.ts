@@ -11,9 +11,10 @@ const HELP = `Usage: tsx scripts/ca-bootstrap.ts --out DIR [options]
 
 Default: a self-signed RSA-3072 root (10 years) and an issuing CA under it (5 years, RSA-2048).
   --out DIR     directory for the PEM files (created; existing files are never overwritten)
-  --ec          issuing CA (and RA) key EC P-256 instead of RSA-2048
+  --ec          issuing CA key EC P-256 instead of RSA-2048; implies --ra (the RA is RSA-2048:
+                SCEP clients encrypt their requests with RSA key transport, RFC 8894 §3.5.2)
   --csr         no root: write the issuing CA key and a CSR for your external root CA to sign
-  --ra          also write an RA certificate and key (RA_CERT / RA_KEY), signed by the issuing CA
+  --ra          also write an RSA-2048 RA certificate and key (RA_CERT / RA_KEY), signed by the issuing CA
   --cn NAME     issuing CA common name (default "Edge SCEP Issuing CA")
   --org NAME    organization for every certificate (default "Edge SCEP")
   --help        this text
@@ -43,10 +44,16 @@ if (values.help) {
 if (!values.out) fail("--out DIR is required");
 if (values.csr && values.ra) fail("--ra needs the signed issuing CA certificate; run it after the external root has signed the CSR");
 
+// SCEP clients encrypt to the RA when there is one, else to the CA, always with RSA key transport
+// (RFC 8894 §3.5.2, RFC 5652 §6.2.1): an EC CA is only reachable through an RSA RA.
+const withRa = values.ra || values.ec;
+const EC_NEEDS_RSA_RA =
+  "An EC issuing CA needs an RSA RA: SCEP clients encrypt their requests with RSA key transport (RFC 8894 §3.5.2)\n" +
+  "to the RA certificate, else to the CA certificate, so without an RSA RA no client could enroll.";
 const outDir = resolve(values.out);
 const planned = values.csr
   ? ["issuing-ca.key", "issuing-ca.csr"]
-  : ["root-ca.crt", "root-ca.key", "issuing-ca.crt", "issuing-ca.key", "ca-chain.pem", ...(values.ra ? ["ra.crt", "ra.key"] : [])];
+  : ["root-ca.crt", "root-ca.key", "issuing-ca.crt", "issuing-ca.key", "ca-chain.pem", ...(withRa ? ["ra.crt", "ra.key"] : [])];
 // Checked before anything is written, so a rerun never leaves a half-replaced hierarchy.
 for (const name of planned) if (existsSync(join(outDir, name))) fail(`${join(outDir, name)} exists; refusing to overwrite a CA file`);
 mkdirSync(outDir, { recursive: true, mode: 0o700 });
@@ -67,11 +74,14 @@ if (values.csr) {
   const { csrPem, keyPem } = generateCaCsr({ subject: { commonName: values.cn!, organization: values.org }, key: issuingKey });
   const keyPath = write("issuing-ca.key", keyPem, true);
   const csrPath = write("issuing-ca.csr", csrPem);
+  const ecNote = values.ec
+    ? `\n${EC_NEEDS_RSA_RA}\nOnce the CA is signed, issue an RSA-2048 RA certificate under it (keyUsage digitalSignature,\nkeyEncipherment) and set RA_CERT / RA_KEY as well: the Worker answers 503 naming RA_CERT otherwise.\n`
+    : "";
   console.log(`Wrote ${written.join(", ")}
-
+${ecNote}
 Next steps:
   1. Have your root CA sign ${csrPath} as a CA certificate (basicConstraints CA:TRUE, pathlen:0,
-     keyUsage keyCertSign, cRLSign, digitalSignature, keyEncipherment: SCEP clients encrypt to it).
+     ${values.ec ? "keyUsage keyCertSign, cRLSign, digitalSignature; the RSA RA receives the requests)." : "keyUsage keyCertSign, cRLSign, digitalSignature, keyEncipherment: SCEP clients encrypt to it)."}
   2. Build CA_CERT: the issued certificate first, then the root (and any intermediates):
        cat issuing-ca.crt root-ca.crt > ca-chain.pem
   3. npx wrangler secret put CA_KEY < ${keyPath}
@@ -87,7 +97,7 @@ const root = generateCa({
   now,
   randomBytes: rand,
 });
-const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
+const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem }, { issuerOnly: true });
 const issuing = generateCa({
   subject: { commonName: values.cn!, organization: values.org },
   key: issuingKey,
@@ -98,7 +108,12 @@ const issuing = generateCa({
   randomBytes: rand,
 });
 const chainPem = issuing.certPem + root.certPem;
-const issuingMaterial = loadCaMaterial({ caCertPem: chainPem, caKeyPem: issuing.keyPem });
+const issuingMaterial = loadCaMaterial({ caCertPem: chainPem, caKeyPem: issuing.keyPem }, { issuerOnly: true });
+const ra = withRa
+  ? generateRaPair({ ca: issuingMaterial, subject: { commonName: "Edge SCEP RA", organization: values.org }, key: { algorithm: "rsa", bits: 2048 }, now, randomBytes: rand })
+  : undefined;
+// What the Worker will load, checked as the Worker checks it, before anything is written.
+loadCaMaterial({ caCertPem: chainPem, caKeyPem: issuing.keyPem, raCertPem: ra?.certPem, raKeyPem: ra?.keyPem });
 
 write("root-ca.crt", root.certPem);
 write("root-ca.key", root.keyPem, true);
@@ -106,14 +121,14 @@ write("issuing-ca.crt", issuing.certPem);
 const issuingKeyPath = write("issuing-ca.key", issuing.keyPem, true);
 const chainPath = write("ca-chain.pem", chainPem);
 let raSteps = "";
-if (values.ra) {
-  const ra = generateRaPair({ ca: issuingMaterial, subject: { commonName: "Edge SCEP RA", organization: values.org }, key: issuingKey, now, randomBytes: rand });
+if (ra) {
   const raCertPath = write("ra.crt", ra.certPem);
   const raKeyPath = write("ra.key", ra.keyPem, true);
   raSteps = `
   npx wrangler secret put RA_KEY < ${raKeyPath}
   RA_CERT: set like CA_CERT, from ${raCertPath}`;
 }
+if (values.ec) console.log(`${EC_NEEDS_RSA_RA}\nWrote an RSA-2048 RA (ra.crt, ra.key) under the EC issuing CA.\n`);
 
 console.log(`Wrote:
   ${written.join("\n  ")}

@@ -127,7 +127,15 @@ export function isSignedBy(cert: pkijs.Certificate, issuerSpkiDer: Uint8Array): 
   }
 }
 
-export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
+export interface LoadOptions {
+  /**
+   * Load the CA only as an issuer for tools that generate certificates under it (a root, or an EC
+   * CA before its RA exists): skips the check that a SCEP endpoint can receive requests.
+   */
+  issuerOnly?: boolean;
+}
+
+export function loadCaMaterial(input: CaMaterialInput, options: LoadOptions = {}): CaMaterial {
   if (!present(input.caCertPem)) throw new CaConfigError("CA_CERT", "missing (set the issuing CA certificate PEM, then its chain)");
   if (!present(input.caKeyPem)) throw new CaConfigError("CA_KEY", "missing (set the issuing CA private key as a secret)");
   const [issuing, ...chain] = readCertificates("CA_CERT", input.caCertPem);
@@ -172,6 +180,7 @@ export function loadCaMaterial(input: CaMaterialInput): CaMaterial {
     }
     material.nextCaDer = next.der;
   }
+  if (!options.issuerOnly) assertRsaRecipient(material);
   return material;
 }
 
@@ -203,6 +212,24 @@ export function loadRetiredCa(certsPem: string, keyBlocks: { label: string; der:
       fingerprintSha256Hex: fingerprintHex(loaded.der, "sha256"),
     };
   });
+}
+
+/**
+ * SCEP clients encrypt every request with RSA key transport (RFC 8894 §3.5.2; RFC 5652 §6.2.1
+ * KeyTransRecipientInfo) to the RA certificate when GetCACert names one, else to the CA: with no
+ * RSA key there, no client can ever enroll. Refused here so the Worker answers 503 naming RA_CERT.
+ */
+function assertRsaRecipient(material: CaMaterial): void {
+  if (material.ra) {
+    if (material.ra.key.algorithm !== "rsa") {
+      throw new CaConfigError("RA_CERT", "the RA key must be RSA: SCEP clients encrypt their requests to it with RSA key transport");
+    }
+  } else if (material.caKey.algorithm !== "rsa") {
+    throw new CaConfigError(
+      "RA_CERT",
+      "missing: an EC CA needs an RSA RA (RA_CERT/RA_KEY), because SCEP clients encrypt their requests with RSA key transport",
+    );
+  }
 }
 
 /**

@@ -21,6 +21,8 @@ export interface CsrKeyInfo {
   curve?: string;
   /** node's asymmetricKeyType or the SPKI algorithm OID, for "other" keys. */
   name?: string;
+  /** RSA public exponent e, for the key policy (BR §6.1.6). */
+  publicExponent?: bigint;
 }
 
 /** A requested extension as sent: its value is parsed only by whoever honours it (design rule 7). */
@@ -189,7 +191,9 @@ function describeSpki(spkiDer: Uint8Array, algorithmOid: string): { info: CsrKey
     return { info: { algorithm: "other", bits: 0, name: algorithmOid } };
   }
   const details = publicKey.asymmetricKeyDetails ?? {};
-  if (publicKey.asymmetricKeyType === "rsa") return { info: { algorithm: "rsa", bits: details.modulusLength ?? 0 }, publicKey };
+  if (publicKey.asymmetricKeyType === "rsa") {
+    return { info: { algorithm: "rsa", bits: details.modulusLength ?? 0, publicExponent: details.publicExponent }, publicKey };
+  }
   if (publicKey.asymmetricKeyType === "ec") {
     const curve = details.namedCurve ?? "unknown";
     const bits = { prime256v1: 256, secp384r1: 384, secp521r1: 521 }[curve] ?? 0;
@@ -205,11 +209,23 @@ export function verifyCsrSignature(csr: ParsedCsr): boolean {
   return verifyBytes(csr.publicKey, hash, csr.tbsDer, csr.signature);
 }
 
-/** Key policy: RSA 2048..8192 bits, EC P-256 or P-384. Returns the refusal reason, or undefined. */
+const MIN_RSA_EXPONENT = 65537n; // 2^16 + 1
+const MAX_RSA_EXPONENT = 2n ** 256n - 1n;
+
+/**
+ * Key policy: RSA 2048..8192 bits with an odd public exponent from 65537 to 2^256-1 (CA/Browser
+ * Forum Baseline Requirements §6.1.6; small exponents such as 3 invite low-exponent attacks), EC
+ * P-256 or P-384. Returns the refusal reason, or undefined.
+ */
 export function checkKeyPolicy(key: CsrKeyInfo): string | undefined {
   if (key.algorithm === "rsa") {
     if (key.bits < 2048) return `RSA key of ${key.bits} bits is too small (minimum 2048)`;
     if (key.bits > 8192) return `RSA key of ${key.bits} bits is too large (maximum 8192)`;
+    const e = key.publicExponent;
+    if (e === undefined || e % 2n === 0n || e < MIN_RSA_EXPONENT || e > MAX_RSA_EXPONENT) {
+      const shown = e === undefined ? "(unreadable)" : e < 2n ** 64n ? String(e) : `of ${e.toString(2).length} bits`;
+      return `RSA public exponent ${shown} is not allowed (use 65537)`;
+    }
     return undefined;
   }
   if (key.algorithm === "ec") {

@@ -108,10 +108,7 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, r
 function decrypted(message: PkiMessage, config: Config, runtime: Runtime): { content: Uint8Array; cipher: ContentCipherName } {
   if (!message.envelope) throw new RequestRejected(400, "pkiMessage carries no pkcsPKIEnvelope");
   try {
-    return decryptEnvelope(message.envelope, config.recipientKeys, {
-      allowLegacyDes: config.allowLegacyDes,
-      randomBytes: runtime.randomBytes,
-    });
+    return decryptEnvelope(message.envelope, config.recipientKeys, { allowLegacyDes: config.allowLegacyDes });
   } catch (e) {
     if (e instanceof EnvelopeError) {
       // Cipher policy is an answer the client can act on; the signature already verified.

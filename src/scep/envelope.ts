@@ -4,11 +4,11 @@ import type { KeyObject } from "node:crypto";
 import type { PrivateKeyHandle } from "../crypto/keys";
 import { berToDer } from "../util/ber";
 import { bytesEqual, concatBytes } from "../util/bytes";
-import { children, content, decodeOid, DerError, oid, readTlv, TAG, tlv, type Tlv } from "../util/der";
+import { children, content, DerError, oid, readTlv, slice, TAG, tlv, type Tlv } from "../util/der";
 import { certView, issuerAndSerial, type CertRef } from "../x509/cert-ref";
-import { stripLeadingZeros } from "../x509/cert-view";
+import { algorithmOid, readOid, stripLeadingZeros } from "../x509/cert-view";
 import { cipherByName, cipherByOid, decryptContent, encryptContent, type ContentCipherName } from "./content-cipher";
-import { unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
+import { unwrapOaepImplicit, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
 import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
 
 /** A certificate/key pair we can decrypt with, identified the way recipientInfos name it. */
@@ -44,21 +44,25 @@ export function recipientKeyFor(cert: CertRef, key: PrivateKeyHandle): Recipient
 
 export interface DecryptOptions {
   allowLegacyDes: boolean;
-  randomBytes: (n: number) => Uint8Array;
+  /**
+   * @deprecated Ignored. Implicit rejection no longer draws random bytes: a failed key transport
+   * continues with a key derived from the ciphertext (key-transport.ts implicitRejectionKey).
+   */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
 interface KeyTransRecipient {
   rid: { issuerDer: Uint8Array; serial: Uint8Array } | { subjectKeyId: Uint8Array };
-  algorithm: Tlv;
+  /** keyEncryptionAlgorithm OID, and the OAEP hash when it is RSAES-OAEP. */
+  algorithm: string;
+  oaepHash: HashName;
   encryptedKey: Uint8Array;
 }
 
 export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], options: DecryptOptions): DecryptedEnvelope {
-  let der: Uint8Array;
-  let parsed: { recipients: KeyTransRecipient[]; cipherOid: string; iv?: Uint8Array; ciphertext: Uint8Array };
+  let parsed: ReturnType<typeof parseEnvelopedData>;
   try {
-    der = berToDer(envelopeDer);
-    parsed = parseEnvelopedData(der);
+    parsed = parseEnvelopedData(berToDer(envelopeDer));
   } catch (e) {
     if (e instanceof DerError) throw new EnvelopeError("malformed", `pkcsPKIEnvelope: ${e.message}`);
     throw e;
@@ -72,7 +76,7 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
   for (const ktri of parsed.recipients) {
     const candidate = keys.find((k) => matches(ktri.rid, k));
     if (!candidate) continue;
-    const contentKey = unwrapContentKey(der, ktri, candidate.key, spec.keyLength, options);
+    const contentKey = unwrapContentKey(ktri, candidate.key, spec.keyLength);
     try {
       return { content: decryptContent(spec, contentKey, parsed.iv, parsed.ciphertext), cipher: spec.name };
     } catch {
@@ -82,41 +86,49 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
   throw new EnvelopeError("not-for-us", "no recipientInfo names this server's certificate");
 }
 
+/** Every field read here is checked for shape first: DerError, never a TypeError (design rule 2). */
 function parseEnvelopedData(der: Uint8Array) {
   const outer = readTlv(der, 0);
-  if (outer.end !== der.length) throw new DerError("trailing bytes");
+  if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new DerError("not a ContentInfo");
   const [typeTlv, wrapper] = children(der, outer);
-  if (!typeTlv || decodeOid(content(der, typeTlv)) !== OID.envelopedData || !wrapper) throw new DerError("not EnvelopedData");
+  if (readOid(der, typeTlv, "contentType") !== OID.envelopedData || wrapper?.tag !== 0xa0) throw new DerError("not EnvelopedData");
   const ed = children(der, wrapper)[0];
-  if (!ed) throw new DerError("empty EnvelopedData");
+  if (ed?.tag !== TAG.SEQUENCE) throw new DerError("malformed EnvelopedData");
   const fields = children(der, ed).filter((f) => f.tag !== 0xa0 && f.tag !== 0xa1); // originatorInfo, unprotectedAttrs
   const [, recipientInfos, eci] = fields;
-  if (!recipientInfos || recipientInfos.tag !== TAG.SET || !eci) throw new DerError("malformed EnvelopedData");
+  if (recipientInfos?.tag !== TAG.SET || eci?.tag !== TAG.SEQUENCE) throw new DerError("malformed EnvelopedData");
   const recipients: KeyTransRecipient[] = [];
   for (const ri of children(der, recipientInfos)) {
     if (ri.tag !== TAG.SEQUENCE) continue; // kari/kekri/pwri are tagged [1]..[3]: not ours
-    const [, rid, algorithm, encryptedKey] = children(der, ri);
-    if (!rid || !algorithm || !encryptedKey) throw new DerError("malformed KeyTransRecipientInfo");
+    // KeyTransRecipientInfo ::= SEQUENCE { version, rid, keyEncryptionAlgorithm, encryptedKey } (RFC 5652 §6.2.1)
+    const [, rid, algorithm, encryptedKeyTlv] = children(der, ri);
+    if (!rid || !algorithm || encryptedKeyTlv?.tag !== TAG.OCTET_STRING) throw new DerError("malformed KeyTransRecipientInfo");
+    const [algTlv, params, extra] = algorithm.tag === TAG.SEQUENCE ? children(der, algorithm) : [];
+    if (extra) throw new DerError("malformed keyEncryptionAlgorithm");
+    const alg = readOid(der, algTlv, "keyEncryptionAlgorithm");
+    const keyTransport = {
+      algorithm: alg,
+      oaepHash: alg === OID.rsaesOaep ? oaepHash(der, params) : ("sha1" as const),
+      encryptedKey: content(der, encryptedKeyTlv),
+    };
     if (rid.tag === TAG.SEQUENCE) {
       const [issuer, serial] = children(der, rid);
-      if (!issuer || !serial) throw new DerError("malformed IssuerAndSerialNumber");
-      recipients.push({ rid: { issuerDer: der.subarray(issuer.start, issuer.end), serial: stripLeadingZeros(content(der, serial)) }, algorithm, encryptedKey: content(der, encryptedKey) });
+      if (issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER) throw new DerError("malformed IssuerAndSerialNumber");
+      recipients.push({ rid: { issuerDer: slice(der, issuer), serial: stripLeadingZeros(content(der, serial)) }, ...keyTransport });
     } else if (rid.tag === 0x80) {
-      recipients.push({ rid: { subjectKeyId: content(der, rid) }, algorithm, encryptedKey: content(der, encryptedKey) });
+      recipients.push({ rid: { subjectKeyId: content(der, rid) }, ...keyTransport });
     }
   }
   const [, cipherAlg, encrypted] = children(der, eci);
   if (!cipherAlg || !encrypted) throw new DerError("no encrypted content");
-  const [cipherOidTlv, ivTlv] = children(der, cipherAlg);
-  if (!cipherOidTlv) throw new DerError("malformed content cipher");
+  const [cipherOidTlv, ivTlv] = cipherAlg.tag === TAG.SEQUENCE ? children(der, cipherAlg) : [];
+  const cipherOid = readOid(der, cipherOidTlv, "contentEncryptionAlgorithm");
   // encryptedContent [0] IMPLICIT OCTET STRING: primitive, or constructed segments in BER.
-  const ciphertext = encrypted.tag === 0x80 ? content(der, encrypted) : concatBytes(...children(der, encrypted).map((s) => content(der, s)));
-  return {
-    recipients,
-    cipherOid: decodeOid(content(der, cipherOidTlv)),
-    iv: ivTlv?.tag === TAG.OCTET_STRING ? content(der, ivTlv) : undefined,
-    ciphertext,
-  };
+  let ciphertext: Uint8Array;
+  if (encrypted.tag === 0x80) ciphertext = content(der, encrypted);
+  else if (encrypted.tag === 0xa0) ciphertext = concatBytes(...children(der, encrypted).map((s) => content(der, s)));
+  else throw new DerError("malformed encryptedContent");
+  return { recipients, cipherOid, iv: ivTlv?.tag === TAG.OCTET_STRING ? content(der, ivTlv) : undefined, ciphertext };
 }
 
 function matches(rid: KeyTransRecipient["rid"], candidate: RecipientKey): boolean {
@@ -124,21 +136,11 @@ function matches(rid: KeyTransRecipient["rid"], candidate: RecipientKey): boolea
   return candidate.subjectKeyId !== undefined && bytesEqual(rid.subjectKeyId, candidate.subjectKeyId);
 }
 
-function unwrapContentKey(der: Uint8Array, ktri: KeyTransRecipient, key: PrivateKeyHandle, keyLength: number, options: DecryptOptions): Uint8Array {
-  const [algOid, params] = children(der, ktri.algorithm);
-  const alg = algOid ? decodeOid(content(der, algOid)) : "";
-  if (alg === OID.rsaEncryption) return unwrapPkcs1v15(key, ktri.encryptedKey, keyLength, options.randomBytes);
-  if (alg === OID.rsaesOaep) {
-    const hash = oaepHash(der, params);
-    try {
-      const k = unwrapOaep(key, ktri.encryptedKey, hash);
-      return k.length === keyLength ? k : options.randomBytes(keyLength);
-    } catch {
-      // Same outcome as a wrong key, like PKCS#1 v1.5 above.
-      return options.randomBytes(keyLength);
-    }
-  }
-  throw new EnvelopeError("unsupported-cipher", `key transport ${alg}`);
+/** Both paddings fail into a deterministic key, never an error (implicit rejection, key-transport.ts). */
+function unwrapContentKey(ktri: KeyTransRecipient, key: PrivateKeyHandle, keyLength: number): Uint8Array {
+  if (ktri.algorithm === OID.rsaEncryption) return unwrapPkcs1v15(key, ktri.encryptedKey, keyLength);
+  if (ktri.algorithm === OID.rsaesOaep) return unwrapOaepImplicit(key, ktri.encryptedKey, ktri.oaepHash, keyLength);
+  throw new EnvelopeError("unsupported-cipher", `key transport ${ktri.algorithm}`);
 }
 
 /** RSAES-OAEP-params (RFC 8017 A.2.1): hashAlgorithm [0], default SHA-1. MGF1 is assumed to use the same hash. */
@@ -146,8 +148,8 @@ function oaepHash(der: Uint8Array, params: Tlv | undefined): HashName {
   if (params?.tag !== TAG.SEQUENCE) return "sha1";
   const hashField = children(der, params).find((f) => f.tag === 0xa0);
   const hashAlg = hashField ? children(der, hashField)[0] : undefined;
-  const hashOid = hashAlg ? children(der, hashAlg)[0] : undefined;
-  return hashOid ? (DIGEST_OID_TO_HASH[decodeOid(content(der, hashOid))] ?? "sha1") : "sha1";
+  if (!hashAlg) return "sha1";
+  return DIGEST_OID_TO_HASH[algorithmOid(der, hashAlg, "OAEP hashAlgorithm")] ?? "sha1";
 }
 
 export interface EncryptOptions {

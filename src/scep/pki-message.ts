@@ -6,8 +6,8 @@ import { createHash, type KeyObject } from "node:crypto";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { berToDer } from "../util/ber";
 import { bytesEqual, concatBytes } from "../util/bytes";
-import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
-import { parseCertView, stripLeadingZeros, type CertView } from "../x509/cert-view";
+import { children, content, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
+import { algorithmOid, parseCertView, readOid, stripLeadingZeros, type CertView } from "../x509/cert-view";
 import { parseBer } from "./asn1";
 import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
 
@@ -56,34 +56,36 @@ function parse(input: Uint8Array): PkiMessage {
   const outer = readTlv(der, 0);
   if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new PkiMessageError("not a ContentInfo");
   const [typeTlv, wrapper] = children(der, outer);
-  if (!typeTlv || decodeOid(content(der, typeTlv)) !== OID.signedData || !wrapper) throw new PkiMessageError("not SignedData");
+  if (readOid(der, typeTlv, "contentType") !== OID.signedData || wrapper?.tag !== 0xa0) throw new PkiMessageError("not SignedData");
   const sd = children(der, wrapper)[0];
-  if (!sd) throw new PkiMessageError("empty SignedData");
+  if (sd?.tag !== TAG.SEQUENCE) throw new PkiMessageError("empty SignedData");
+  // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos } (RFC 5652 §5.1)
   const fields = children(der, sd);
   const encap = fields[2];
   const signerInfos = fields[fields.length - 1];
-  if (!encap || !signerInfos || signerInfos.tag !== TAG.SET) throw new PkiMessageError("malformed SignedData");
+  if (encap?.tag !== TAG.SEQUENCE || fields.length < 4 || signerInfos?.tag !== TAG.SET) throw new PkiMessageError("malformed SignedData");
   const certsField = fields.slice(3, -1).find((f) => f.tag === 0xa0);
   const certificateDers = certsField ? children(der, certsField).filter((c) => c.tag === TAG.SEQUENCE).map((c) => slice(der, c)) : [];
 
   const signers = children(der, signerInfos);
-  if (signers.length !== 1) throw new PkiMessageError(`expected one signerInfo, got ${signers.length}`);
-  const si = children(der, signers[0]!);
+  const [signerInfo] = signers;
+  if (signers.length !== 1 || signerInfo?.tag !== TAG.SEQUENCE) throw new PkiMessageError(`expected one signerInfo, got ${signers.length}`);
+  const si = children(der, signerInfo);
   const [, sid, digestAlg] = si;
   const signedAttrs = si.find((f) => f.tag === 0xa0);
   const afterAttrs = signedAttrs ? si.indexOf(signedAttrs) + 1 : 3;
   const sigAlg = si[afterAttrs];
   const signatureTlv = si[afterAttrs + 1];
-  if (!sid || !digestAlg || !sigAlg || !signatureTlv) throw new PkiMessageError("malformed SignerInfo");
+  if (!sid || !digestAlg || !sigAlg || signatureTlv?.tag !== TAG.OCTET_STRING) throw new PkiMessageError("malformed SignerInfo");
   if (!signedAttrs) throw new PkiMessageError("no signed attributes");
 
   const signer = findSigner(der, sid, certificateDers);
   if (!signer) throw new PkiMessageError("signer certificate not included");
 
-  const digestOid = algorithmOid(der, digestAlg);
+  const digestOid = algorithmOid(der, digestAlg, "digestAlgorithm");
   const hash = DIGEST_OID_TO_HASH[digestOid];
   if (!hash) throw new PkiMessageError(`unsupported digest ${digestOid}`);
-  const sigOid = algorithmOid(der, sigAlg);
+  const sigOid = algorithmOid(der, sigAlg, "signatureAlgorithm");
   const sigHash = hashForSignature(sigOid, digestOid);
   if (!sigHash) throw new PkiMessageError(`unsupported signature algorithm ${sigOid}`);
 
@@ -144,16 +146,11 @@ function pkijsCertificate(der: Uint8Array): pkijs.Certificate {
   return new pkijs.Certificate({ schema: parseBer(der, "certificate") });
 }
 
-function algorithmOid(der: Uint8Array, alg: Tlv): string {
-  const first = children(der, alg)[0];
-  if (!first || first.tag !== TAG.OID) throw new PkiMessageError("malformed AlgorithmIdentifier");
-  return decodeOid(content(der, first));
-}
-
 /** encapContentInfo eContent [0] EXPLICIT OCTET STRING (already flattened by berToDer). */
 function eContentOf(der: Uint8Array, encap: Tlv): Uint8Array | undefined {
   const wrapper = children(der, encap)[1];
   if (!wrapper) return undefined;
+  if (wrapper.tag !== 0xa0) throw new PkiMessageError("eContent is not [0] EXPLICIT");
   const octets = children(der, wrapper)[0];
   if (!octets || octets.tag !== TAG.OCTET_STRING) throw new PkiMessageError("eContent is not an OCTET STRING");
   return content(der, octets);
@@ -171,13 +168,14 @@ const STRING_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a]);
 function readAttributes(der: Uint8Array, signedAttrs: Tlv): Map<string, AttributeValue> {
   const out = new Map<string, AttributeValue>();
   for (const attr of children(der, signedAttrs)) {
-    const [type, values] = children(der, attr);
-    if (!type || type.tag !== TAG.OID || !values || values.tag !== TAG.SET) throw new PkiMessageError("malformed attribute");
+    const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
+    if (values?.tag !== TAG.SET) throw new PkiMessageError("malformed attribute");
+    const typeOid = readOid(der, type, "attrType");
     const first = children(der, values)[0];
     if (!first) continue;
     const value = content(der, first);
     const text = STRING_TAGS.has(first.tag) ? new TextDecoder().decode(value) : undefined;
-    out.set(decodeOid(content(der, type)), { tag: first.tag, value, text });
+    out.set(typeOid, { tag: first.tag, value, text });
   }
   return out;
 }
@@ -186,7 +184,7 @@ function findSigner(der: Uint8Array, sid: Tlv, certificateDers: Uint8Array[]): C
   const views = certificateDers.map((c) => parseCertView(c));
   if (sid.tag === TAG.SEQUENCE) {
     const [issuer, serial] = children(der, sid);
-    if (!issuer || !serial) return undefined;
+    if (issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER) return undefined;
     const issuerDer = slice(der, issuer);
     const serialValue = stripLeadingZeros(content(der, serial));
     return views.find((v) => bytesEqual(v.serial, serialValue) && bytesEqual(v.issuerDer, issuerDer));

@@ -25,27 +25,31 @@ export interface CertView {
   publicKey(): KeyObject;
 }
 
+/**
+ * Slices a DER certificate. Anything that is not the RFC 5280 §4.1 shape throws DerError (never a
+ * TypeError): certificates arrive inside client requests, and design rule 2 allows no 500 for them.
+ */
 export function parseCertView(der: Uint8Array): CertView {
   const cert = readTlv(der, 0);
   if (cert.tag !== TAG.SEQUENCE || cert.end !== der.length) throw new DerError("not a certificate");
-  const [tbsTlv, sigAlg, sigValue] = children(der, cert);
-  if (!tbsTlv || !sigAlg || !sigValue) throw new DerError("certificate: missing fields");
+  const top = children(der, cert);
+  if (top.length !== 3) throw new DerError("certificate: expected tbsCertificate, signatureAlgorithm, signatureValue");
+  const [tbsTlv, sigAlg, sigValue] = top as [Tlv, Tlv, Tlv];
+  if (tbsTlv.tag !== TAG.SEQUENCE) throw new DerError("certificate: malformed TBSCertificate");
+  const signatureAlgorithmOid = algorithmOid(der, sigAlg, "signatureAlgorithm");
   const fields = children(der, tbsTlv);
   let i = 0;
   if (fields[0]?.tag === 0xa0) i++; // [0] EXPLICIT version
-  const serialTlv = fields[i++];
-  i++; // signature AlgorithmIdentifier
-  const issuer = fields[i++];
-  const validity = fields[i++];
-  const subject = fields[i++];
-  const spki = fields[i++];
-  if (!serialTlv || serialTlv.tag !== TAG.INTEGER || !issuer || !validity || !subject || !spki) {
-    throw new DerError("certificate: malformed TBSCertificate");
-  }
-  const [nb, na] = children(der, validity);
-  if (!nb || !na) throw new DerError("certificate: malformed validity");
-  const extensions = fields.slice(i).find((f) => f.tag === 0xa3);
-  const sigBits = content(der, sigValue);
+  const [serialTlv, tbsSigAlg, issuer, validity, subject, spki] = fields.slice(i, i + 6);
+  if (!serialTlv || !tbsSigAlg || !issuer || !validity || !subject || !spki) throw new DerError("certificate: malformed TBSCertificate");
+  if (serialTlv.tag !== TAG.INTEGER || serialTlv.end === serialTlv.contentStart) throw new DerError("certificate: malformed serialNumber");
+  algorithmOid(der, tbsSigAlg, "signature");
+  if (issuer.tag !== TAG.SEQUENCE || subject.tag !== TAG.SEQUENCE) throw new DerError("certificate: malformed Name");
+  checkSpki(der, spki);
+  const times = validity.tag === TAG.SEQUENCE ? children(der, validity) : [];
+  if (times.length !== 2) throw new DerError("certificate: malformed validity");
+  const extensions = optionalTail(der, fields.slice(i + 6));
+  const sigBits = bitStringBytes(der, sigValue, "signatureValue");
   let key: KeyObject | undefined;
   const spkiDer = slice(der, spki);
   return {
@@ -56,13 +60,60 @@ export function parseCertView(der: Uint8Array): CertView {
     issuerDer: slice(der, issuer),
     subjectDer: slice(der, subject),
     spkiDer,
-    notBefore: parseTime(der, nb),
-    notAfter: parseTime(der, na),
-    signatureAlgorithmOid: decodeOid(content(der, children(der, sigAlg)[0]!)),
-    signature: sigBits.subarray(1), // drop the unused-bits octet
+    notBefore: parseTime(der, times[0]!),
+    notAfter: parseTime(der, times[1]!),
+    signatureAlgorithmOid,
+    signature: sigBits,
     subjectKeyId: extensions ? subjectKeyIdOf(der, extensions) : undefined,
     publicKey: () => (key ??= publicKeyFromSpki(spkiDer)),
   };
+}
+
+/**
+ * Dotted text of an OBJECT IDENTIFIER TLV, checked (X.690 §8.19): the right tag, at least one
+ * subidentifier, the last one complete and none with a leading 0x80 octet. DerError otherwise.
+ */
+export function readOid(der: Uint8Array, tlv: Tlv | undefined, what: string): string {
+  if (!tlv || tlv.tag !== TAG.OID) throw new DerError(`${what}: not an OBJECT IDENTIFIER`);
+  const body = content(der, tlv);
+  if (body.length === 0 || (body[body.length - 1]! & 0x80) !== 0) throw new DerError(`${what}: malformed OBJECT IDENTIFIER`);
+  for (let j = 0; j < body.length; j++) {
+    if (body[j] === 0x80 && (j === 0 || (body[j - 1]! & 0x80) === 0)) throw new DerError(`${what}: malformed OBJECT IDENTIFIER`);
+  }
+  return decodeOid(body);
+}
+
+/** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL } (RFC 5280 §4.1.1.2). */
+export function algorithmOid(der: Uint8Array, alg: Tlv, what: string): string {
+  const parts = alg.tag === TAG.SEQUENCE ? children(der, alg) : [];
+  if (parts.length < 1 || parts.length > 2) throw new DerError(`${what}: malformed AlgorithmIdentifier`);
+  return readOid(der, parts[0], what);
+}
+
+/** The bits of a BIT STRING with no unused bits (signatures and keys are whole octets, RFC 5280 §4.1.1.3). */
+function bitStringBytes(der: Uint8Array, tlv: Tlv, what: string): Uint8Array {
+  const body = content(der, tlv);
+  if (tlv.tag !== TAG.BIT_STRING || body.length === 0 || body[0] !== 0) throw new DerError(`${what}: malformed BIT STRING`);
+  return body.subarray(1);
+}
+
+/** SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }. */
+function checkSpki(der: Uint8Array, spki: Tlv): void {
+  const parts = spki.tag === TAG.SEQUENCE ? children(der, spki) : [];
+  if (parts.length !== 2) throw new DerError("certificate: malformed subjectPublicKeyInfo");
+  algorithmOid(der, parts[0]!, "subjectPublicKeyInfo");
+  bitStringBytes(der, parts[1]!, "subjectPublicKey");
+}
+
+/** issuerUniqueID [1], subjectUniqueID [2], extensions [3], in that order, each optional (RFC 5280 §4.1). */
+function optionalTail(der: Uint8Array, tail: Tlv[]): Tlv | undefined {
+  let last = 0;
+  for (const f of tail) {
+    const n = f.tag & 0x1f;
+    if ((f.tag & 0xc0) !== 0x80 || n <= last || n > 3) throw new DerError("certificate: unexpected field after subjectPublicKeyInfo");
+    last = n;
+  }
+  return tail.find((f) => f.tag === 0xa3);
 }
 
 export function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
@@ -75,25 +126,47 @@ export function sha256(der: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(der).digest());
 }
 
+const BOOLEAN = 0x01;
+
+/** Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension; returns the subjectKeyIdentifier (§4.2.1.2). */
 function subjectKeyIdOf(der: Uint8Array, extensionsWrapper: Tlv): Uint8Array | undefined {
-  const list = children(der, extensionsWrapper)[0];
-  if (!list) return undefined;
+  const [list, extra] = children(der, extensionsWrapper);
+  if (!list || extra || list.tag !== TAG.SEQUENCE) throw new DerError("certificate: malformed extensions");
+  let keyId: Uint8Array | undefined;
   for (const ext of children(der, list)) {
-    const parts = children(der, ext);
-    if (decodeOid(content(der, parts[0]!)) !== OID.subjectKeyIdentifier) continue;
-    const value = parts[parts.length - 1]!; // extnValue OCTET STRING holding an OCTET STRING
+    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+    const parts = ext.tag === TAG.SEQUENCE ? children(der, ext) : [];
+    const value = parts[parts.length - 1];
+    const criticalOk = parts.length === 2 || parts[1]?.tag === BOOLEAN;
+    if (parts.length < 2 || parts.length > 3 || !criticalOk || value?.tag !== TAG.OCTET_STRING) {
+      throw new DerError("certificate: malformed extension");
+    }
+    if (readOid(der, parts[0], "extnID") !== OID.subjectKeyIdentifier) continue;
+    // KeyIdentifier ::= OCTET STRING, itself inside extnValue's OCTET STRING.
     const inner = content(der, value);
-    return content(inner, readTlv(inner, 0));
+    const id = readTlv(inner, 0);
+    if (id.tag !== TAG.OCTET_STRING || id.end !== inner.length) throw new DerError("certificate: malformed subjectKeyIdentifier");
+    keyId = content(inner, id);
   }
-  return undefined;
+  return keyId;
 }
 
-/** UTCTime (YYMMDDHHMMSSZ, RFC 5280 §4.1.2.5.1) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
+/**
+ * UTCTime (YYMMDDHHMM[SS]Z, RFC 5280 §4.1.2.5.1) or GeneralizedTime (YYYYMMDDHHMM[SS][.f]Z); a date
+ * that does not exist (month 13, 31 November, hour 24) is refused rather than rolled over.
+ */
 function parseTime(der: Uint8Array, tlv: Tlv): Date {
+  if (tlv.tag !== TAG.UTC_TIME && tlv.tag !== TAG.GENERALIZED_TIME) throw new DerError("certificate: validity time is not a Time");
   const text = new TextDecoder().decode(content(der, tlv));
   const m = tlv.tag === TAG.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(text);
   if (!m) throw new DerError("certificate: unreadable time");
   let year = Number(m[1]);
   if (tlv.tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
+  const [month, day, hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const exact =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
+    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  if (!exact) throw new DerError("certificate: time out of range");
+  return date;
 }

@@ -51,7 +51,7 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
 
   beforeAll(async () => {
     const ca = generateCa({ subject: { commonName: "Interop EC Issuing CA" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 30, now: new Date(), randomBytes: rnd });
-    const ra = generateRaPair({ ca: loadCaMaterial({ caCertPem: ca.certPem, caKeyPem: ca.keyPem }), now: new Date(), randomBytes: rnd });
+    const ra = generateRaPair({ ca: loadCaMaterial({ caCertPem: ca.certPem, caKeyPem: ca.keyPem }, { issuerOnly: true }), now: new Date(), randomBytes: rnd });
     caPem = ca.certPem;
     raPem = ra.certPem;
     worker = await startWorker({

@@ -13,7 +13,7 @@ describe("generateCa / generateRaPair", () => {
     const root = generateCa({ subject: { commonName: "Gen Root", organization: "Edge", country: "DE" }, key: { algorithm: "rsa", bits: 3072 }, validityDays: 3650, now, randomBytes });
     const rootM = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
     const issuing = generateCa({ subject: { commonName: "Gen Issuing" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 1825, issuer: rootM, pathLength: 0, now, randomBytes });
-    const issuingM = loadCaMaterial({ caCertPem: issuing.certPem + root.certPem, caKeyPem: issuing.keyPem });
+    const issuingM = loadCaMaterial({ caCertPem: issuing.certPem + root.certPem, caKeyPem: issuing.keyPem }, { issuerOnly: true });
     const ra = generateRaPair({ ca: issuingM, now, randomBytes });
 
     const s = scratch();
@@ -52,7 +52,7 @@ describe("generateCa / generateRaPair", () => {
 
   it("caps an intermediate's validity at its issuer's", () => {
     const root = generateCa({ subject: { commonName: "Short Root" }, key: { algorithm: "ec" }, validityDays: 10, now, randomBytes });
-    const rootM = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
+    const rootM = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem }, { issuerOnly: true });
     const sub = generateCa({ subject: { commonName: "Long Sub" }, key: { algorithm: "ec" }, validityDays: 1000, issuer: rootM, now, randomBytes });
     expect(new X509Certificate(Buffer.from(sub.certDer)).validTo).toBe(new X509Certificate(Buffer.from(root.certDer)).validTo);
   });

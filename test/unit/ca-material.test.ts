@@ -46,7 +46,7 @@ describe("loadCaMaterial", () => {
     const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
     const sub = generateCa({ subject: { commonName: "Issuing" }, key: { algorithm: "ec" }, validityDays: 365, issuer: rootMaterial, now, randomBytes });
     const escaped = (sub.certPem + root.certPem).replace(/\n/g, "\\n");
-    const m = loadCaMaterial({ caCertPem: escaped, caKeyPem: sub.keyPem.replace(/\n/g, "\\n") });
+    const m = loadCaMaterial({ caCertPem: escaped, caKeyPem: sub.keyPem.replace(/\n/g, "\\n") }, { issuerOnly: true });
     expect(m.caKey.algorithm).toBe("ec");
     expect(m.chainDers).toHaveLength(1);
     expect(bytesToHex(m.chainDers[0]!)).toBe(bytesToHex(rootMaterial.caCertDer));

@@ -10,7 +10,7 @@ describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {
     const csr = parseCsr(fixture("rsa2048-printable.der"));
     expect(csr.subjectText).toBe("CN=device-001,O=Acme Devices");
     expect(csr.challengePassword).toBe("s3cret-Printable");
-    expect(csr.key).toEqual({ algorithm: "rsa", bits: 2048 });
+    expect(csr.key).toEqual({ algorithm: "rsa", bits: 2048, publicExponent: 65537n });
     expect(checkKeyPolicy(csr.key)).toBeUndefined();
     expect(verifyCsrSignature(csr)).toBe(true);
     expect(csr.requestedExtensions.map((e) => e.oid)).toEqual([OID.subjectAltName]);
@@ -66,8 +66,8 @@ describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {
 
 describe("checkKeyPolicy", () => {
   it.each([
-    [{ algorithm: "rsa", bits: 2048 }, undefined],
-    [{ algorithm: "rsa", bits: 8192 }, undefined],
+    [{ algorithm: "rsa", bits: 2048, publicExponent: 65537n }, undefined],
+    [{ algorithm: "rsa", bits: 8192, publicExponent: 65537n }, undefined],
     [{ algorithm: "rsa", bits: 16384 }, /too large/],
     [{ algorithm: "rsa", bits: 2047 }, /too small/],
     [{ algorithm: "ec", bits: 384, curve: "secp384r1" }, undefined],

@@ -127,7 +127,7 @@ describe("issueCertificate", () => {
 
   it("uses GeneralizedTime from 2050 (RFC 5280 §4.1.2.5) and an ECDSA signature from an EC CA", () => {
     const longCa = generateCa({ subject: { commonName: "Long EC CA" }, key: { algorithm: "ec", curve: "P-384" }, validityDays: 40 * 365, now: new Date("2040-01-01T00:00:00Z"), randomBytes });
-    const m = loadCaMaterial({ caCertPem: longCa.certPem, caKeyPem: longCa.keyPem });
+    const m = loadCaMaterial({ caCertPem: longCa.certPem, caKeyPem: longCa.keyPem }, { issuerOnly: true });
     const now = new Date("2049-12-01T00:00:00Z");
     const issued = issueCertificate(issueInput(parseCsr(fixture("ec-p256.der")), { ca: m, serial: randomSerial(randomBytes), now, validityDays: 90, backdateSeconds: 0, hash: "sha384" }));
     const validity = tbsParts(issued.der).validity.valueBlock.value;

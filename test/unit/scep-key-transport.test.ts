@@ -4,7 +4,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { constants, createPublicKey, publicEncrypt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15, KeyTransportError } from "../../src/scep/key-transport";
+import { implicitRejectionKey, unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15, KeyTransportError } from "../../src/scep/key-transport";
 import { decryptEnvelope, encryptEnvelope, EnvelopeError, recipientKeyFor, type RecipientKey } from "../../src/scep/envelope";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { encodeDer, octetStringBytes, parseBer } from "../../src/scep/asn1";
@@ -12,7 +12,7 @@ import { OID } from "../../src/scep/oids";
 import { generateKeyPair } from "../../src/ca/ca-generate";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 import { bytesToHex } from "../../src/util/bytes";
-import { fixedBytes, fixtureBytes, fixtureCaCert, fixtureCaKey, randomBytes, seededBytes } from "./support/real-clients";
+import { fixtureBytes, fixtureCaCert, fixtureCaKey, randomBytes, seededBytes } from "./support/real-clients";
 
 let ours: PrivateKeyHandle;
 let oursPublic: ReturnType<typeof createPublicKey>;
@@ -20,7 +20,6 @@ let ourRecipient: RecipientKey;
 let ourCert: pkijs.Certificate;
 let other: PrivateKeyHandle;
 const K = 256; // RSA-2048 modulus length in bytes
-const FALLBACK = 0x5a;
 
 beforeAll(() => {
   ours = fixtureCaKey();
@@ -49,15 +48,16 @@ function em(message: Uint8Array, tamper: (e: Uint8Array) => void = () => {}): Ui
 }
 
 const contentKey = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
-const isFallback = (out: Uint8Array, n: number) => out.length === n && out.every((b) => b === FALLBACK);
+/** The ciphertext-derived key of implicit rejection (key-transport.ts), not the wrapped one. */
+const isFallback = (out: Uint8Array, ct: Uint8Array, n: number) => bytesToHex(out) === bytesToHex(implicitRejectionKey(ours, ct, n));
 
 describe("unwrapPkcs1v15", () => {
   it("a valid ciphertext (OpenSSL padding) gives the key", () => {
-    expect(bytesToHex(unwrapPkcs1v15(ours, wrapPkcs1v15(oursPublic, contentKey), 32, fixedBytes(FALLBACK)))).toBe(bytesToHex(contentKey));
+    expect(bytesToHex(unwrapPkcs1v15(ours, wrapPkcs1v15(oursPublic, contentKey), 32))).toBe(bytesToHex(contentKey));
   });
 
   it("a valid hand-built EM gives the key (the raw-RSA helper is sound)", () => {
-    expect(bytesToHex(unwrapPkcs1v15(ours, rawEncrypt(em(contentKey)), 32, fixedBytes(FALLBACK)))).toBe(bytesToHex(contentKey));
+    expect(bytesToHex(unwrapPkcs1v15(ours, rawEncrypt(em(contentKey)), 32))).toBe(bytesToHex(contentKey));
   });
 
   it.each<[string, (e: Uint8Array) => void, number?]>([
@@ -67,43 +67,37 @@ describe("unwrapPkcs1v15", () => {
     ["no 00 separator", (e) => (e[K - 33] = 0x17)],
     ["a zero inside PS (message longer than expected)", (e) => (e[20] = 0x00)],
     ["PS shorter than 8 bytes", (e) => e.fill(0, 2, 9)],
-  ])("bad padding (%s) -> random key of the expected length, no throw", (_name, tamper) => {
+  ])("bad padding (%s) -> the ciphertext-derived key of the expected length, no throw", (_name, tamper) => {
     const ct = rawEncrypt(em(contentKey, tamper));
     let out: Uint8Array | undefined;
-    expect(() => (out = unwrapPkcs1v15(ours, ct, 32, fixedBytes(FALLBACK)))).not.toThrow();
-    expect(isFallback(out!, 32)).toBe(true);
+    expect(() => (out = unwrapPkcs1v15(ours, ct, 32))).not.toThrow();
+    expect(isFallback(out!, ct, 32)).toBe(true);
   });
 
-  it("a correctly padded key of the wrong length (AES-128 key where AES-256 is expected) -> random", () => {
+  it("a correctly padded key of the wrong length (AES-128 key where AES-256 is expected) -> derived key", () => {
     const ct = rawEncrypt(em(contentKey.subarray(0, 16)));
-    expect(isFallback(unwrapPkcs1v15(ours, ct, 32, fixedBytes(FALLBACK)), 32)).toBe(true);
-    expect(isFallback(unwrapPkcs1v15(ours, ct, 24, fixedBytes(FALLBACK)), 24)).toBe(true);
-    expect(bytesToHex(unwrapPkcs1v15(ours, ct, 16, fixedBytes(FALLBACK)))).toBe(bytesToHex(contentKey.subarray(0, 16)));
+    expect(isFallback(unwrapPkcs1v15(ours, ct, 32), ct, 32)).toBe(true);
+    expect(isFallback(unwrapPkcs1v15(ours, ct, 24), ct, 24)).toBe(true);
+    expect(bytesToHex(unwrapPkcs1v15(ours, ct, 16))).toBe(bytesToHex(contentKey.subarray(0, 16)));
   });
 
   it.each([
     ["one byte short", K - 1],
     ["one byte long", K + 1],
     ["empty", 0],
-  ])("ciphertext %s -> random, no throw", (_name, length) => {
+  ])("ciphertext %s -> derived key, no throw", (_name, length) => {
     const ct = new Uint8Array(length).fill(0x42);
-    expect(isFallback(unwrapPkcs1v15(ours, ct, 8, fixedBytes(FALLBACK)), 8)).toBe(true);
+    expect(isFallback(unwrapPkcs1v15(ours, ct, 8), ct, 8)).toBe(true);
   });
 
-  it("ciphertext >= modulus -> random, no throw", () => {
-    expect(isFallback(unwrapPkcs1v15(ours, new Uint8Array(K).fill(0xff), 24, fixedBytes(FALLBACK)), 24)).toBe(true);
+  it("ciphertext >= modulus -> derived key, no throw", () => {
+    const ct = new Uint8Array(K).fill(0xff);
+    expect(isFallback(unwrapPkcs1v15(ours, ct, 24), ct, 24)).toBe(true);
   });
 
-  it("wrapped to another key -> random", () => {
+  it("wrapped to another key -> derived key", () => {
     const ct = wrapPkcs1v15(createPublicKey(other.key), contentKey);
-    expect(isFallback(unwrapPkcs1v15(ours, ct, 32, fixedBytes(FALLBACK)), 32)).toBe(true);
-  });
-
-  it("draws the fallback on every call, good or bad (no timing branch around randomBytes)", () => {
-    const rnd = seededBytes("calls");
-    unwrapPkcs1v15(ours, wrapPkcs1v15(oursPublic, contentKey), 32, rnd);
-    unwrapPkcs1v15(ours, rawEncrypt(em(contentKey, (e) => (e[1] = 1))), 32, rnd);
-    expect(rnd.calls.map((c) => c.length)).toEqual([32, 32]);
+    expect(isFallback(unwrapPkcs1v15(ours, ct, 32), ct, 32)).toBe(true);
   });
 });
 
@@ -130,7 +124,7 @@ function failureOf(fn: () => unknown): { reason: string; message: string } {
 }
 
 describe("decryptEnvelope: every key-transport failure looks the same", () => {
-  const opts = { allowLegacyDes: true, randomBytes: fixedBytes(FALLBACK) };
+  const opts = { allowLegacyDes: true };
   const payload = new TextEncoder().encode("a PKCS#10 would be here; any content will do for the envelope");
 
   it("corrupted key transport, a key wrapped under another public key, and a corrupted OAEP key: one outcome", () => {
@@ -183,7 +177,7 @@ describe("RSAES-OAEP", () => {
     const env = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher, randomBytes });
     const parsed = new pkijs.EnvelopedData({ schema: new pkijs.ContentInfo({ schema: parseBer(env, "env") }).content });
     expect((parsed.recipientInfos[0]!.value as pkijs.KeyTransRecipientInfo).keyEncryptionAlgorithm.algorithmId).toBe(OID.rsaesOaep);
-    const d = decryptEnvelope(env, [ourRecipient], { allowLegacyDes: false, randomBytes });
+    const d = decryptEnvelope(env, [ourRecipient], { allowLegacyDes: false });
     expect(d.cipher).toBe(cipher);
     expect(bytesToHex(d.content)).toBe(bytesToHex(payload));
   });
@@ -211,7 +205,7 @@ describe("RSAES-OAEP", () => {
       valueHex: new Uint8Array(publicEncrypt({ key: oursPublic, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, key)),
     });
     const rebuilt = encodeDer(new pkijs.ContentInfo({ contentType: OID.envelopedData, content: parsed.toSchema() }).toSchema());
-    const d = decryptEnvelope(rebuilt, [ourRecipient], { allowLegacyDes: false, randomBytes });
+    const d = decryptEnvelope(rebuilt, [ourRecipient], { allowLegacyDes: false });
     expect(bytesToHex(d.content)).toBe(bytesToHex(payload));
   });
 });
