@@ -26,6 +26,7 @@ export default {
       const published = request.method === "GET" ? publicationRoute(path, config) : undefined;
       if (published?.kind === "crl") return await crlResponse(request, url, published.ca, config, ledgerFor(env, published.ca.ledgerName), workerRuntime, published.pem);
       if (published?.kind === "ca") return caCertificateResponse(published.ca);
+      if (published?.kind === "unknown-ca") return text(404, "no CA with this key id");
       // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
       return await handleScep(request, url, { config, runtime: workerRuntime, deps: () => dependencies(env, config) });
     } catch (e) {

@@ -19,7 +19,7 @@ import type {
 export interface CrlLedgerPort {
   crlSnapshot(): Promise<CrlSnapshot>;
   prepareCrl(now: number): Promise<{ number: number; revision: number; entries: RevokedEntry[] }>;
-  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number): Promise<void>;
+  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number, caSha256: string): Promise<void>;
 }
 
 /** The ledger methods the SCEP path uses (a subset of the Durable Object's RPC surface). */

@@ -11,18 +11,20 @@ import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
 import { toPem } from "../util/pem";
 import { text } from "./scep-routes";
 
-export function publicationRoute(path: string, config: Config): { kind: "crl"; ca: IssuingCa; pem: boolean } | { kind: "ca"; ca: IssuingCa } | undefined {
+export type PublicationRoute = { kind: "crl"; ca: IssuingCa; pem: boolean } | { kind: "ca"; ca: IssuingCa } | { kind: "unknown-ca" };
+
+export function publicationRoute(path: string, config: Config): PublicationRoute | undefined {
   if (path === "/crl" || path === "/crl.pem") return { kind: "crl", ca: config.cas.current, pem: path.endsWith(".pem") };
   if (path === "/ca.crt") return { kind: "ca", ca: config.cas.current };
   const crl = /^\/crl\/([0-9a-f]{32})(\.pem)?$/i.exec(path);
   if (crl) {
     const ca = caByKeyId(config.cas, crl[1]!);
-    return ca ? { kind: "crl", ca, pem: Boolean(crl[2]) } : undefined;
+    return ca ? { kind: "crl", ca, pem: Boolean(crl[2]) } : { kind: "unknown-ca" };
   }
   const cert = /^\/ca\/([0-9a-f]{32})\.crt$/i.exec(path);
   if (cert) {
     const ca = caByKeyId(config.cas, cert[1]!);
-    return ca ? { kind: "ca", ca } : undefined;
+    return ca ? { kind: "ca", ca } : { kind: "unknown-ca" };
   }
   return undefined;
 }
@@ -40,7 +42,7 @@ export async function crlResponse(request: Request, url: URL, ca: IssuingCa, con
   const headers = {
     "cache-control": `public, max-age=${maxAge}`,
     "last-modified": new Date(crl.thisUpdate).toUTCString(),
-    etag: `"crl-${ca.keyId}-${crl.number}"`,
+    etag: `"crl-${crl.number}"`, // each CA has its own URL; the number is unique per CA
   };
   if (request.headers.get("if-none-match") === headers.etag) return new Response(null, { status: 304, headers });
   if (wantsPem) return new Response(toPem("X509 CRL", crl.der), { headers: { ...headers, "content-type": "application/x-pem-file" } });

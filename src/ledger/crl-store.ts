@@ -10,6 +10,7 @@ interface CrlStateRow extends Record<string, SqlStorageValue> {
   cached_revision: number | null;
   this_update: number | null;
   next_update: number | null;
+  cached_ca: string | null;
 }
 
 export function crlSnapshot(sql: SqlStorage): CrlSnapshot {
@@ -24,6 +25,7 @@ export function crlSnapshot(sql: SqlStorage): CrlSnapshot {
             revision: row.cached_revision,
             thisUpdate: row.this_update,
             nextUpdate: row.next_update,
+            caSha256: row.cached_ca ?? "",
           }
         : undefined,
   };
@@ -48,10 +50,10 @@ export function allocateCrlNumber(sql: SqlStorage): number {
 }
 
 /** Keeps the newest CRL only: a slower concurrent builder cannot replace a higher number. */
-export function storeCrl(sql: SqlStorage, der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number): void {
+export function storeCrl(sql: SqlStorage, der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number, caSha256: string): void {
   sql.exec(
-    `UPDATE crl_state SET cached_der = ?, cached_number = ?, cached_revision = ?, this_update = ?, next_update = ?
+    `UPDATE crl_state SET cached_der = ?, cached_number = ?, cached_revision = ?, this_update = ?, next_update = ?, cached_ca = ?
      WHERE id = 1 AND (cached_number IS NULL OR cached_number < ?)`,
-    der, number, revision, thisUpdate, nextUpdate, number,
+    der, number, revision, thisUpdate, nextUpdate, caSha256, number,
   );
 }

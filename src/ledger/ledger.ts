@@ -168,7 +168,7 @@ export class Ledger extends DurableObject {
     });
   }
 
-  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number): void {
-    storeCrl(this.sql, der, number, revision, thisUpdate, nextUpdate);
+  storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number, caSha256: string): void {
+    storeCrl(this.sql, der, number, revision, thisUpdate, nextUpdate, caSha256);
   }
 }

@@ -89,6 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
    UPDATE certificates SET revocation_reason = 0
      WHERE status = 'revoked' AND (typeof(revocation_reason) <> 'integer' OR revocation_reason NOT IN (0, 1, 2, 3, 4, 5, 6, 8, 9, 10));
    UPDATE crl_state SET revision = revision + 1 WHERE id = 1;
+   ALTER TABLE crl_state ADD COLUMN cached_ca TEXT;          -- SHA-256 of the CA certificate that signed cached_der
    ALTER TABLE one_time_challenges ADD COLUMN sans TEXT NOT NULL DEFAULT '';`,
   // v3: no challenge at rest. Requests recorded before v2 kept the CSR as sent, challengePassword included.
   (sql) => {

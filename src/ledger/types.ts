@@ -177,7 +177,8 @@ export interface RevokedEntry {
 
 export interface CrlSnapshot {
   revision: number;
-  cached?: { der: Uint8Array; number: number; revision: number; thisUpdate: number; nextUpdate: number };
+  /** The last CRL built, and the certificate (SHA-256) of the CA that signed it. */
+  cached?: { der: Uint8Array; number: number; revision: number; thisUpdate: number; nextUpdate: number; caSha256: string };
 }
 
 export interface LedgerStats {

@@ -25,9 +25,10 @@ export async function currentCrl(ca: IssuingCa, validitySeconds: number, ledger:
   const now = runtime.now().getTime();
   const snapshot = await ledger.crlSnapshot();
   const cached = snapshot.cached;
-  if (cached && cached.revision === snapshot.revision && now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2) {
-    return cached;
-  }
+  const caSha256 = ca.material.fingerprintSha256Hex;
+  // A re-issued CA certificate (same key, so the same ledger) signs a fresh CRL under its own name.
+  const fresh = cached && cached.revision === snapshot.revision && cached.caSha256 === caSha256 && now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2;
+  if (cached && fresh) return cached;
   try {
     const prepared = await ledger.prepareCrl(now);
     const thisUpdate = now;
@@ -39,7 +40,7 @@ export async function currentCrl(ca: IssuingCa, validitySeconds: number, ledger:
       nextUpdate: new Date(nextUpdate),
       entries: prepared.entries.map((e) => ({ serialHex: e.serial, revokedAt: new Date(e.revokedAt), reason: e.reason })),
     });
-    await ledger.storeCrl(der, prepared.number, prepared.revision, thisUpdate, nextUpdate);
+    await ledger.storeCrl(der, prepared.number, prepared.revision, thisUpdate, nextUpdate, caSha256);
     runtime.log("crl-built", { ca: ca.keyId, number: prepared.number, entries: prepared.entries.length });
     return { der, number: prepared.number, thisUpdate, nextUpdate };
   } catch (e) {

@@ -91,14 +91,22 @@ describe("revocation and CRL publication", () => {
 
   test("with PUBLIC_BASE_URL, issued certificates carry the CRL distribution point and AIA caIssuers URLs", async () => {
     const text = (await openssl(["x509", "-noout", "-text", "-in", issued[0]!.path])).stdout;
-    expect(text).toMatch(/X509v3 CRL Distribution Points:[\s\S]*?URI:https:\/\/pki\.example\.test\/crl\b/);
-    expect(text).toMatch(/Authority Information Access:[\s\S]*?CA Issuers - URI:https:\/\/pki\.example\.test\/ca\.crt/);
-    // /ca.crt serves the CA certificate those URLs point at.
-    const res = await fetch(`${worker.origin}/ca.crt`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("application/pkix-cert");
-    const caDer = new Uint8Array(await res.arrayBuffer());
-    expect(Buffer.from(caDer).equals(Buffer.from(scep.caCertDers[0]!))).toBe(true);
+    // Per CA key, so that the URLs outlive a CA rollover (docs/deployment.md).
+    const keyId = /URI:https:\/\/pki\.example\.test\/crl\/([0-9a-f]{32})\n/.exec(text)?.[1];
+    expect(keyId, text).toBeDefined();
+    expect(text).toMatch(/X509v3 CRL Distribution Points:[\s\S]*?URI:https:\/\/pki\.example\.test\/crl\/[0-9a-f]{32}/);
+    expect(text).toContain(`CA Issuers - URI:https://pki.example.test/ca/${keyId}.crt`);
+    // /ca/<key id>.crt and /ca.crt serve the CA certificate those URLs point at; /crl/<key id> is /crl.
+    for (const path of [`/ca/${keyId}.crt`, "/ca.crt"]) {
+      const res = await fetch(`${worker.origin}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/pkix-cert");
+      expect(Buffer.from(new Uint8Array(await res.arrayBuffer())).equals(Buffer.from(scep.caCertDers[0]!))).toBe(true);
+    }
+    const byKey = await fetch(`${worker.origin}/crl/${keyId}`);
+    expect(byKey.status).toBe(200);
+    expect(Buffer.from(await byKey.arrayBuffer()).equals(Buffer.from(await (await fetch(`${worker.origin}/crl`)).arrayBuffer()))).toBe(true);
+    expect((await fetch(`${worker.origin}/crl/${"0".repeat(32)}`)).status).not.toBe(200);
   });
 
   test("revoke (keyCompromise) -> the CRL lists the serial, verifies, and its number moves only when something changed", async () => {

@@ -172,12 +172,12 @@ describe("renewal is authorised by the ledger", () => {
 });
 
 describe("renewal window, supersession and expiry", () => {
-  test("RENEWAL_WINDOW_DAYS: a 365-day certificate may not renew in its first days", async () => {
-    const { worker, fleet } = await Fleet.start({ CHALLENGE_MODE: "static", RENEWAL_WINDOW_DAYS: "30" });
+  test("RENEWAL_WINDOW_DAYS: a 30-day certificate (its CA lives 30 days) may not renew in its first days", async () => {
+    const { worker, fleet } = await Fleet.start({ CHALLENGE_MODE: "static", RENEWAL_WINDOW_DAYS: "10" });
     try {
       const old = await fleet.enroll("early-bird");
       const { reply } = await fleet.renew(old);
-      expect(refusal(reply)).toBe("the signing certificate may renew only in the last 30 days of its validity");
+      expect(refusal(reply)).toBe("the signing certificate may renew only in the last 10 days of its validity");
     } finally {
       await worker.stop();
     }

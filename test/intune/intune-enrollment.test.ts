@@ -163,7 +163,7 @@ describe("success notification gates delivery", () => {
     expect(issued).toMatchObject({ kind: "issued", confirmed: true });
     const recorded = ledger.recordIssuance.mock.calls[0]![1] as { serial: string; delivered?: boolean };
     expect(recorded.delivered).toBe(false);
-    expect(ledger.confirmDelivery).toHaveBeenCalledWith(recorded.serial);
+    expect(ledger.confirmDelivery).toHaveBeenCalledWith(recorded.serial, expect.any(Number));
     expect(actions(h)).toEqual(["validateRequest:Success", "successNotification:Success"]);
     // The acknowledgement came first, the confirmation after it.
     expect(ledger.confirmDelivery.mock.invocationCallOrder[0]!).toBeGreaterThan(ledger.recordIssuance.mock.invocationCallOrder[0]!);
@@ -190,7 +190,7 @@ describe("success notification gates delivery", () => {
     expect(retry).toMatchObject({ kind: "issued", serial: first.serial, confirmed: true });
     expect(actions(h)).toEqual(["validateRequest:Success", "successNotification:Success", "successNotification:Success"]);
     expect(ledger.recordIssuance).toHaveBeenCalledTimes(1);
-    expect(ledger.confirmDelivery).toHaveBeenLastCalledWith(first.serial);
+    expect(ledger.confirmDelivery).toHaveBeenLastCalledWith(first.serial, expect.any(Number));
   });
 
   test("withheld between the acknowledgement and the confirmation: not delivered", async () => {

@@ -35,7 +35,7 @@ function cert(serial: string, sha256 = "CD".repeat(32), notAfter = NOW + 365 * D
 
 /** A renewal of serial 01 (issued with a static challenge) by its signature. */
 function renewal(id: string, policy = POLICY, supersede = false): TransactionInput {
-  return tx(id, "renewal", { requestKey: "01", renewalOf: { serial: "01", sha256: OLD_SHA, authorises: true, policy, supersede } });
+  return tx(id, "renewal", { requestKey: "01", signerSha256: OLD_SHA.toLowerCase(), renewalOf: { serial: "01", sha256: OLD_SHA, authorises: true, policy, supersede } });
 }
 
 async function withOld(notAfter = NOW + 365 * DAY, lineage: TransactionInput["lineage"] = "static") {

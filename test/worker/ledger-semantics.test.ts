@@ -113,13 +113,21 @@ describe("renewal and rekey", () => {
     expect(cert.publicKey.export({ type: "spki", format: "der" }).equals(new X509Certificate(Buffer.from(e.first.issued)).publicKey.export({ type: "spki", format: "der" }))).toBe(false);
   });
 
-  it("renewal that changes the subject -> FAILURE badRequest", async () => {
+  it("renewal that changes the subject -> FAILURE badRequest naming the change", async () => {
     const e = await enrolled();
-    const csr = buildCsr({ key: e.key, subject: { commonName: `${e.commonName}-admin` }, challenge: WORKER_TEST_CHALLENGE });
+    const csr = buildCsr({ key: e.key, subject: { commonName: `${e.commonName}-admin` } });
     const ex = await scep({ messageType: MessageType.RenewalReq, messageData: csr, signer: e.issuedSigner });
     expect(ex.status).toBe(200);
     expect(ex.rep!.status).toBe(PkiStatus.FAILURE);
     expect(ex.rep!.failInfo).toBe(FailInfo.badRequest);
+    expect(ex.rep!.failInfoText).toBe(`a renewal must keep the identity of the signing certificate: the subject differs (CN=${e.commonName} → CN=${e.commonName}-admin)`);
+  });
+
+  it("a request signed by an issued certificate for another subject, with the challenge, is a new enrollment", async () => {
+    const e = await enrolled();
+    const csr = buildCsr({ key: e.key, subject: { commonName: `${e.commonName}-second` }, challenge: WORKER_TEST_CHALLENGE });
+    const ex = await enrollOk({ messageType: MessageType.RenewalReq, messageData: csr, signer: e.issuedSigner });
+    expect(new X509Certificate(Buffer.from(ex.issued)).subject).toBe(`CN=${e.commonName}-second`);
   });
 
   it("rekey (PKCSReq signed by the issued certificate) that changes the subject -> FAILURE badRequest", async () => {

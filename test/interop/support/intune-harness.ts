@@ -132,6 +132,9 @@ export interface EnrollInput {
   transactionId?: string;
   /** Resend these exact CSR bytes (a device retry). */
   csrDer?: Uint8Array;
+  /** Sign with this certificate (a renewal) instead of a self-signed one. */
+  signedBy?: { certDer: Uint8Array; key: DeviceKey };
+  messageType?: MessageType;
 }
 
 export interface EnrollOutcome {
@@ -172,9 +175,11 @@ export class ScepDevice {
         ...(input.dnsNames ? { dnsNames: input.dnsNames } : {}),
       });
     const transactionId = input.transactionId ?? Buffer.from(rb(20)).toString("hex");
-    const signer = { cert: selfSignedSigner(input.key.handle, subject, new Date(), rb), key: input.key.handle };
+    const signer = input.signedBy
+      ? { cert: parseCertificate(input.signedBy.certDer), key: input.signedBy.key.handle }
+      : { cert: selfSignedSigner(input.key.handle, subject, new Date(), rb), key: input.key.handle };
     const prepared = prepareRequest({
-      messageType: MessageType.PKCSReq,
+      messageType: input.messageType ?? MessageType.PKCSReq,
       messageData: csrDer,
       transactionId,
       signer,
@@ -225,6 +230,10 @@ export class AdminReader {
 
   stats(): Promise<{ certificates: number; valid: number; revoked: number; undelivered: number }> {
     return this.get("/admin/stats");
+  }
+
+  certificate(serial: string): Promise<CertificateItem> {
+    return this.get(`/admin/certificates/${serial}`);
   }
 
   async byTransaction(transactionId: string): Promise<CertificateItem[]> {
