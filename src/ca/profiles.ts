@@ -102,7 +102,9 @@ function parseProfile(name: string, settings: unknown, base: CertificateProfile)
   if (s.backdateMinutes !== undefined) profile.backdateSeconds = integer(s.backdateMinutes, 0, 10080, at("backdateMinutes")) * 60;
   if (s.keyUsage !== undefined) {
     profile.keyUsage = names(s.keyUsage, at("keyUsage")).map((u) => {
-      if (!(KEY_USAGES as readonly string[]).includes(u)) throw new ProfileSettingError(at("keyUsage"), `"${short(u)}" is not a key usage a device certificate may have (use ${KEY_USAGES.join(", ")})`);
+      if (!(KEY_USAGES as readonly string[]).includes(u)) {
+        throw new ProfileSettingError(at("keyUsage"), `use ${KEY_USAGES.join(", ")} (keyCertSign and cRLSign are never granted to a device)`);
+      }
       return u as KeyUsageName;
     });
     if (profile.keyUsage.length === 0) throw new ProfileSettingError(at("keyUsage"), "must name at least one key usage");
@@ -133,7 +135,7 @@ function ekuOid(value: string, setting: string): string {
   const named = EXTENDED_KEY_USAGES[value];
   if (named) return named;
   const oid = /^\d+(\.\d+)+$/.test(value) ? value : undefined;
-  if (!oid) throw new ProfileSettingError(setting, `"${short(value)}" is neither a known name (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) nor a dotted OID`);
+  if (!oid) throw new ProfileSettingError(setting, `use known names (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) or dotted OIDs`);
   if (REFUSED_EKUS[oid]) throw new ProfileSettingError(setting, `${REFUSED_EKUS[oid]} is never granted to an enrolled device`);
   return oid;
 }
@@ -146,11 +148,6 @@ function names(value: unknown, setting: string): string[] {
 function integer(value: unknown, min: number, max: number, setting: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw new ProfileSettingError(setting, `must be an integer from ${min} to ${max}`);
   return value;
-}
-
-/** Only the caller's own setting text is quoted, and briefly: values of settings are not secrets, but stay out of long messages. */
-function short(text: string): string {
-  return text.length > 24 ? `${text.slice(0, 24)}…` : text;
 }
 
 /** Key usages for a key of this algorithm under this profile. */
