@@ -21,20 +21,11 @@ import { ConfigError, loadConfig } from "../src/config";
 import { handlePkiOperation } from "../src/enroll/pki-operation";
 import { createTestCa } from "../test/interop/support/test-ca";
 import { buildWorker, startWorker, type RunningWorker } from "../test/interop/support/worker-server";
-import {
-  MessageType,
-  PkiStatus,
-  buildCsrDer,
-  buildRequest,
-  discoverCa,
-  keyFromPem,
-  openCertRep,
-  rb,
-  selfSigned,
-  summarizeCert,
-  type BuiltRequest,
-  type ClientKey,
-} from "./lib/scep-enroll";
+import { MessageType, PkiStatus } from "../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../src/client/csr-builder";
+import { buildRequest, openCertRep, randomOctets as rb, selfSigned, type BuiltRequest } from "../src/client/enrollment";
+import { discoverCa } from "../src/client/discovery";
+import { keyFromPem, summarizeCert, type ClientKey } from "../src/client/certificates";
 
 const { values } = parseArgs({
   options: {

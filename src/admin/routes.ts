@@ -8,7 +8,7 @@ import { EnrollmentFailure } from "../enroll/errors";
 import type { EnrollDeps } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
-import { toPem } from "../util/pem";
+import { toPem } from "../asn1/pem";
 import { approvePending } from "./approval";
 import { authenticateAdmin } from "./auth";
 import { AdminError, errorResponse, json, readJson } from "./json";
@@ -152,8 +152,8 @@ function describeCa(ca: IssuingCa) {
   return {
     keyId: ca.keyId,
     status: ca.current ? "current" : "retired",
-    notBefore: cert.notBefore.value.getTime(),
-    notAfter: cert.notAfter.value.getTime(),
+    notBefore: cert.notBefore.getTime(),
+    notAfter: cert.notAfter.getTime(),
     sha256: ca.material.fingerprintSha256Hex,
   };
 }

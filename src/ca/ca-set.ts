@@ -9,7 +9,7 @@ import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { bytesEqual, bytesToHex } from "../util/bytes";
 import type { CertView } from "../x509/cert-view";
 import { CaConfigError, loadRetiredCa, type CaMaterial } from "./ca-material";
-import { parsePem } from "../util/pem";
+import { parsePem } from "../asn1/pem";
 
 export interface IssuingCa {
   /** First 32 hex digits of SHA-256(SubjectPublicKeyInfo): names the ledger and the CRL URL. */

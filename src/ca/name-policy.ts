@@ -1,7 +1,7 @@
 // The name policy every issued certificate passes: which subject and subjectAltNames a request may
 // carry, and whether it may carry a Microsoft SID (strong mapping, KB5014754). Pure: the caller
 // passes what it knows (was the request validated by Intune?) and gets the re-encoded names back.
-import { NameError } from "../x509/der-strict";
+import { NameError } from "../x509/name-error";
 import {
   generalNameKey,
   generalNamesText,

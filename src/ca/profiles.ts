@@ -4,7 +4,7 @@
 // what the endpoint always issued: 365 days (CERT_VALIDITY_DAYS), digitalSignature+keyEncipherment
 // (RSA) or digitalSignature (EC), clientAuth, RSA 2048–8192 or EC P-256/P-384.
 import { SettingError } from "../util/setting-error";
-import type { KeyUsageName } from "./profile";
+import type { KeyUsageName } from "../x509/extensions";
 
 export type ProfileKind = "static" | "one-time" | "intune";
 

@@ -18,7 +18,7 @@ import { certificateExtension } from "../x509/cert-extensions";
 import { parseGeneralNames, type GeneralName } from "../x509/general-names";
 import { nameToText, parseName, type RelativeName } from "../x509/name";
 import { parseSidExtension, SID_EXTENSION_OID } from "../x509/sid-extension";
-import { OID } from "../scep/oids";
+import { OID } from "../asn1/oids";
 import { fail } from "./errors";
 import type { EnrollDeps } from "./ports";
 

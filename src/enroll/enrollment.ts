@@ -3,7 +3,7 @@
 // approval where configured -> issuance and the ledger record that commits before delivery.
 import { createHash } from "node:crypto";
 import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature, type ParsedCsr } from "../ca/csr";
-import { stripChallengePassword } from "../ca/csr-redaction";
+import { stripChallengePassword } from "../x509/csr-redaction";
 import type { Config } from "../config";
 import type { LineageKind, TransactionInput } from "../ledger/types";
 import type { PkiMessage } from "../scep/pki-message";

@@ -4,12 +4,12 @@
 // certificate Intune did not accept. A retry of a served request never reaches Intune again; a
 // notification that got a 2xx is not repeated once its confirmation is recorded.
 import type { ParsedCsr } from "../ca/csr";
-import { nameToText } from "../ca/dn";
 import type { Config } from "../config";
 import { seal } from "../crypto/seal";
 import { E_UNEXPECTED } from "../intune";
 import type { TransactionInput } from "../ledger/types";
 import { parseCertView } from "../x509/cert-view";
+import { nameDerToText } from "../x509/name";
 import { EnrollmentFailure, fail } from "./errors";
 import type { IssueRequest } from "./issue-request";
 import { answerForRecorded, issueAndRecord, settleRenewalElsewhere, WITHHELD_REASON, type EnrollmentResult } from "./issuance";
@@ -84,7 +84,7 @@ export async function confirmWithIntune(
     certDer: issued.der,
     serialHex: issued.serial,
     notAfter: parseCertView(issued.der).notAfter,
-    issuerName: nameToText(config.ca.caSubjectDer),
+    issuerName: nameDerToText(config.ca.caSubjectDer),
   });
   const now = deps.runtime.now().getTime();
   if (!ack.ok) {

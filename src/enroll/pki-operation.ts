@@ -3,7 +3,6 @@ import { casNamed, type IssuingCa } from "../ca/ca-set";
 import { serialToHex } from "../ca/serial";
 import type { Config } from "../config";
 import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
-import { Asn1Error } from "../scep/asn1";
 import { buildCertRep, type CertRepOutcome, type ReplyContext } from "../scep/cert-rep";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { decryptEnvelope, EnvelopeError } from "../scep/envelope";
@@ -13,8 +12,7 @@ import { buildCertsOnly } from "../scep/signed-data";
 import { enroll, type EnrollmentRoute } from "./enrollment";
 import { EnrollmentFailure, fail, RequestRejected } from "./errors";
 import type { EnrollDeps, Runtime } from "./ports";
-import { children, content as derContent, DerError, readTlv, slice, TAG } from "../util/der";
-import { stripLeadingZeros } from "../x509/cert-view";
+import { children, content as derContent, DerError, readTlv, slice, stripLeadingZeros, TAG } from "../asn1/der";
 
 export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<Uint8Array> {
   const { runtime } = deps;
@@ -45,7 +43,7 @@ function verifiedMessage(der: Uint8Array): PkiMessage {
   try {
     return parsePkiMessage(der);
   } catch (e) {
-    if (e instanceof PkiMessageError || e instanceof Asn1Error) {
+    if (e instanceof PkiMessageError) {
       throw new RequestRejected(400, "malformed or unverifiable pkiMessage", e.message);
     }
     throw e;
@@ -119,7 +117,6 @@ function decrypted(message: PkiMessage, config: Config, runtime: Runtime): { con
       // Decryption failures stay one indistinguishable 4xx (no padding oracle).
       throw new RequestRejected(400, "pkcsPKIEnvelope could not be decrypted", e.reason);
     }
-    if (e instanceof Asn1Error) throw new RequestRejected(400, "malformed pkcsPKIEnvelope", e.message);
     throw e;
   }
 }

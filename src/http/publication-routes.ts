@@ -8,7 +8,7 @@ import { caByKeyId, type IssuingCa } from "../ca/ca-set";
 import type { Config } from "../config";
 import type { CrlLedgerPort, Runtime } from "../enroll/ports";
 import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
-import { toPem } from "../util/pem";
+import { toPem } from "../asn1/pem";
 import { text } from "./scep-routes";
 
 export type PublicationRoute = { kind: "crl"; ca: IssuingCa; pem: boolean } | { kind: "ca"; ca: IssuingCa } | { kind: "unknown-ca" };

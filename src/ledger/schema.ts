@@ -2,7 +2,7 @@
 // order, inside blockConcurrencyWhile; the applied version is kept in schema_version. Never edit a
 // released migration: append a new one. A migration is SQL, or a function for row rewrites SQL
 // cannot express.
-import { stripChallengePassword } from "../ca/csr-redaction";
+import { stripChallengePassword } from "../x509/csr-redaction";
 
 export type Migration = string | ((sql: SqlStorage) => void);
 

@@ -3,7 +3,7 @@
 // the set (current or retired) signs its own CRL. A CRL that cannot be built never becomes a 500:
 // the last good one is served and the failure logged.
 import type { IssuingCa } from "../ca/ca-set";
-import { buildCrl } from "../ca/crl";
+import { buildCrl } from "../x509/crl";
 import type { CrlLedgerPort, Runtime } from "../enroll/ports";
 
 export interface CurrentCrl {
@@ -34,7 +34,9 @@ export async function currentCrl(ca: IssuingCa, validitySeconds: number, ledger:
     const thisUpdate = now;
     const nextUpdate = now + validitySeconds * 1000;
     const der = buildCrl({
-      ca: ca.material,
+      issuerDer: ca.material.caSubjectDer,
+      authorityKeyId: ca.material.caSubjectKeyId,
+      signer: ca.material.caKey,
       number: prepared.number,
       thisUpdate: new Date(thisUpdate),
       nextUpdate: new Date(nextUpdate),

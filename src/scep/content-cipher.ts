@@ -1,7 +1,7 @@
 // Content-encryption ciphers of the pkcsPKIEnvelope (RFC 8894 §3.2.2, §3.5.2 capabilities).
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { concatBytes } from "../util/bytes";
-import { OID } from "./oids";
+import { OID } from "../asn1/oids";
 
 export type ContentCipherName = "aes-128-cbc" | "aes-192-cbc" | "aes-256-cbc" | "des-ede3-cbc" | "des-cbc";
 

@@ -3,7 +3,7 @@
 import { constants, createHmac, privateDecrypt, publicEncrypt, type KeyObject } from "node:crypto";
 import { derivedSecret } from "../crypto/derived-secret";
 import type { PrivateKeyHandle } from "../crypto/keys";
-import type { HashName } from "./oids";
+import type { HashName } from "../crypto/algorithms";
 
 const IMPLICIT_REJECTION_LABEL = "edge-scep: RSA key transport implicit rejection v1";
 

@@ -2,7 +2,7 @@
 // and one-time challenges (CHALLENGE_MODE includes one-time; RFC 8894 §7.3 single use, stored hashed).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { summarizeCert } from "../../scripts/lib/scep-enroll";
+import { summarizeCert } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, keyPool, newAdminToken, type ClientKey } from "./support/admin-client";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";

@@ -15,11 +15,11 @@ import { loadCaMaterial } from "../../src/ca/ca-material";
 import { buildCsr, selfSignedSigner } from "../../src/client/csr-builder";
 import { getCaCaps, getCaCert, prepareRequest, readCertRep, sendPkiOperation } from "../../src/client/scep-client";
 import { importPrivateKeyPem } from "../../src/crypto/keys";
-import { parseCertificate } from "../../src/scep/asn1";
+import { certificateDer, parseCertificate } from "../support/pkijs";
 import { parseCertsOnly } from "../../src/scep/certs-only";
 import { MessageType, PkiStatus } from "../../src/scep/oids";
 import { parsePkiMessage } from "../../src/scep/pki-message";
-import { toPem } from "../../src/util/pem";
+import { toPem } from "../../src/asn1/pem";
 import { SCEP_SUBMIT, SCEP_SUBMIT_EXIT, formatRun, pkcs7Pem, runCommand, scepSubmit } from "./support/clients";
 import { startWorker, type RunningWorker } from "./support/worker-server";
 
@@ -73,7 +73,7 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
       messageData: buildCsr({ key, subject: { commonName: "ec-device" }, challenge: CHALLENGE }),
       transactionId: "ec-ca-1",
       signer,
-      recipients: [parseCertificate(cas.certificates[0]!)], // the RSA RA: an EC key cannot receive
+      recipients: [cas.certificates[0]!], // the RSA RA: an EC key cannot receive
       cipher: "aes-256-cbc",
       hash: "sha256",
       randomBytes: rnd,
@@ -97,7 +97,7 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
       messageData: buildCsr({ key, subject: { commonName: "ec-certmonger" }, challenge: CHALLENGE }),
       transactionId: "ec-ca-2",
       signer,
-      recipients: [ra],
+      recipients: [certificateDer(ra)],
       cipher: "aes-256-cbc",
       hash: "sha256",
       randomBytes: rnd,

@@ -4,7 +4,7 @@
 // API agrees (stats and a full cursor walk with pages of 100).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { summarizeCert } from "../../scripts/lib/scep-enroll";
+import { summarizeCert } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, keyPool, mapConcurrent, newAdminToken, normSerial, type BuiltRequest } from "./support/admin-client";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";

@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { certPem, summarizeCert } from "../../scripts/lib/scep-enroll";
+import { certPem, summarizeCert } from "../../src/client/certificates";
 import { AdminClient, MessageType, ScepTestClient, keyPool, newAdminToken, normSerial, openssl, type BuiltRequest } from "./support/admin-client";
 import { formatRun } from "./support/clients";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";
-import { toPem } from "../../src/util/pem";
+import { toPem } from "../../src/asn1/pem";
 
 const CHALLENGE = `crl-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();

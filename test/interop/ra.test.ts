@@ -6,19 +6,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parsePem } from "../../src/util/pem";
-import {
-  MessageType,
-  buildCsrDer,
-  buildRequest,
-  certPem,
-  decryptEnvelopePem,
-  describeCaCerts,
-  newRsaKey,
-  selfSigned,
-  spkiSha256OfKey,
-  summarizeCert,
-} from "../../scripts/lib/scep-enroll";
+import { parsePem } from "../../src/asn1/pem";
+import { MessageType } from "../../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../../src/client/csr-builder";
+import { buildRequest, selfSigned } from "../../src/client/enrollment";
+import { certPem, decryptEnvelopePem, newRsaKey, spkiSha256OfKey, summarizeCert } from "../../src/client/certificates";
+import { describeCaCerts } from "../../src/client/discovery";
 import {
   SCEPCLIENT,
   SCEP_SUBMIT,

@@ -22,22 +22,14 @@ import {
   SCEP_SUBMIT_EXIT,
   type ScepSubmitResult,
 } from "./support/clients";
-import {
-  MessageType,
-  buildCsrDer,
-  buildRequest,
-  certPem,
-  decryptEnvelopePem,
-  newRsaKey,
-  rb,
-  selfSigned,
-  spkiSha256OfKey,
-  summarizeCert,
-  type PrivateKeyHandle,
-  type Signer,
-} from "../../scripts/lib/scep-enroll";
-import { encodeDer, parseCertificate } from "../../src/scep/asn1";
-import { parsePem } from "../../src/util/pem";
+import { MessageType } from "../../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../../src/client/csr-builder";
+import { buildRequest, randomOctets as rb, selfSigned } from "../../src/client/enrollment";
+import { certPem, decryptEnvelopePem, newRsaKey, spkiSha256OfKey, summarizeCert } from "../../src/client/certificates";
+import { type PrivateKeyHandle } from "../../src/crypto/keys";
+import { type RequestSigner as Signer } from "../../src/client/scep-client";
+import { certificateDer, encodeDer, parseCertificate } from "../support/pkijs";
+import { parsePem } from "../../src/asn1/pem";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";
 
@@ -152,7 +144,7 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
         messageType: MessageType.PKCSReq,
         csrDer,
         signer: selfSigned(key.handle, { commonName: cn }),
-        recipients: [parseCertificate(caDer)],
+        recipients: [caDer],
         cipher: "aes-256-cbc",
         hash: "sha256",
       });
@@ -203,8 +195,8 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
       const csrDer = buildCsrDer({ key: key2.handle, subject: subjectDer, challenge: CHALLENGE, hash: "sha256" });
       const transactionId = `${BigInt("0x" + Buffer.from(rb(32)).toString("hex"))}`; // certmonger: decimal, ~77 digits
       const senderNonce = rb(16);
-      const common = { messageType: MessageType.PKCSReq, csrDer, recipients: [parseCertificate(caDer)], cipher: "aes-256-cbc" as const, hash: "sha256" as const, transactionId, senderNonce };
-      const byOld = buildRequest({ ...common, signer: { cert: oldCert, key: first.key.handle } });
+      const common = { messageType: MessageType.PKCSReq, csrDer, recipients: [caDer], cipher: "aes-256-cbc" as const, hash: "sha256" as const, transactionId, senderNonce };
+      const byOld = buildRequest({ ...common, signer: { cert: certificateDer(oldCert), key: first.key.handle } });
       const selfSignedReq = buildRequest({ ...common, signer: selfSigned(key2.handle, subjectDer) });
 
       const r2 = await scepSubmit({

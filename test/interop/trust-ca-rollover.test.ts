@@ -9,15 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { parseCertificate } from "../../src/scep/asn1";
-import { buildRequest, certPem, newRsaKey, rb, type ClientKey, type Signer } from "../../scripts/lib/scep-enroll";
+import { parseCertificate } from "../support/pkijs";
+import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
+import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
+import { type RequestSigner as Signer } from "../../src/client/scep-client";
 import { cn } from "../support/name-der";
 import { rawCsr } from "../support/raw-csr";
 import { AdminClient, MessageType, ScepTestClient, newAdminToken, normSerial, openssl } from "./support/admin-client";
 import { opensslVerifyCert } from "./support/clients";
 import { startWorker, type RunningWorker } from "./support/worker-server";
 import { parseCertView } from "../../src/x509/cert-view";
-import { tlv } from "../../src/util/der";
+import { tlv } from "../../src/asn1/der";
 import { hexToBytes } from "../../src/util/bytes";
 
 const CHALLENGE = `rollover-${crypto.randomUUID()}`;
@@ -63,7 +65,7 @@ async function enroll(scep: ScepTestClient, name: string): Promise<Holder> {
   const r = await scep.send(scep.pkcsReq({ key, cn: name, challenge: CHALLENGE }));
   expect(r.status, r.failInfoText).toBe(PkiStatus.SUCCESS);
   const der = r.certificates[0]!;
-  return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: parseCertificate(der), key: key.handle } };
+  return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: der, key: key.handle } };
 }
 
 async function renew(scep: ScepTestClient, old: Holder) {

@@ -4,8 +4,8 @@
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { tlv } from "../../src/util/der";
-import { certPem, newRsaKey, type ClientKey } from "../../scripts/lib/scep-enroll";
+import { tlv } from "../../src/asn1/der";
+import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
 import { atv, cn, gn, ia5, name, OIDS, raw, seq, set, utf8 } from "../support/name-der";
 import { rawCsr, sanExtension, type RawExtension } from "../support/raw-csr";
 import { AdminClient, ScepTestClient, newAdminToken, openssl } from "./support/admin-client";

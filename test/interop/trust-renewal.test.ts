@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateCa } from "../../src/ca/ca-generate";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { parseCertificate } from "../../src/scep/asn1";
-import { buildRequest, certPem, newRsaKey, rb, type ClientKey, type Signer } from "../../scripts/lib/scep-enroll";
+import { parseCertificate } from "../support/pkijs";
+import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
+import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
+import { type RequestSigner as Signer } from "../../src/client/scep-client";
 import { cn, gn, seq } from "../support/name-der";
 import { rawCsr, sanExtension } from "../support/raw-csr";
 import { AdminClient, MessageType, ScepTestClient, newAdminToken, normSerial, openssl } from "./support/admin-client";
@@ -59,7 +61,7 @@ class Fleet {
     const r = await this.scep.send(this.scep.pkcsReq({ key, cn: commonName, csrDer }));
     if (r.status !== PkiStatus.SUCCESS) throw new Error(`enroll ${commonName}: ${r.failInfoText}`);
     const der = r.certificates[0]!;
-    return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: parseCertificate(der), key: key.handle } };
+    return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: der, key: key.handle } };
   }
 
   /** A request for a new key signed by `old`: RenewalReq (scepclient) or PKCSReq (certmonger, macOS). */
@@ -154,7 +156,7 @@ describe("renewal is authorised by the ledger", () => {
     await openssl(["req", "-new", "-key", keyPath, "-subj", "/CN=www.bank.example", "-out", csrPath]);
     await openssl(["x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-days", "5", "-extfile", extPath, "-set_serial", "0x4242", "-out", certPath]);
     const der = new Uint8Array(Buffer.from((await openssl(["x509", "-in", certPath, "-outform", "PEM"])).stdout.replace(/-----[^-]+-----|\s/g, ""), "base64"));
-    const outside: Holder = { key, der, serial: "4242", signer: { cert: parseCertificate(der), key: key.handle } };
+    const outside: Holder = { key, der, serial: "4242", signer: { cert: der, key: key.handle } };
     const { reply } = await fleet.renew(outside);
     expect(refusal(reply)).toBe("the signing certificate is not in this CA's records");
   });

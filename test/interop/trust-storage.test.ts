@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { newRsaKey } from "../../scripts/lib/scep-enroll";
+import { newRsaKey } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, newAdminToken, normSerial } from "./support/admin-client";
 import { createTestCa, type TestCa } from "./support/test-ca";
 import { startWorker, type RunningWorker } from "./support/worker-server";

@@ -1,7 +1,7 @@
 // A DER tree for building malformed inputs: parse, edit a node, re-encode with correct lengths all
 // the way up. Used by the structure-aware fuzz test and by hand-made "one field broken" certificates.
 import { concatBytes } from "../../src/util/bytes";
-import { readTlv, tlv } from "../../src/util/der";
+import { readTlv, tlv } from "../../src/asn1/der";
 
 export interface DerNode {
   tag: number;

@@ -1,6 +1,7 @@
 // DER builders for name test vectors: small enough to read in a table row, independent of the
 // code under test (util/der's tlv/oid, which the CA profile already relies on).
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { hexToBytes } from "../../src/util/bytes";
 
 export const OIDS = {

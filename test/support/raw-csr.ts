@@ -5,7 +5,8 @@ import { createPublicKey } from "node:crypto";
 import type { PrivateKeyHandle } from "../../src/crypto/keys";
 import { signBytes } from "../../src/crypto/signature";
 import { concatBytes } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 
 const OID = {
   challengePassword: "1.2.840.113549.1.9.7",

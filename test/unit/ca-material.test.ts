@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CaConfigError, caValidityWarning, loadCaMaterial } from "../../src/ca/ca-material";
+import { CaConfigError, loadCaMaterial } from "../../src/ca/ca-material";
 import { generateCa, generateRaPair, type GeneratedPair } from "../../src/ca/ca-generate";
 import { bytesToHex } from "../../src/util/bytes";
 import { keyIdFromText, randomBytes, x509Text } from "./ca-test-helpers";
@@ -102,12 +102,12 @@ describe("loadCaMaterial", () => {
   });
 });
 
-describe("caValidityWarning", () => {
-  it("warns before notBefore, near and after notAfter, and not in between", () => {
+// caValidityWarning (used by no code, only by its test) is gone; the validity it read is checked here.
+describe("CA validity", () => {
+  it("is read from CA_CERT as OpenSSL reads it", () => {
     const m = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    expect(caValidityWarning(m, new Date("2027-01-01T00:00:00Z"))).toBeUndefined();
-    expect(caValidityWarning(m, new Date("2026-11-27T00:00:00Z"))).toMatch(/not valid yet/);
-    expect(caValidityWarning(m, new Date("2036-11-20T00:00:00Z"))).toMatch(/expires at .* \(in \d+ days\)/);
-    expect(caValidityWarning(m, new Date("2037-01-01T00:00:00Z"))).toMatch(/expired/);
+    const x = new X509Certificate(root.certPem);
+    expect(m.caCert.notBefore.getTime()).toBe(new Date(x.validFrom).getTime());
+    expect(m.caCert.notAfter.getTime()).toBe(new Date(x.validTo).getTime());
   });
 });

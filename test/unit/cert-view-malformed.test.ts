@@ -3,8 +3,8 @@
 // an HTTP 500). The base is micromdm's test CA: v3, RSA, extensions keyUsage, basicConstraints, SKI.
 import { describe, expect, it } from "vitest";
 import { concatBytes, utf8 } from "../../src/util/bytes";
-import { DerError } from "../../src/util/der";
-import { parsePem } from "../../src/util/pem";
+import { DerError } from "../../src/asn1/der";
+import { parsePem } from "../../src/asn1/pem";
 import { parseCertView } from "../../src/x509/cert-view";
 import { edited, type DerNode } from "../support/der-tree";
 import { fixtureText } from "./support/real-clients";

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature } from "../../src/ca/csr";
-import { OID } from "../../src/scep/oids";
+import { SCEP_OID } from "../../src/scep/oids";
+import { OID } from "../../src/asn1/oids";
 import { bytesToHex } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { fixture } from "./ca-test-helpers";
 
 describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {

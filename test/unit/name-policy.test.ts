@@ -14,7 +14,7 @@ import {
 } from "../../src/ca/name-policy";
 import { parseGeneralNames } from "../../src/x509/general-names";
 import { parseName } from "../../src/x509/name";
-import { tlv } from "../../src/util/der";
+import { tlv } from "../../src/asn1/der";
 import { atv, cn, gn, hex, ia5, name, OIDS, printable, raw, seq, set, TAGS, utf8 } from "../support/name-der";
 
 const SID = "S-1-5-21-3623811015-3361044348-30300820-1013";

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { decodeGetMessage, rawQueryParam, readPostMessage } from "../../src/http/message-decoding";
 import { RequestRejected } from "../../src/enroll/errors";
 import { parsePkiMessage } from "../../src/scep/pki-message";
-import { bytesEqual, bytesToBase64 } from "../../src/util/bytes";
+import { bytesEqual } from "../../src/util/bytes";
+import { encodeBase64 } from "../../src/asn1/base64";
 import { fixtureBytes, fixtureText } from "./support/real-clients";
 
 const MAX = 64 * 1024;
@@ -36,7 +37,7 @@ async function rejectedAsync(p: Promise<unknown>): Promise<RequestRejected> {
 
 // A known-good request as the base for synthetic variants.
 const reference = fixtureBytes("certmonger-PKCSReq-aes256-sha256.req.der");
-const std = bytesToBase64(reference);
+const std = encodeBase64(reference);
 
 describe("captured GET queries", () => {
   it("scepclient: base64url ('-', '_', unpadded), message before operation -> a verifiable pkiMessage", () => {

@@ -7,24 +7,25 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { implicitRejectionKey, unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15, KeyTransportError } from "../../src/scep/key-transport";
 import { decryptEnvelope, encryptEnvelope, EnvelopeError, recipientKeyFor, type RecipientKey } from "../../src/scep/envelope";
 import { parsePkiMessage } from "../../src/scep/pki-message";
-import { encodeDer, octetStringBytes, parseBer } from "../../src/scep/asn1";
-import { OID } from "../../src/scep/oids";
+import { encodeDer, octetStringBytes, parseBer } from "../support/pkijs";
+import { SCEP_OID } from "../../src/scep/oids";
+import { OID } from "../../src/asn1/oids";
 import { generateKeyPair } from "../../src/ca/ca-generate";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 import { bytesToHex } from "../../src/util/bytes";
-import { fixtureBytes, fixtureCaCert, fixtureCaKey, randomBytes, seededBytes } from "./support/real-clients";
+import { fixtureBytes, fixtureCaCertDer, fixtureCaKey, randomBytes, seededBytes } from "./support/real-clients";
 
 let ours: PrivateKeyHandle;
 let oursPublic: ReturnType<typeof createPublicKey>;
 let ourRecipient: RecipientKey;
-let ourCert: pkijs.Certificate;
+let ourCert: Uint8Array;
 let other: PrivateKeyHandle;
 const K = 256; // RSA-2048 modulus length in bytes
 
 beforeAll(() => {
   ours = fixtureCaKey();
   oursPublic = createPublicKey(ours.key);
-  ourCert = fixtureCaCert();
+  ourCert = fixtureCaCertDer();
   ourRecipient = recipientKeyFor(ourCert, ours);
   other = importPrivateKeyPem(generateKeyPair({ algorithm: "rsa", bits: 2048 }).keyPem);
 });

@@ -13,7 +13,8 @@ import {
 import { NameError } from "../../src/x509/name";
 import { ipText } from "../../src/x509/name-syntax";
 import { hexToBytes } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { atv, cn, gn, hex, name, OIDS, seq, str, TAGS, utf8 } from "../support/name-der";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeName, NameError, nameToText, parseName, sameName, type RelativeName } from "../../src/x509/name";
 import { hexToBytes } from "../../src/util/bytes";
-import { tlv } from "../../src/util/der";
+import { tlv } from "../../src/asn1/der";
 import { atv, cn, hex, ia5, name, OIDS, printable, raw, seq, set, str, TAGS, utf8 } from "../support/name-der";
 
 const A = (type: string, tag: number, value: string) => ({ type, tag, value });

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { NameError } from "../../src/x509/name";
 import { encodeSidExtension, isSid, parseSidExtension, SID_EXTENSION_OID } from "../../src/x509/sid-extension";
 import { hexToBytes } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { hex } from "../support/name-der";
 
 const SID = "S-1-5-21-3623811015-3361044348-30300820-1013";

@@ -18,8 +18,7 @@ import {
   selfSigned,
   spkiDer,
   uniqueName,
-  WORKER_TEST_CHALLENGE,
-} from "./support/scep-harness";
+  WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
 import type { ContentCipherName } from "../../src/scep/content-cipher";
 
 describe("content ciphers", () => {
@@ -136,8 +135,8 @@ describe("ALLOW_LEGACY_DES=true (the Worker's handler called with the real bindi
       messageType: MessageType.PKCSReq,
       messageData: buildCsr({ key, subject: { commonName: uniqueName("legacy") }, challenge: WORKER_TEST_CHALLENGE }),
       transactionId,
-      signer,
-      recipients: [caCert()],
+      signer: clientSigner(signer),
+      recipients: [caCertDer()],
       cipher: "des-cbc",
       hash: "sha1",
       randomBytes: rnd,
@@ -148,7 +147,7 @@ describe("ALLOW_LEGACY_DES=true (the Worker's handler called with the real bindi
     );
     const body = new Uint8Array(await res.arrayBuffer());
     expect(res.status).toBe(200);
-    const rep = readCertRep(body, { transactionId, senderNonce: req.senderNonce, signer }, [caCertDer()]);
+    const rep = readCertRep(body, { transactionId, senderNonce: req.senderNonce, signer: clientSigner(signer) }, [caCertDer()]);
     expect(rep.status).toBe(PkiStatus.SUCCESS);
     expect(rep.replyCipher).toBe("aes-128-cbc");
   });

@@ -1,6 +1,7 @@
 // Transaction and certificate semantics held by the ledger Durable Object: idempotent retries,
 // renewal and rekey (RFC 8894 §3.3.1.2), CertPoll (§3.3.3), GetCert (§3.3.4), and the refusals
 // that happen before decryption (tampering, wrong recipient) as HTTP 400.
+import { certificateDer } from "../support/pkijs";
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { prepareRequest } from "../../src/client/scep-client";
@@ -21,8 +22,7 @@ import {
   send,
   uniqueName,
   WORKER_TEST_CHALLENGE,
-  type Signer,
-} from "./support/scep-harness";
+  type Signer, clientSigner } from "./support/scep-harness";
 
 function serialOf(der: Uint8Array): string {
   return new X509Certificate(Buffer.from(der)).serialNumber;
@@ -226,7 +226,7 @@ describe("refused before decryption: HTTP 400", () => {
     const key = rsaKey(2048, "tamper");
     const transactionId = newTransactionId();
     const csr = buildCsr({ key, subject: { commonName: uniqueName("tamper") }, challenge: WORKER_TEST_CHALLENGE });
-    const req = prepareRequest({ messageType: MessageType.PKCSReq, messageData: csr, transactionId, signer, recipients, cipher: "aes-128-cbc", hash: "sha256", randomBytes: rnd });
+    const req = prepareRequest({ messageType: MessageType.PKCSReq, messageData: csr, transactionId, signer: clientSigner(signer), recipients: recipients.map(certificateDer), cipher: "aes-128-cbc", hash: "sha256", randomBytes: rnd });
     return { ...req, transactionId, signer, messageData: csr };
   }
 

@@ -5,22 +5,13 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { sendPkiOperation } from "../../../src/client/scep-client";
-import { encodeDer } from "../../../src/scep/asn1";
-import {
-  MessageType,
-  buildCsrDer,
-  buildRequest,
-  describeCaCerts,
-  newRsaKey,
-  openCertRep,
-  rb,
-  selfSigned,
-  type BuiltRequest,
-  type CaDiscovery,
-  type CertRepResult,
-  type ClientKey,
-  type Signer,
-} from "../../../scripts/lib/scep-enroll";
+import { encodeDer } from "../../support/pkijs";
+import { MessageType } from "../../../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../../../src/client/csr-builder";
+import { buildRequest, openCertRep, randomOctets as rb, selfSigned, type BuiltRequest } from "../../../src/client/enrollment";
+import { describeCaCerts, type CaDiscovery } from "../../../src/client/discovery";
+import { newRsaKey, type ClientKey } from "../../../src/client/certificates";
+import { type CertRepResult, type RequestSigner as Signer } from "../../../src/client/scep-client";
 import { getCaCert } from "../../../src/client/scep-client";
 import { toArrayBuffer } from "../../../src/util/bytes";
 import { runCommand, type CmdResult } from "./clients";
@@ -161,7 +152,7 @@ export class ScepTestClient {
 
   /** DER Name of the issuing CA. */
   get caSubjectDer(): Uint8Array {
-    return encodeDer(this.ca.ca.cert.subject.toSchema());
+    return this.ca.ca.cert.subjectDer;
   }
 
   /** A PKCSReq for `key` with subject CN=cn, built and signed now (no network). */

@@ -4,12 +4,13 @@ import { exports, env } from "cloudflare:workers";
 import { randomBytes as nodeRandomBytes, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { prepareRequest, readCertRep, sendPkiOperation, type CertRepResult, type ClientOptions, type Transport } from "../../../src/client/scep-client";
+import { prepareRequest, readCertRep, sendPkiOperation, type CertRepResult, type ClientOptions, type RequestSigner, type Transport } from "../../../src/client/scep-client";
 import type { PrivateKeyHandle } from "../../../src/crypto/keys";
-import { parseCertificate } from "../../../src/scep/asn1";
+import { certificateDer, parseCertificate } from "../../support/pkijs";
 import type { ContentCipherName } from "../../../src/scep/content-cipher";
-import { MessageType, type HashName } from "../../../src/scep/oids";
-import { parsePem } from "../../../src/util/pem";
+import { MessageType } from "../../../src/scep/oids";
+import { type HashName } from "../../../src/crypto/algorithms";
+import { parsePem } from "../../../src/asn1/pem";
 import { buildCsr, newKey, selfSignedCert, type Subject } from "./client-pki";
 
 export { buildCsr, nameDer, newKey, selfSignedCert, spkiDer, type Subject } from "./client-pki";
@@ -74,6 +75,11 @@ export interface Signer {
   key: PrivateKeyHandle;
 }
 
+/** The signer as the client library takes it (DER certificate). */
+export function clientSigner(s: Signer): RequestSigner {
+  return { cert: certificateDer(s.cert), key: s.key };
+}
+
 export function selfSigned(key: PrivateKeyHandle, commonName = "SCEP SIGNER", options: { criticalAki?: boolean } = {}): Signer {
   return { cert: selfSignedCert(key, { commonName }, options), key };
 }
@@ -128,8 +134,8 @@ export async function scep(call: ScepCall = {}): Promise<ScepExchange> {
     messageType: (call.messageType ?? MessageType.PKCSReq) as MessageType,
     messageData,
     transactionId,
-    signer,
-    recipients: call.recipients ?? [caCert()],
+    signer: clientSigner(signer),
+    recipients: (call.recipients ?? [caCert()]).map(certificateDer),
     cipher: call.cipher ?? "aes-256-cbc",
     hash: call.hash ?? "sha256",
     oaep: call.oaep,
@@ -149,7 +155,7 @@ export async function send(
   const contentType = res.headers.get("content-type");
   const exchange: ScepExchange = { status: res.status, contentType, body, request: { ...request, der } };
   if (res.status === 200 && contentType === "application/x-pki-message") {
-    exchange.rep = readCertRep(body, request, [caCertDer()]);
+    exchange.rep = readCertRep(body, { ...request, signer: clientSigner(request.signer) }, [caCertDer()]);
   }
   return exchange;
 }

@@ -1,11 +1,15 @@
-// Thin helpers over asn1js/pkijs for the cold paths (configuration, tools, tests) and the few
-// structures parsed with pkijs per request (IssuerAndSerialNumber, certs-only bodies). The hot
-// path reads and writes raw DER (util/der.ts, util/ber.ts).
+// pkijs as an independent oracle for tests: the Worker and the client library read and write raw
+// DER (src/asn1/), and tests check their output with a second, unrelated ASN.1 implementation.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { concatBytes, toArrayBuffer, toBytes } from "../util/bytes";
+import { concatBytes, toArrayBuffer, toBytes } from "../../src/util/bytes";
 
-export class Asn1Error extends Error {}
+export class Asn1Error extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "Asn1Error";
+  }
+}
 
 /** Parses BER (indefinite lengths included: iOS and jscep send them) or throws Asn1Error. */
 export function parseBer(bytes: Uint8Array, what: string): asn1js.AsnType {

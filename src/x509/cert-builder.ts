@@ -1,15 +1,13 @@
 // Assembles an X.509 v3 certificate (RFC 5280 §4.1) and signs it with node:crypto. Issuer, subject
 // and SubjectPublicKeyInfo are spliced in as raw DER, so they are byte-for-byte what the CA
 // certificate and the CSR carry (some clients compare the issued subject bytes to what they asked for).
-import { createHash } from "node:crypto";
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
+import { TAG, tlv } from "../asn1/der";
+import type { HashName } from "../crypto/algorithms";
+import { digestHex } from "../crypto/digest";
 import type { PrivateKeyHandle } from "../crypto/keys";
-import { signatureAlgorithmFor, signBytes } from "../crypto/signature";
-import type { HashName } from "../scep/oids";
-import { bytesToHex, concatBytes } from "../util/bytes";
-import { oid, TAG, tlv } from "../util/der";
-import { timeDer } from "./profile";
+import { signatureAlgorithmDer, signBytes } from "../crypto/signature";
+import { concatBytes } from "../util/bytes";
+import { timeDer } from "./time";
 
 export interface CertificateFields {
   serial: Uint8Array;
@@ -25,28 +23,12 @@ export interface CertificateFields {
 }
 
 const VERSION_V3 = new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]); // [0] EXPLICIT INTEGER 2 (§4.1.2.1)
-const NULL = new Uint8Array([0x05, 0x00]);
-
-/** AlgorithmIdentifier DER: explicit NULL parameters for RSA (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2). */
-export function algorithmIdentifierDer(signer: PrivateKeyHandle, hash: HashName): Uint8Array {
-  const alg = signatureAlgorithmFor(signer, hash);
-  return alg.nullParams ? tlv(TAG.SEQUENCE, oid(alg.oid), NULL) : tlv(TAG.SEQUENCE, oid(alg.oid));
-}
-
-/** The same as a pkijs object, for structures still built with pkijs (the CA CSR). */
-export function algorithmIdentifier(signer: PrivateKeyHandle, hash: HashName): pkijs.AlgorithmIdentifier {
-  const alg = signatureAlgorithmFor(signer, hash);
-  return alg.nullParams
-    ? new pkijs.AlgorithmIdentifier({ algorithmId: alg.oid, algorithmParams: new asn1js.Null() })
-    : new pkijs.AlgorithmIdentifier({ algorithmId: alg.oid });
-}
-
 /** Builds the TBSCertificate, signs it, and returns the DER certificate. */
 export function signCertificate(fields: CertificateFields): Uint8Array {
   if (fields.serial.length === 0 || fields.serial.length > 20 || (fields.serial[0]! & 0x80) !== 0) {
-    throw new Error("serial must be a positive INTEGER of at most 20 octets (RFC 5280 §4.1.2.2)");
+    throw new RangeError("serial must be a positive INTEGER of at most 20 octets (RFC 5280 §4.1.2.2)");
   }
-  const sigAlg = algorithmIdentifierDer(fields.signer, fields.hash);
+  const sigAlg = signatureAlgorithmDer(fields.signer, fields.hash);
   const tbs = tlv(
     TAG.SEQUENCE,
     VERSION_V3,
@@ -62,6 +44,7 @@ export function signCertificate(fields: CertificateFields): Uint8Array {
   return tlv(TAG.SEQUENCE, tbs, sigAlg, tlv(TAG.BIT_STRING, concatBytes(new Uint8Array([0]), signature)));
 }
 
+/** Uppercase hex digest of a certificate's DER, as the ledger and operators show fingerprints. */
 export function fingerprintHex(der: Uint8Array, hash: "sha1" | "sha256"): string {
-  return bytesToHex(new Uint8Array(createHash(hash).update(der).digest()), true);
+  return digestHex(hash, der, true);
 }
