@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { compatibilityDate } from "./scripts/lib/wrangler-config";
 import { workerTestBindings } from "./test/support/worker-test-ca";
 
 export default defineConfig({
@@ -32,7 +33,7 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest({
-            miniflare: { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], kvNamespaces: ["INTUNE_CACHE"] },
+            miniflare: { compatibilityDate: compatibilityDate(), compatibilityFlags: ["nodejs_compat"], kvNamespaces: ["INTUNE_CACHE"] },
           }),
         ],
         test: { name: "intune-worker", include: ["test/intune/**/*.worker.test.ts"] },
@@ -43,7 +44,7 @@ export default defineConfig({
           name: "interop",
           environment: "node",
           include: ["test/interop/**/*.test.ts"],
-          globalSetup: ["test/interop/support/worker-server.ts"],
+          globalSetup: ["scripts/lib/worker-server.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { COMPATIBILITY_DATE, REPO_ROOT } from "../test/interop/support/worker-server";
+import { COMPATIBILITY_DATE, REPO_ROOT } from "./lib/worker-server";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

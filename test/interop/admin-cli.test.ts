@@ -11,8 +11,8 @@ import { nameDer } from "../../src/client/csr-builder";
 import { summarizeCert } from "../../src/client/certificates";
 import { ScepTestClient, keyPool, newAdminToken, normSerial, openssl, type ClientKey } from "./support/admin-client";
 import { formatRun, runCommand, type CmdResult } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { REPO_ROOT, startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { REPO_ROOT, startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `cli-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();

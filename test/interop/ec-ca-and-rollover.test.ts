@@ -21,7 +21,7 @@ import { MessageType, PkiStatus } from "../../src/scep/oids";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { toPem } from "../../src/asn1/pem";
 import { SCEP_SUBMIT, SCEP_SUBMIT_EXIT, formatRun, pkcs7Pem, runCommand, scepSubmit } from "./support/clients";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-ec-${crypto.randomUUID()}`;
 const rnd = (n: number) => new Uint8Array(randomBytes(n));

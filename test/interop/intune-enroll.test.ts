@@ -17,7 +17,7 @@ import {
   type DeviceKey,
   type IntuneStack,
 } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 let ca: TestCa;
 let key: DeviceKey;

@@ -18,8 +18,8 @@ import { certDer } from "../../src/x509/cert-ref";
 import { nameDer } from "../../src/client/csr-builder";
 import { AdminClient, ScepTestClient, keyPool, newAdminToken, normSerial, type ClientKey } from "./support/admin-client";
 import { SCEP_SUBMIT, SCEP_SUBMIT_EXIT, formatRun, opensslVerify, pkcs7Pem, runCommand, scepSubmit } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `cm-poll-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();

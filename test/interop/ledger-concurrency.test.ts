@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
 import { summarizeCert } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, keyPool, mapConcurrent, newAdminToken, normSerial, type BuiltRequest } from "./support/admin-client";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const TOTAL = 300;
 const CONCURRENCY = 32;

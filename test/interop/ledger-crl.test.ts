@@ -9,8 +9,8 @@ import { PkiStatus } from "../../src/scep/oids";
 import { certPem, summarizeCert } from "../../src/client/certificates";
 import { AdminClient, MessageType, ScepTestClient, keyPool, newAdminToken, normSerial, openssl, type BuiltRequest } from "./support/admin-client";
 import { formatRun } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 import { toPem } from "../../src/asn1/pem";
 
 const CHALLENGE = `crl-${crypto.randomUUID()}`;

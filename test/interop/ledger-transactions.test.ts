@@ -13,8 +13,8 @@ import { nameDer } from "../../src/client/csr-builder";
 import { selfSigned } from "../../src/client/enrollment";
 import { AdminClient, MessageType, ScepTestClient, keyPool, newAdminToken, normSerial, type ClientKey } from "./support/admin-client";
 import { formatRun, opensslVerify } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `ledger-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();

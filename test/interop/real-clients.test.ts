@@ -30,8 +30,8 @@ import { type PrivateKeyHandle } from "../../src/crypto/keys";
 import { type RequestSigner as Signer } from "../../src/client/scep-client";
 import { certificateDer, encodeDer, parseCertificate } from "../support/pkijs";
 import { parsePem } from "../../src/asn1/pem";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-${crypto.randomUUID()}`;
 const clientsInstalled = existsSync(SCEP_SUBMIT) && existsSync(`/usr/bin/${SCEPCLIENT}`);

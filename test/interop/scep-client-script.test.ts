@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { formatRun, opensslVerify, publicKeyFingerprint, runCommand, type CmdResult } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { REPO_ROOT, startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { REPO_ROOT, startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-script-${crypto.randomUUID()}`;
 

@@ -7,11 +7,11 @@ import { FailInfo, PkiStatus } from "../../src/scep/oids";
 import { tlv } from "../../src/asn1/der";
 import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
 import { atv, cn, gn, ia5, name, OIDS, raw, seq, set, utf8 } from "../support/name-der";
-import { rawCsr, sanExtension, type RawExtension } from "../support/raw-csr";
+import { rawCsr, sanExtension, type RawExtension } from "../support/independent-pki";
 import { AdminClient, ScepTestClient, newAdminToken, openssl } from "./support/admin-client";
 import { opensslVerifyCert } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `names-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();

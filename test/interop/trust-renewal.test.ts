@@ -14,11 +14,11 @@ import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
 import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
 import { type RequestSigner as Signer } from "../../src/client/scep-client";
 import { cn, gn, seq } from "../support/name-der";
-import { rawCsr, sanExtension } from "../support/raw-csr";
+import { rawCsr, sanExtension } from "../support/independent-pki";
 import { AdminClient, MessageType, ScepTestClient, newAdminToken, normSerial, openssl } from "./support/admin-client";
 import { opensslVerifyCert } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 import { parseCertView } from "../../src/x509/cert-view";
 
 const CHALLENGE = `renew-${crypto.randomUUID()}`;

@@ -6,7 +6,7 @@ import { checkKeyPolicy, parseCsr, verifyCsrSignature, type CsrKeyInfo } from ".
 import { importPrivateKeyPem } from "../../src/crypto/keys";
 import { children, content, readTlv, tlv } from "../../src/asn1/der";
 import { concatBytes } from "../../src/util/bytes";
-import { buildCsr } from "../worker/support/client-pki";
+import { buildCsr } from "../support/independent-pki";
 
 function csrWithExponent(publicExponent: number): Uint8Array {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent });

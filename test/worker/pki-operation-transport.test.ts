@@ -2,7 +2,7 @@
 // every base64 flavour real clients send, and the HTTP 4xx channel for what cannot be a pkiMessage.
 import { describe, expect, it } from "vitest";
 import { prepareRequest } from "../../src/client/scep-client";
-import { buildCsr } from "./support/client-pki";
+import { buildCsr } from "../support/independent-pki";
 import { MessageType, PkiStatus } from "../../src/scep/oids";
 import { readCertRep } from "../../src/client/scep-client";
 import { caCert, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";

@@ -12,7 +12,7 @@ import { parseCertificate } from "../../support/pkijs";
 import { MessageType, PkiStatus } from "../../../src/scep/oids";
 import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../../fakes/microsoft/node-server";
-import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "./worker-server";
+import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "../../../scripts/lib/worker-server";
 
 export const rb = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 export const CALLER_INFO = "EdgeSCEP-interop/1.0";

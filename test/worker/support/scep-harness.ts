@@ -11,9 +11,9 @@ import type { ContentCipherName } from "../../../src/scep/content-cipher";
 import { MessageType } from "../../../src/scep/oids";
 import { type HashName } from "../../../src/crypto/algorithms";
 import { parsePem } from "../../../src/asn1/pem";
-import { buildCsr, newKey, selfSignedCert, type Subject } from "./client-pki";
+import { buildCsr, newKey, selfSignedCert, type Subject } from "../../support/independent-pki";
 
-export { buildCsr, nameDer, newKey, selfSignedCert, spkiDer, type Subject } from "./client-pki";
+export { buildCsr, nameDer, newKey, selfSignedCert, spkiDer, type Subject } from "../../support/independent-pki";
 
 export const BASE_URL = "http://scep.test/scep";
 export const WORKER_TEST_CHALLENGE = "worker-test-challenge";
