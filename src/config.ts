@@ -14,12 +14,11 @@ import { parseRenewalSettings, type RenewalSettings } from "./settings/renewal";
 import { utf8 } from "./util/bytes";
 import { SettingError } from "./util/setting-error";
 import { parseCertView } from "./x509/cert-view";
+import { CHALLENGE_MODES, type ChallengeMode } from "./challenge/select";
 
 /** A bad setting: names it and the rule, never its value. */
 export { SettingError as ConfigError };
 
-export type ChallengeMode = "static" | "intune" | "one-time";
-const CHALLENGE_MODES: readonly ChallengeMode[] = ["static", "intune", "one-time"];
 
 export interface Config {
   /** The current issuing CA and the retired ones; `ca` is the current CA's material. */

@@ -9,8 +9,11 @@ import { readDirectoryString } from "../asn1/strings";
 import { nameDerToText } from "../x509/name";
 
 export class CsrError extends Error {
-  constructor(readonly reason: string) {
-    super(`invalid CSR: ${reason}`);
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`invalid CSR: ${reason}`, options);
     this.name = "CsrError";
   }
 }
@@ -70,7 +73,7 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
     return parseCsrOrThrow(der);
   } catch (e) {
     if (e instanceof CsrError) throw e;
-    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest");
+    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest", { cause: e });
   }
 }
 

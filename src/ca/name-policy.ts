@@ -1,6 +1,7 @@
 // The name policy every issued certificate passes: which subject and subjectAltNames a request may
 // carry, and whether it may carry a Microsoft SID (strong mapping, KB5014754). Pure: the caller
 // passes what it knows (was the request validated by Intune?) and gets the re-encoded names back.
+import { SettingError } from "../util/setting-error";
 import { NameError } from "../x509/name-error";
 import {
   generalNameKey,
@@ -32,12 +33,9 @@ const SAN_TYPES: readonly SanType[] = ["dns", "email", "upn", "uri", "ip"];
 export const DEFAULT_NAME_POLICY: NamePolicy = Object.freeze({ sanTypes: new Set(SAN_TYPES), sid: "intune" as const });
 
 /** A bad name-policy setting. The message names the setting and never quotes its value. */
-export class NamePolicySettingError extends Error {
-  constructor(
-    readonly setting: string,
-    problem: string,
-  ) {
-    super(`${setting}: ${problem}`);
+export class NamePolicySettingError extends SettingError {
+  constructor(setting: string, problem: string) {
+    super(setting, problem);
     this.name = "NamePolicySettingError";
   }
 }

@@ -2,9 +2,12 @@
 // the Durable Objects and the runtime's clock and randomness; tests can wire in anything.
 import type { IssuingCa } from "../ca/ca-set";
 import type { IntuneClient } from "../intune";
-import type { ApprovalOutcome, ApprovalRenewalCheck, ExistingAnswer, PendingRequest } from "../ledger/issuance-store";
 import type {
+  ApprovalOutcome,
+  ApprovalRenewalCheck,
   CertificateInput,
+  ExistingAnswer,
+  PendingRequest,
   CrlSnapshot,
   PendingOutcome,
   RecordOutcome,

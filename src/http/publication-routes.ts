@@ -7,7 +7,7 @@
 import { caByKeyId, type IssuingCa } from "../ca/ca-set";
 import type { Config } from "../config";
 import type { CrlLedgerPort, Runtime } from "../enroll/ports";
-import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
+import { currentCrl, CrlUnavailableError } from "../enroll/crl-service";
 import { toPem } from "../asn1/pem";
 import { text } from "./scep-routes";
 

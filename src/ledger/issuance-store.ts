@@ -2,7 +2,18 @@
 // transaction per call. A certificate row exists before the certificate leaves the Worker.
 import { consumeChallenge } from "./challenge-store";
 import { renewalStatus, supersede } from "./renewal-store";
-import type { CertificateInput, PendingOutcome, RecordOutcome, RenewalPolicy, RenewalRefusal, TransactionInput, TransactionView } from "./types";
+import type {
+  ApprovalOutcome,
+  ApprovalRenewalCheck,
+  CertificateInput,
+  ExistingAnswer,
+  PendingOutcome,
+  PendingRequest,
+  RecordOutcome,
+  RenewalRefusal,
+  TransactionInput,
+  TransactionView,
+} from "./types";
 
 interface TransactionRow extends Record<string, SqlStorageValue> {
   transaction_id: string;
@@ -39,8 +50,6 @@ function certificateRow(sql: SqlStorage, serial: string): { der: Uint8Array; del
 }
 
 /** The answer for a transaction already on record, or undefined when the request is new. */
-export type ExistingAnswer = Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" | "renewal-refused" }>;
-
 export function answerForExisting(sql: SqlStorage, tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">): ExistingAnswer | undefined {
   const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
   if (!existing) return undefined;
@@ -144,23 +153,6 @@ export function recordPending(sql: SqlStorage, tx: TransactionInput, now: number
   return { kind: "pending" };
 }
 
-export interface PendingRequest {
-  transactionId: string;
-  requestKey: string;
-  /** The CSR as stored: without its challengePassword (its signature no longer verifies). */
-  csrDer: Uint8Array;
-  /** The CSR as received, sealed, when Intune must be told about the outcome. */
-  sealedCsr?: Uint8Array;
-  signerSha256: string;
-  subject: string;
-  challengeKind: string;
-  lineage: string;
-  profile: string;
-  /** The certificate this request renews: a serial of this ledger, or '<caKeyId>:<serial>'. */
-  renewedFrom?: string;
-  createdAt: number;
-}
-
 export function pendingRequest(sql: SqlStorage, transactionId: string, requestKey: string): PendingRequest | undefined {
   const row = sql
     .exec<{
@@ -193,14 +185,6 @@ export function pendingRequest(sql: SqlStorage, transactionId: string, requestKe
     renewedFrom: row.renewed_from ?? undefined,
     createdAt: row.created_at,
   };
-}
-
-export type ApprovalOutcome = { kind: "recorded" } | { kind: "serial-taken" } | { kind: "not-pending" } | { kind: "renewal-refused"; reason: RenewalRefusal };
-
-/** How an approval re-checks a pending renewal by signature of this ledger's certificate. */
-export interface ApprovalRenewalCheck {
-  policy: RenewalPolicy;
-  supersede: boolean;
 }
 
 export function completeApproval(

@@ -29,8 +29,13 @@ export type EnvelopeFailure =
   | "undecryptable"; // wrong key, bad padding or bad content: deliberately one outcome
 
 export class EnvelopeError extends Error {
-  constructor(readonly reason: EnvelopeFailure, detail: string) {
-    super(detail);
+  constructor(
+    readonly reason: EnvelopeFailure,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(detail, options);
+    this.name = "EnvelopeError";
   }
 }
 
@@ -66,7 +71,7 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
   try {
     parsed = parseEnvelopedData(berToDer(envelopeDer));
   } catch (e) {
-    if (e instanceof DerError) throw new EnvelopeError("malformed", `pkcsPKIEnvelope: ${e.message}`);
+    if (e instanceof DerError) throw new EnvelopeError("malformed", `pkcsPKIEnvelope: ${e.message}`, { cause: e });
     throw e;
   }
   const spec = cipherByOid(parsed.cipherOid);
@@ -81,8 +86,8 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
     const contentKey = unwrapContentKey(ktri, candidate.key, spec.keyLength);
     try {
       return { content: decryptContent(spec, contentKey, parsed.iv, parsed.ciphertext), cipher: spec.name };
-    } catch {
-      throw new EnvelopeError("undecryptable", "envelope could not be decrypted");
+    } catch (e) {
+      throw new EnvelopeError("undecryptable", "envelope could not be decrypted", { cause: e });
     }
   }
   throw new EnvelopeError("not-for-us", "no recipientInfo names this server's certificate");

@@ -59,15 +59,20 @@ export function unwrapPkcs1v15(key: PrivateKeyHandle, encryptedKey: Uint8Array, 
   return out;
 }
 
-export class KeyTransportError extends Error {}
+export class KeyTransportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KeyTransportError";
+  }
+}
 
 export function unwrapOaep(key: PrivateKeyHandle, encryptedKey: Uint8Array, hash: HashName): Uint8Array {
   try {
     return new Uint8Array(
       privateDecrypt({ key: key.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, encryptedKey),
     );
-  } catch {
-    throw new KeyTransportError("key transport failed");
+  } catch (e) {
+    throw new KeyTransportError("key transport failed", { cause: e });
   }
 }
 

@@ -5,8 +5,8 @@
 import type { NameAttribute, RelativeName } from "./name";
 
 export class NameTextError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "NameTextError";
   }
 }

@@ -4,7 +4,7 @@
 // the last good one is served and the failure logged.
 import type { IssuingCa } from "../ca/ca-set";
 import { buildCrl } from "../x509/crl";
-import type { CrlLedgerPort, Runtime } from "../enroll/ports";
+import type { CrlLedgerPort, Runtime } from "./ports";
 
 export interface CurrentCrl {
   der: Uint8Array;
