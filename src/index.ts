@@ -1,13 +1,12 @@
 // Worker entry: configuration check, routing, and the Durable Object export.
 import { handleAdmin } from "./admin/routes";
 import type { IssuingCa } from "./ca/ca-set";
-import { loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { caCertificateResponse, crlResponse, publicationRoute } from "./http/publication-routes";
 import { handleScep, text } from "./http/scep-routes";
 import { ledgerFor } from "./ledger/client";
 import { intuneClient, workerRuntime } from "./runtime";
-import { SettingError } from "./util/setting-error";
 
 export { Ledger } from "./ledger/ledger";
 
@@ -15,7 +14,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     const config = loadConfig(env);
-    if (config instanceof SettingError) {
+    if (config instanceof ConfigError) {
       // Names the setting, never its value.
       workerRuntime.log("config-error", { problem: config.message });
       return text(503, `SCEP endpoint not configured: ${config.message}`);

@@ -24,7 +24,12 @@ export interface AdminContext extends EnrollDeps {
 const MAX_CHALLENGE_TTL_SECONDS = 7 * 86400;
 
 export async function handleAdmin(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
-  if (!ctx.config.adminToken && !ctx.config.access) {
+  const { admin } = ctx.config;
+  if (admin.problems) {
+    // A wrong admin setting turns off the admin API alone; enrollment keeps working.
+    return json(503, { error: "admin_not_configured", message: `admin API not configured: ${admin.problems.map((p) => p.message).join("; ")}` });
+  }
+  if (!admin.token && !admin.access) {
     return json(404, { error: "admin_disabled", message: "the admin API is off: set ADMIN_TOKEN (or ACCESS_TEAM_DOMAIN and ACCESS_AUD)" });
   }
   const denied = await authenticateAdmin(request, url, ctx.config, ctx.runtime);
