@@ -9,10 +9,10 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { certDerFromPem, certPem, keyFromPem, newRsaKey, spkiSha256OfKey, summarizeCert } from "../src/client/certificates";
+import { certDerFromPem, certPem, keyFromPem, newRsaKey, spkiSha256OfKey, summarizeCert, type ClientKey } from "../src/client/certificates";
 import { buildCsr, selfSignedSigner } from "../src/client/csr-builder";
 import { chooseAlgorithms, CIPHERS, discoverCa, FAIL_INFO_NAMES, HASHES } from "../src/client/discovery";
-import { buildRequest, openCertRep, randomOctets } from "../src/client/enrollment";
+import { buildRequest, openCertRep, randomOctets, type BuiltRequest } from "../src/client/enrollment";
 import { sendPkiOperation, type ClientOptions } from "../src/client/scep-client";
 import type { HashName } from "../src/crypto/algorithms";
 import type { ContentCipherName } from "../src/scep/content-cipher";
@@ -195,7 +195,7 @@ async function main(argv: string[]): Promise<number> {
   const outPath = a.out ?? `${cn}.pem`;
 
   t = performance.now();
-  let key;
+  let key: ClientKey;
   if (existsSync(keyPath)) {
     key = keyFromPem(await readFile(keyPath, "utf8"));
     log(`key          ${keyPath} (existing, ${key.handle.algorithm.toUpperCase()}-${key.handle.bits})`);
@@ -210,7 +210,7 @@ async function main(argv: string[]): Promise<number> {
   const transactionId =
     a.transactionId === "random" ? Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex") : a.transactionId;
   t = performance.now();
-  let request;
+  let request: BuiltRequest;
   if (a.renew) {
     if (!existsSync(outPath)) throw new Error(`--renew: ${outPath} does not exist`);
     const old = certDerFromPem(await readFile(outPath, "utf8"));

@@ -4,7 +4,7 @@
 import { checkRequestedNames, type NamePolicy } from "../ca/name-policy";
 import { canonicalSans } from "../enroll/issue-request";
 import { encodeGeneralNames } from "../x509/general-names";
-import { encodeName, nameToText, type RelativeName } from "../x509/name";
+import { encodeName, type RelativeName } from "../x509/name";
 import { NameTextError, parseNameText } from "../x509/name-text";
 import { parseGeneralNameText } from "../x509/general-name-text";
 import { AdminError } from "./json";

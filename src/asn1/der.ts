@@ -40,11 +40,6 @@ export const TAG = {
   SET: 0x31,
 } as const;
 
-/** [n] with the constructed bit: EXPLICIT tags and IMPLICIT SEQUENCE/SET. */
-export function contextTag(n: number, constructed = true): number {
-  return 0x80 | (constructed ? 0x20 : 0) | n;
-}
-
 /** One TLV at `offset`, bounded by `limit`. Single-byte tags only; definite lengths only (DER). */
 export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length): Tlv {
   if (offset + 2 > limit) throw new DerError("truncated TLV");
@@ -87,7 +82,7 @@ export function content(bytes: Uint8Array, tlv: Tlv): Uint8Array {
 }
 
 /** X.690 §8.1.3: short form below 128, else the fewest length octets (§10.1). */
-export function lengthOctets(length: number): number[] {
+function lengthOctets(length: number): number[] {
   if (length < 0x80) return [length];
   const out: number[] = [];
   for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n & 0xff);

@@ -79,7 +79,7 @@ const oidCache = new Map<string, Uint8Array>();
 
 /** DER OBJECT IDENTIFIER of one of our own constants, memoised: the hot path writes a handful of them. */
 export function oid(dotted: string): Uint8Array {
-  let der = oidCache.get(dotted);
-  if (!der) oidCache.set(dotted, (der = encodeOid(dotted)));
+  const der = oidCache.get(dotted) ?? encodeOid(dotted);
+  oidCache.set(dotted, der);
   return der;
 }

@@ -6,7 +6,7 @@ import { DerError, tlv } from "./der";
 /** Character string types (X.680 §41). */
 export const STRING_TAG = { UTF8: 0x0c, NUMERIC: 0x12, PRINTABLE: 0x13, TELETEX: 0x14, IA5: 0x16, VISIBLE: 0x1a, UNIVERSAL: 0x1c, BMP: 0x1e } as const;
 
-export const MAX_VALUE_CHARS = 256;
+const MAX_VALUE_CHARS = 256;
 
 /** X.680 §41.4 PrintableString repertoire. */
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
@@ -61,7 +61,7 @@ export function decodeString(tag: number, body: Uint8Array): string {
 }
 
 /** Content rules shared by reading and writing: repertoire, no control characters, 1..256 characters. */
-export function checkString(tag: number, text: string): void {
+function checkString(tag: number, text: string): void {
   if (text.length === 0) throw new DerError("empty value");
   if (!text.isWellFormed()) throw new DerError("value is not well-formed Unicode");
   if (CONTROL.test(text)) throw new DerError("value contains a NUL or control character");
@@ -93,7 +93,7 @@ export function stringOctets(tag: number, text: string): Uint8Array {
       const cps = Array.from(text, (c) => c.codePointAt(0)!);
       const out = new Uint8Array(cps.length * 4);
       const view = new DataView(out.buffer);
-      cps.forEach((cp, i) => view.setUint32(4 * i, cp));
+      for (const [i, cp] of cps.entries()) view.setUint32(4 * i, cp);
       return out;
     }
     default:

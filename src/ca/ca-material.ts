@@ -134,7 +134,7 @@ function subjectKeyIdOf(cert: CertView): Uint8Array {
 }
 
 /** True when `issuer`'s key produced `cert`'s signature. */
-export function isSignedBy(cert: CertView, issuerSpkiDer: Uint8Array): boolean {
+function isSignedBy(cert: CertView, issuerSpkiDer: Uint8Array): boolean {
   const hash = hashForSignature(cert.signatureAlgorithmOid);
   if (!hash) return false;
   try {

@@ -6,7 +6,6 @@ import { children, content, DerError, readTlv, slice, TAG, type Tlv } from "../a
 import { decodeOid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import { readDirectoryString } from "../asn1/strings";
-import { nameDerToText } from "../x509/name";
 
 export class CsrError extends Error {
   constructor(
@@ -43,8 +42,6 @@ export interface ParsedCsr {
   /** CertificationRequestInfo bytes: what the signature covers. */
   tbsDer: Uint8Array;
   subjectDer: Uint8Array;
-  /** RFC 4514 text of the subject, rendered on first use (logs and refusals only). */
-  readonly subjectText: string;
   spkiDer: Uint8Array;
   key: CsrKeyInfo;
   /** The requested public key, imported once (key policy and signature check both need it). */
@@ -114,10 +111,8 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     }
   }
   const san = requestedExtensions.find((e) => e.oid === OID.subjectAltName);
-  const seen = new Set<string>();
-  const duplicateExtension = requestedExtensions.find((e) => (seen.has(e.oid) ? true : (seen.add(e.oid), false)))?.oid;
+  const duplicateExtension = requestedExtensions.find((e, i) => requestedExtensions.findIndex((f) => f.oid === e.oid) !== i)?.oid;
   const subjectDer = slice(der, subject);
-  let subjectText: string | undefined;
   const spkiDer = slice(der, spki);
   const { info, publicKey } = describeSpki(spkiDer, decodeOid(content(der, spkiOid)));
 
@@ -125,10 +120,6 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     der,
     tbsDer: slice(der, cri),
     subjectDer,
-    // Rendered on first use: the hot path and the refusals before authentication need only bytes.
-    get subjectText() {
-      return (subjectText ??= nameDerToText(subjectDer));
-    },
     spkiDer,
     key: info,
     publicKey,

@@ -16,7 +16,7 @@ import { encodeName, nameToText, parseName, sameName, type RelativeName } from "
 import { dnsNameProblem, domainOf } from "../x509/name-syntax";
 import { parseSidExtension, SID_URI_PREFIX } from "../x509/sid-extension";
 
-export { encodeSidExtension, SID_EXTENSION_OID } from "../x509/sid-extension";
+export { encodeSidExtension } from "../x509/sid-extension";
 
 export type SanType = "dns" | "email" | "upn" | "uri" | "ip";
 export type SidPolicy = "intune" | "never" | "always";

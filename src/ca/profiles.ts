@@ -23,7 +23,7 @@ export interface CertificateProfile {
   challengeKinds?: ProfileKind[];
 }
 
-export class ProfileSettingError extends SettingError {
+class ProfileSettingError extends SettingError {
   constructor(setting: string, problem: string) {
     super(setting, problem);
     this.name = "ProfileSettingError";
@@ -34,7 +34,7 @@ export class ProfileSettingError extends SettingError {
 const KEY_USAGES: readonly KeyUsageName[] = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement"];
 
 /** Extended key usages by name (RFC 5280 §4.2.1.12, RFC 4945 §5.1.3.12, Microsoft). anyExtendedKeyUsage is never granted. */
-export const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
+const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
   serverAuth: "1.3.6.1.5.5.7.3.1",
   clientAuth: "1.3.6.1.5.5.7.3.2",
   codeSigning: "1.3.6.1.5.5.7.3.3",

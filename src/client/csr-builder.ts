@@ -5,7 +5,6 @@ import { TAG, tlv } from "../asn1/der";
 import { OID } from "../asn1/oids";
 import { isPrintable } from "../asn1/strings";
 import type { HashName } from "../crypto/algorithms";
-import { digestHex } from "../crypto/digest";
 import { spkiOfPrivateKey, type PrivateKeyHandle } from "../crypto/keys";
 import { utf8 } from "../util/bytes";
 import { signCertificate } from "../x509/cert-builder";
@@ -50,11 +49,6 @@ export function buildCsr(input: CsrInput): Uint8Array {
   // dNSName [2] IA5String, written as given (RFC 5280 §4.2.1.6).
   const san = input.dnsNames?.length ? [subjectAltNameExtension(tlv(TAG.SEQUENCE, ...input.dnsNames.map((d) => tlv(0x82, utf8(d)))), false)] : [];
   return buildPkcs10({ key: input.key, subjectDer: nameDer(input.subject), challengeDer, extensions: san, hash: input.hash ?? "sha256" });
-}
-
-/** RFC 8894 §3.2.1.1 suggests a hash of the public key as transactionID: stable per key. */
-export function transactionIdOfKey(key: PrivateKeyHandle): string {
-  return digestHex("sha1", spkiOfPrivateKey(key));
 }
 
 /** Self-signed signer certificate for the request's key (subject as the client chooses), valid from now-1h for 7 days. */

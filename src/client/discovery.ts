@@ -36,7 +36,7 @@ export interface CaDiscovery {
 }
 
 /** basicConstraints cA TRUE (RFC 5280 §4.2.1.9); false when absent or unreadable. */
-export function isCaCertificate(der: Uint8Array): boolean {
+function isCaCertificate(der: Uint8Array): boolean {
   try {
     const ext = certificateExtension(der, OID.basicConstraints);
     if (!ext) return false;

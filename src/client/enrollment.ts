@@ -59,7 +59,7 @@ export function buildRequest(i: RequestInput): BuiltRequest {
 }
 
 /** Hex SHA-1 of a CSR's SubjectPublicKeyInfo: CertificationRequestInfo's third field (RFC 2986 §4.1). */
-export function transactionIdOfCsr(csrDer: Uint8Array): string {
+function transactionIdOfCsr(csrDer: Uint8Array): string {
   const info = children(csrDer, readTlv(csrDer, 0))[0]!;
   const spki = children(csrDer, info)[2]!;
   return digestHex("sha1", slice(csrDer, spki));

@@ -76,7 +76,7 @@ export async function authorize(signer: CertView, signerDer: Uint8Array, csr: Pa
 }
 
 /** The names a certificate carries (subject, subjectAltName, SID extension). */
-export function certificateIdentity(certDer: Uint8Array, subjectDer: Uint8Array): Identity {
+function certificateIdentity(certDer: Uint8Array, subjectDer: Uint8Array): Identity {
   const san = certificateExtension(certDer, OID.subjectAltName);
   const sid = certificateExtension(certDer, SID_EXTENSION_OID);
   return { subject: parseName(subjectDer), sans: san ? parseGeneralNames(san.value) : [], sid: sid ? parseSidExtension(sid.value) : undefined };

@@ -26,7 +26,7 @@ export type Rejection =
 
 export type RejectionStatus = 400 | 404 | 405 | 413 | 414 | 503;
 
-export function rejectionWire(r: Rejection): { status: RejectionStatus; text: string; logDetail?: string } {
+function rejectionWire(r: Rejection): { status: RejectionStatus; text: string; logDetail?: string } {
   switch (r.kind) {
     case "bad-percent-encoding":
       return { status: 400, text: "query string is not valid percent-encoding" };
@@ -111,7 +111,7 @@ export type Refusal =
   | { kind: "unsupported-algorithm"; detail: string }
   | { kind: "not-issuer-and-serial" };
 
-export function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?: string } {
+function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?: string } {
   switch (r.kind) {
     case "csr-unreadable":
       return { failInfo: FailInfo.badRequest, text: "the certificate request could not be parsed", logDetail: r.detail };

@@ -2,7 +2,7 @@
 import { casNamed, type IssuingCa } from "../ca/ca-set";
 import { serialToHex } from "../ca/serial";
 import type { Config } from "../config";
-import { currentCrl, CrlUnavailableError } from "./crl-service";
+import { currentCrl, CrlUnavailableError, type CurrentCrl } from "./crl-service";
 import { buildCertRep, type CertRepOutcome, type ReplyContext } from "../scep/cert-rep";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { decryptEnvelope, EnvelopeError } from "../scep/envelope";
@@ -11,7 +11,7 @@ import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-m
 import { buildCertsOnly } from "../scep/signed-data";
 import { enroll, type EnrollmentRoute } from "./enrollment";
 import { EnrollmentFailure, refuse, reject } from "./errors";
-import type { EnrollDeps, Runtime } from "./ports";
+import type { EnrollDeps, } from "./ports";
 import { children, content as derContent, DerError, readTlv, slice, stripLeadingZeros, TAG } from "../asn1/der";
 
 export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<Uint8Array> {
@@ -60,14 +60,14 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, r
   switch (message.messageType) {
     case MessageType.PKCSReq:
     case MessageType.RenewalReq: {
-      const { content, cipher } = decrypted(message, config, runtime);
+      const { content, cipher } = decrypted(message, config);
       const result = await enroll(message, content, config, deps, route);
       if (result.kind === "pending") return { status: PkiStatus.PENDING };
       return success(message, buildCertsOnly([result.der, ...chain]), cipher);
     }
     case MessageType.CertPoll: {
       // RFC 8894 §3.3.3: a poll is matched by transactionID; its IssuerAndSubject is informative.
-      const { cipher } = decrypted(message, config, runtime);
+      const { cipher } = decrypted(message, config);
       const tx = await ledger.latestTransaction(message.transactionId);
       if (!tx) throw refuse({ kind: "unknown-transaction", transactionId: message.transactionId });
       if (tx.state === "pending") return { status: PkiStatus.PENDING };
@@ -76,7 +76,7 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, r
       return success(message, buildCertsOnly([tx.der, ...chain]), cipher);
     }
     case MessageType.GetCert: {
-      const { content, cipher } = decrypted(message, config, runtime);
+      const { content, cipher } = decrypted(message, config);
       const asked = requestedCertificate(content);
       const found = await findCertificate(asked, config, deps);
       if (!found?.record.delivered) throw refuse({ kind: "unknown-certificate", serial: asked.serial });
@@ -85,11 +85,11 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, r
     case MessageType.GetCRL: {
       // RFC 8894 §3.3.4: the CRL of the CA that issued the named certificate, in the crls field
       // of a degenerate SignedData.
-      const { content, cipher } = decrypted(message, config, runtime);
+      const { content, cipher } = decrypted(message, config);
       const asked = requestedCertificate(content);
       const ca = (await findCertificate(asked, config, deps))?.ca ?? casNamed(config.cas, asked.issuerDer)[0];
       if (!ca) throw refuse({ kind: "unknown-issuer", serial: asked.serial });
-      let crl;
+      let crl: CurrentCrl;
       try {
         crl = await currentCrl(ca, config.crlValiditySeconds, deps.ledgerOf(ca), runtime);
       } catch (e) {
@@ -103,7 +103,7 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, r
   }
 }
 
-function decrypted(message: PkiMessage, config: Config, runtime: Runtime): { content: Uint8Array; cipher: ContentCipherName } {
+function decrypted(message: PkiMessage, config: Config): { content: Uint8Array; cipher: ContentCipherName } {
   if (!message.envelope) throw reject({ kind: "no-envelope" });
   try {
     return decryptEnvelope(message.envelope, config.recipientKeys, { allowLegacyDes: config.allowLegacyDes });

@@ -7,7 +7,7 @@
 import { caByKeyId, type IssuingCa } from "../ca/ca-set";
 import type { Config } from "../config";
 import type { CrlLedgerPort, Runtime } from "../enroll/ports";
-import { currentCrl, CrlUnavailableError } from "../enroll/crl-service";
+import { currentCrl, CrlUnavailableError, type CurrentCrl } from "../enroll/crl-service";
 import { toPem } from "../asn1/pem";
 import { text } from "./scep-routes";
 
@@ -30,7 +30,7 @@ export function publicationRoute(path: string, config: Config): PublicationRoute
 }
 
 export async function crlResponse(request: Request, url: URL, ca: IssuingCa, config: Config, ledger: CrlLedgerPort, runtime: Runtime, pemPath: boolean): Promise<Response> {
-  let crl;
+  let crl: CurrentCrl;
   try {
     crl = await currentCrl(ca, config.crlValiditySeconds, ledger, runtime);
   } catch (e) {

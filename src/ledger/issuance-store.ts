@@ -115,7 +115,7 @@ function insertTransaction(sql: SqlStorage, tx: TransactionInput, state: "issued
 /** A renewal by signature whose signing certificate (of this ledger) no longer authorises it. */
 function renewalRefusal(sql: SqlStorage, tx: TransactionInput, now: number): RenewalRefusal | undefined {
   const r = tx.renewalOf;
-  if (!r || !r.authorises || r.caKeyId) return undefined;
+  if (!r?.authorises || r.caKeyId) return undefined;
   const status = renewalStatus(sql, r.serial, r.sha256, now, r.policy);
   return status.ok ? undefined : status.reason;
 }
@@ -201,7 +201,7 @@ export function completeApproval(
       transactionId, requestKey,
     )
     .toArray()[0];
-  if (!tx || tx.state !== "pending") return { kind: "not-pending" };
+  if (tx?.state !== "pending") return { kind: "not-pending" };
   if (serialTaken(sql, cert.serial)) return { kind: "serial-taken" };
   // A renewal waited for approval: its signing certificate must still authorise it now.
   const sameLedgerRenewal = tx.renewed_from !== null && !tx.renewed_from.includes(":");
@@ -232,7 +232,7 @@ export function completeApproval(
 
 export function rejectPending(sql: SqlStorage, transactionId: string, requestKey: string, note: string, now: number): boolean {
   const tx = findTransaction(sql, transactionId, requestKey);
-  if (!tx || tx.state !== "pending") return false;
+  if (tx?.state !== "pending") return false;
   sql.exec(
     "UPDATE transactions SET state = 'rejected', note = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
     note, now, transactionId, requestKey,

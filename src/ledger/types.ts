@@ -1,4 +1,12 @@
-// Shapes exchanged with the ledger over Durable Object RPC (structured-clone friendly).
+// Shapes exchanged with the ledger over Durable Object RPC (structured-clone friendly): the contract
+// between the ledger and its callers, importable from any layer (no Worker API, no storage).
+
+/**
+ * CRLReason codes (RFC 5280 §5.3.1) a revocation may carry. removeFromCRL (8) belongs to delta
+ * CRLs and certificateHold (6) would need a release this CA does not offer; cACompromise and
+ * aACompromise concern other kinds of certificate.
+ */
+export const REVOCATION_REASON_CODES: ReadonlySet<number> = new Set([0, 1, 3, 4, 5, 9]);
 
 export type TransactionState = "pending" | "issued" | "rejected";
 /** How a request was authorised. */

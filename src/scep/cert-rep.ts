@@ -6,7 +6,7 @@ import { utf8 } from "../util/bytes";
 import type { CertRef } from "../x509/cert-ref";
 import type { ContentCipherName } from "./content-cipher";
 import { encryptEnvelope } from "./envelope";
-import { FailInfo, MessageType, PkiStatus, SCEP_OID } from "./oids";
+import { type FailInfo, MessageType, PkiStatus, SCEP_OID } from "./oids";
 import { attributeDer, buildSignedData, printableAttribute, type SignerIdentity } from "./signed-data";
 
 /** Who the reply answers: the parts of the request a CertRep must echo. */

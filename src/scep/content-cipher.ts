@@ -38,7 +38,7 @@ function engineParams(spec: CipherSpec, key: Uint8Array): { algorithm: string; k
   return { algorithm: spec.name, key };
 }
 
-export class CipherError extends Error {
+class CipherError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "CipherError";

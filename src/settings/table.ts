@@ -68,7 +68,7 @@ export const BINDINGS = [
 
 const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
 
-export function settingSpec(name: SettingName): SettingSpec {
+function settingSpec(name: SettingName): SettingSpec {
   return BY_NAME.get(name)!;
 }
 

@@ -50,7 +50,7 @@ export function parseCertView(der: Uint8Array): CertView {
   checkSpki(der, spki);
   const times = validity.tag === TAG.SEQUENCE ? children(der, validity) : [];
   if (times.length !== 2) throw new DerError("certificate: malformed validity");
-  const extensions = optionalTail(der, fields.slice(i + 6));
+  const extensions = optionalTail(fields.slice(i + 6));
   const sigBits = bitStringBytes(der, sigValue, "signatureValue");
   let key: KeyObject | undefined;
   const spkiDer = slice(der, spki);
@@ -94,7 +94,7 @@ function checkSpki(der: Uint8Array, spki: Tlv): void {
 }
 
 /** issuerUniqueID [1], subjectUniqueID [2], extensions [3], in that order, each optional (RFC 5280 §4.1). */
-function optionalTail(der: Uint8Array, tail: Tlv[]): Tlv | undefined {
+function optionalTail(tail: Tlv[]): Tlv | undefined {
   let last = 0;
   for (const f of tail) {
     const n = f.tag & 0x1f;

@@ -7,7 +7,7 @@ import { digest } from "../crypto/digest";
 import { utf8 } from "../util/bytes";
 
 /** KeyUsage bits (RFC 5280 §4.2.1.3), numbered from the most significant bit of the first byte. */
-export const KeyUsageBit = {
+const KeyUsageBit = {
   digitalSignature: 0,
   nonRepudiation: 1,
   keyEncipherment: 2,

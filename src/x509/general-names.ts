@@ -23,8 +23,8 @@ export type GeneralName =
   /** An otherName other than UPN: only its type-id is kept, so a policy can refuse it by name. */
   | { type: "otherName"; typeId: string };
 
-export const UPN_OID = "1.3.6.1.4.1.311.20.2.3"; // szOID_NT_PRINCIPAL_NAME, [MS-WCCE] §2.2.2.7.5
-export const MAX_GENERAL_NAMES = 32;
+const UPN_OID = "1.3.6.1.4.1.311.20.2.3"; // szOID_NT_PRINCIPAL_NAME, [MS-WCCE] §2.2.2.7.5
+const MAX_GENERAL_NAMES = 32;
 const MAX_GENERAL_NAMES_OCTETS = 32_768;
 
 // Context tags of the GeneralName CHOICE (RFC 5280 §4.2.1.6; IMPLICIT, except the CHOICE-typed Name).

@@ -52,7 +52,7 @@ function attribute(text: string): NameAttribute {
   const key = text.slice(0, eq).trim();
   const type = TYPES[key.toLowerCase()] ?? (/^\d+(\.\d+)+$/.test(key) ? key : undefined);
   if (!type) throw new NameTextError(`unknown attribute type "${key.slice(0, 24)}"`);
-  const value = unescape(text.slice(eq + 1).trim());
+  const value = unescapeValue(text.slice(eq + 1).trim());
   if (value === "") throw new NameTextError(`empty value for ${key.slice(0, 24)}`);
   return { type, tag: TAG_BY_TYPE[type] ?? UTF8_STRING, value };
 }
@@ -81,7 +81,7 @@ function split(text: string, separators: string): string[] {
 }
 
 /** RFC 4514 §3 escapes: \<special> and \<hex><hex>; a quoted value keeps its content. */
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   if (value.startsWith("#")) throw new NameTextError("hex-encoded (#…) values are not accepted here");
   const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
   const bytes: number[] = [];

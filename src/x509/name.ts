@@ -38,8 +38,8 @@ export function simpleName(name: SimpleName): RelativeName[] {
   return rdns;
 }
 
-export const MAX_RDNS = 16;
-export const MAX_ATTRIBUTES_PER_RDN = 4;
+const MAX_RDNS = 16;
+const MAX_ATTRIBUTES_PER_RDN = 4;
 const MAX_NAME_OCTETS = 16_384; // 16 RDNs × 4 values × 256 characters fit well inside
 
 const OID_EMAIL = "1.2.840.113549.1.9.1";

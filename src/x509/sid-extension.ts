@@ -15,7 +15,7 @@ import { readChildren, readStrict } from "../asn1/strict";
 import { asNameError, NameError } from "./name-error";
 
 export const SID_EXTENSION_OID = "1.3.6.1.4.1.311.25.2";
-export const SID_OTHERNAME_OID = "1.3.6.1.4.1.311.25.2.1";
+const SID_OTHERNAME_OID = "1.3.6.1.4.1.311.25.2.1";
 /** The SAN URI form, KB5014754 "SAN URL" mapping. */
 export const SID_URI_PREFIX = "tag:microsoft.com,2022-09-14:sid:";
 

@@ -75,7 +75,7 @@ describe("300 enrollments at concurrency 32", () => {
     const serials = new Set(summaries.map((s) => normSerial(s.serialHex)));
     expect(serials.size).toBe(TOTAL);
     // Each reply carries the certificate for its own request.
-    summaries.forEach((s, i) => expect(s.subject).toBe(`CN=conc-${String(i).padStart(3, "0")}`));
+    for (const [i, s] of summaries.entries()) expect(s.subject).toBe(`CN=conc-${String(i).padStart(3, "0")}`);
 
     const stats = await admin.stats();
     expect(stats.certificates).toBe(TOTAL);

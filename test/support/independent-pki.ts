@@ -44,7 +44,7 @@ export function spkiDer(key: PrivateKeyHandle): Uint8Array {
 }
 
 /** One attribute per RDN (O, then CN), UTF8String, as most clients encode it. */
-export function nameDer(subject: Subject): Uint8Array {
+function nameDer(subject: Subject): Uint8Array {
   const rdn = (type: string, value: string) =>
     new asn1js.Set({ value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: type }), new asn1js.Utf8String({ value })] })] });
   const rdns = [];

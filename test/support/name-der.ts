@@ -32,7 +32,7 @@ export function str(tag: number, text: string): Uint8Array {
   if (tag === TAGS.UNIVERSAL) {
     const cps = Array.from(text, (c) => c.codePointAt(0)!);
     const out = new Uint8Array(cps.length * 4);
-    cps.forEach((cp, i) => new DataView(out.buffer).setUint32(i * 4, cp));
+    for (const [i, cp] of cps.entries()) new DataView(out.buffer).setUint32(i * 4, cp);
     return tlv(tag, out);
   }
   return tlv(tag, ascii(text));

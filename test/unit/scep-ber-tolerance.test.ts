@@ -17,7 +17,7 @@ import { selfSignedSigner } from "../../src/client/csr-builder";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 import { bytesEqual, bytesToHex } from "../../src/util/bytes";
 import { concat, hasIndefiniteLength, indefinite, readTlv, splitTlvs, tlv } from "./support/asn1-walk";
-import { fixedBytes, fixtureBytes, fixtureCaCert, fixtureCaCertDer, fixtureCaRecipient, randomBytes } from "./support/real-clients";
+import { fixedBytes, fixtureBytes, fixtureCaCertDer, fixtureCaRecipient, randomBytes } from "./support/real-clients";
 
 /**
  * Rewrites a DER pkiMessage: ContentInfo -> [0] -> SignedData -> encapContentInfo -> [0] -> OCTET STRING.

@@ -8,7 +8,6 @@ import { implicitRejectionKey, unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v1
 import { decryptEnvelope, encryptEnvelope, EnvelopeError, recipientKeyFor, type RecipientKey } from "../../src/scep/envelope";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { encodeDer, octetStringBytes, parseBer } from "../support/pkijs";
-import { SCEP_OID } from "../../src/scep/oids";
 import { OID } from "../../src/asn1/oids";
 import { generateKeyPair } from "../../src/ca/ca-generate";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";

@@ -4,7 +4,7 @@ import * as asn1js from "asn1js";
 import { describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, EnvelopeError } from "../../src/scep/envelope";
-import { MessageType, SCEP_OID } from "../../src/scep/oids";
+import { MessageType, } from "../../src/scep/oids";
 import { OID } from "../../src/asn1/oids";
 import { certificateDer, parseCertificate } from "../support/pkijs";
 import { bytesEqual } from "../../src/util/bytes";

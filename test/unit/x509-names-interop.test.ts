@@ -1,12 +1,12 @@
 // Names from real clients and from OpenSSL: the strict readers accept them, re-encode them byte for
 // byte (clients compare the issued subject with what they asked for), and print what OpenSSL and
 // node print (independent oracles).
+import { pkijsNameText } from "../support/pkijs";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as pkijs from "pkijs";
 import { describe, expect, it } from "vitest";
 import { parseCsr } from "../../src/ca/csr";
-import { certificateDer } from "../support/pkijs";
 import { decryptEnvelope } from "../../src/scep/envelope";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { parsePem } from "../../src/asn1/pem";
@@ -28,7 +28,7 @@ describe("real captures round-trip byte for byte", () => {
   it.each(["rsa2048-printable.der", "rsa2048-utf8.der", "ec-p256.der", "rsa1024.der"])("OpenSSL CSR fixture %s: subject and SAN", (file) => {
     const csr = parseCsr(fixture(file));
     const rdns = expectRoundTrip(csr.subjectDer, file);
-    expect(nameToText(rdns)).toBe(csr.subjectText); // the asn1js renderer of src/ca/dn.ts agrees
+    expect(nameToText(rdns)).toBe(pkijsNameText(csr.subjectDer)); // an asn1js renderer agrees
     const sans = parseGeneralNames(csr.subjectAltNameDer!);
     expect(hex(encodeGeneralNames(sans))).toBe(hex(csr.subjectAltNameDer!));
   });

@@ -3,13 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { encryptEnvelope } from "../../src/scep/envelope";
 import { MessageType, SCEP_OID } from "../../src/scep/oids";
-import { OID } from "../../src/asn1/oids";
 import { attributeDer, buildSignedData } from "../../src/scep/signed-data";
 import { utf8 } from "../../src/util/bytes";
 import { TAG, tlv } from "../../src/asn1/der";
 import { parseCertView } from "../../src/x509/cert-view";
 import { edited, type DerNode } from "../support/der-tree";
-import { buildCsr, caCert, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
+import { buildCsr, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
 
 /** A PKCSReq signed by a good key whose certificate, as carried in the message, is `breakCert(der)`. */
 function requestWithSignerCert(breakCert: (der: Uint8Array) => Uint8Array): Uint8Array {

@@ -5,13 +5,12 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { sendPkiOperation } from "../../../src/client/scep-client";
-import { encodeDer } from "../../support/pkijs";
 import { MessageType } from "../../../src/scep/oids";
 import { buildCsr as buildCsrDer } from "../../../src/client/csr-builder";
 import { buildRequest, openCertRep, randomOctets as rb, selfSigned, type BuiltRequest } from "../../../src/client/enrollment";
 import { describeCaCerts, type CaDiscovery } from "../../../src/client/discovery";
 import { newRsaKey, type ClientKey } from "../../../src/client/certificates";
-import { type CertRepResult, type RequestSigner as Signer } from "../../../src/client/scep-client";
+import type { CertRepResult, RequestSigner as Signer } from "../../../src/client/scep-client";
 import { getCaCert } from "../../../src/client/scep-client";
 import { toArrayBuffer } from "../../../src/util/bytes";
 import { runCommand, type CmdResult } from "./clients";

@@ -235,14 +235,14 @@ export function pkcs7Pem(der: Uint8Array): string {
   return `-----BEGIN PKCS7-----\n${b64}-----END PKCS7-----\n`;
 }
 
-export function parseCaps(text: string): string[] {
+function parseCaps(text: string): string[] {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
 }
 
-export function splitPemCertificates(text: string): string[] {
+function splitPemCertificates(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)?.map((p) => p + "\n") ?? [];
 }
 
@@ -308,5 +308,5 @@ export async function publicKeyFingerprint(certPem: string): Promise<string> {
 }
 
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\/.:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

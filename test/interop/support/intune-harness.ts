@@ -9,7 +9,7 @@ import { buildCsr, selfSignedSigner } from "../../../src/client/csr-builder";
 import { getCaCert, prepareRequest, readCertRep, sendPkiOperation } from "../../../src/client/scep-client";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../../src/crypto/keys";
 import { parseCertificate } from "../../support/pkijs";
-import { MessageType, PkiStatus } from "../../../src/scep/oids";
+import { MessageType, type PkiStatus } from "../../../src/scep/oids";
 import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../../fakes/microsoft/node-server";
 import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "../../../scripts/lib/worker-server";

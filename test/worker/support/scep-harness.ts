@@ -9,13 +9,13 @@ import type { PrivateKeyHandle } from "../../../src/crypto/keys";
 import { certificateDer, parseCertificate } from "../../support/pkijs";
 import type { ContentCipherName } from "../../../src/scep/content-cipher";
 import { MessageType } from "../../../src/scep/oids";
-import { type HashName } from "../../../src/crypto/algorithms";
+import type { HashName } from "../../../src/crypto/algorithms";
 import { parsePem } from "../../../src/asn1/pem";
 import { buildCsr, newKey, selfSignedCert, type Subject } from "../../support/independent-pki";
 
-export { buildCsr, nameDer, newKey, selfSignedCert, spkiDer, type Subject } from "../../support/independent-pki";
+export { buildCsr, newKey, spkiDer, type Subject } from "../../support/independent-pki";
 
-export const BASE_URL = "http://scep.test/scep";
+const BASE_URL = "http://scep.test/scep";
 export const WORKER_TEST_CHALLENGE = "worker-test-challenge";
 
 export const rnd = (n: number): Uint8Array => new Uint8Array(nodeRandomBytes(n));
@@ -25,7 +25,7 @@ export function workerFetch(input: string | URL | Request, init?: RequestInit): 
   return exports.default.fetch(input as string, init);
 }
 
-export const client: ClientOptions = {
+const client: ClientOptions = {
   url: BASE_URL,
   fetch: ((u: string | URL | Request, i?: RequestInit) => workerFetch(u, i)) as typeof fetch,
 };
