@@ -45,20 +45,15 @@ function submitEnv(operation: "SUBMIT" | "POLL", vars: Record<string, string>) {
   });
 }
 
-/** KNOWN SERVER BUG (also noted in real-clients.test.ts): PENDING and FAILURE CertReps omit
- *  eContent (src/scep/signed-data.ts buildSignedData; pinned by test/unit/scep-cert-rep.test.ts
- *  "eContent present only on SUCCESS"), so certmonger's PKCS7_verify(..., indata=NULL) fails with
- *  "no content" and scep-submit exits 3 (CA unreachable: the daemon would retry, never poll).
- *  micromdm sends an empty OCTET STRING eContent instead. */
-function isNoContentBug(r: { code: number; stdout: string }): boolean {
-  return r.code === SCEP_SUBMIT_EXIT.UNREACHABLE && /PKCS7 routines::no content/.test(r.stdout);
-}
-
-/** Exit 1 (pending), or the known no-content bug; anything else fails. */
+/**
+ * Exit 1 (pending) with the server's senderNonce (base64) as scep-submit's "cookie". PENDING and
+ * FAILURE CertReps carry an empty eContent (src/scep/cert-rep.ts): certmonger's
+ * PKCS7_verify(..., indata=NULL) needs content, and without it exits 3 "no content" (CA
+ * unreachable: the daemon would retry, never poll). That failure now fails the test.
+ */
 function expectPending(r: Awaited<ReturnType<typeof runCommand>>): void {
-  if (isNoContentBug(r)) return;
+  expect(r.stdout, formatRun(r)).not.toMatch(/no content/);
   expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.WAIT);
-  // On PENDING scep-submit prints the server's senderNonce (base64) as its "cookie".
   expect(r.stdout.trim(), formatRun(r)).toMatch(/^[A-Za-z0-9+/]+=*$/);
 }
 
@@ -140,7 +135,7 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
     expect(summarizeCert(opened.certificates[0]!).subject).toBe(`CN=${cn}`);
   });
 
-  test("PENDING answers exit 1 and a POLL after an admin reject exits 2 (skipped while the no-content bug stands)", async (ctx) => {
+  test("PENDING answers exit 1 and a POLL after an admin reject exits 2", async () => {
     const cn = "cm-poll-3";
     const req = scep.pkcsReq({ key: keys[1]!, cn, challenge: CHALLENGE, transactionId: `cm3-${Date.now()}` });
     const submitted = await submitEnv("SUBMIT", { CERTMONGER_PKCSREQ: pkcs7Pem(req.der) });
@@ -148,9 +143,6 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
     await admin.reject(req.transactionId, "no");
     const poll = scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: cn }) });
     const r = await submitEnv("POLL", { CERTMONGER_PKCSREQ: pkcs7Pem(poll.der) });
-    if (isNoContentBug(submitted) || isNoContentBug(r)) {
-      ctx.skip("KNOWN BUG: PENDING/FAILURE CertRep without eContent -> certmonger exit 3 'no content' instead of 1 / 2");
-    }
     expect(submitted.code, formatRun(submitted)).toBe(SCEP_SUBMIT_EXIT.WAIT);
     expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.REJECTED);
     expect(r.stdout).toContain("not permitted");
