@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { accessClaims, jwksOf, newSigningKey, signJwt } from "../support/access-jwt-signer";
 import { AdminClient, newAdminToken } from "./support/admin-client";
-import { formatRun, runCommand } from "./support/clients";
+import { formatRun, runCommand, tsxScript } from "./support/clients";
 import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
@@ -125,7 +125,7 @@ describe("Access alone (no ADMIN_TOKEN)", () => {
   test("scripts/admin.ts sends the JWT from SCEP_ACCESS_TOKEN (no bearer token needed)", async () => {
     const env: Record<string, string | undefined> = { ...process.env, SCEP_ACCESS_TOKEN: jwt() };
     delete env.SCEP_ADMIN_TOKEN;
-    const r = await runCommand("npx", ["--no-install", "tsx", "scripts/admin.ts", "--url", worker.origin, "stats", "--json"], { env, timeoutSec: 60 });
+    const r = await runCommand(...tsxScript("scripts/admin.ts", ["--url", worker.origin, "stats", "--json"]), { env, timeoutSec: 60 });
     expect(r.code, formatRun(r)).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ certificates: 0 });
   });

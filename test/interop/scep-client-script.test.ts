@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { formatRun, opensslVerify, publicKeyFingerprint, runCommand, type CmdResult } from "./support/clients";
+import { formatRun, opensslVerify, publicKeyFingerprint, runCommand, tsxScript, type CmdResult } from "./support/clients";
 import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 import { REPO_ROOT, startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
@@ -16,7 +16,7 @@ let ca: TestCa;
 let worker: RunningWorker;
 
 function scepClient(args: string[]): Promise<CmdResult> {
-  return runCommand("npx", ["--no-install", "tsx", "scripts/scep-client.ts", ...args], { cwd: REPO_ROOT, timeoutSec: 60 });
+  return runCommand(...tsxScript("scripts/scep-client.ts", args), { cwd: REPO_ROOT, timeoutSec: 60 });
 }
 
 describe("scripts/scep-client.ts against the Worker", () => {

@@ -17,7 +17,7 @@ function bootstrap(...args: string[]): { status: number | null; out: string; dir
   const dir = mkdtempSync(join(tmpdir(), "ca-bootstrap-test-"));
   dirs.push(dir);
   const out = join(dir, "pki");
-  const r = spawnSync("npx", ["--no-install", "tsx", "scripts/ca-bootstrap.ts", ...args, "--out", out], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/ca-bootstrap.ts", ...args, "--out", out], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}`, dir: out };
 }
 

@@ -63,6 +63,14 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): 
   });
 }
 
+/**
+ * A project script run the way `npm run <script>` runs it (tsx over the TypeScript source), but
+ * without npx's start-up: Node 22 (this process's) with tsx's loader. About 0.2 s instead of 1 s.
+ */
+export function tsxScript(script: string, args: string[]): [string, string[]] {
+  return [process.execPath, ["--import", "tsx", script, ...args]];
+}
+
 /** A readable dump of a run for assertion messages. */
 export function formatRun(r: CmdResult): string {
   const t = r.timedOut ? " (TIMED OUT)" : "";
