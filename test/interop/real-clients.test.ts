@@ -127,7 +127,7 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
 
   // ---------------------------------------------------------------------------------------------
   // certmonger scep-submit PKIOperation. scep-submit never builds the pkiMessage (the daemon does):
-  // we build it with the client library (scripts/lib/scep-enroll.ts over src/scep/request-builder)
+  // we build it with the client library (src/client over src/scep/request-builder)
   // and scep-submit sends it, always as GET ?operation=PKIOperation&message=<%-escaped base64>.
   // On exit 0 it prints the still-encrypted pkcsPKIEnvelope, which we decrypt with the signer key.
   // docs/scep-clients.md §4a.

@@ -1,5 +1,5 @@
 // DER builders for name test vectors: small enough to read in a table row, independent of the
-// code under test (util/der's tlv/oid, which the CA profile already relies on).
+// code under test (src/asn1's tlv/oid, whose own vectors are in test/unit/asn1-der.test.ts).
 import { oid } from "../../src/asn1/oid";
 import { tlv } from "../../src/asn1/der";
 import { hexToBytes } from "../../src/util/bytes";

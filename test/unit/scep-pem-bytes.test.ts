@@ -1,4 +1,4 @@
-// src/util/pem.ts and src/util/bytes.ts: the helpers every SCEP byte comparison relies on.
+// src/asn1/pem.ts and src/util/bytes.ts: the helpers every SCEP byte comparison relies on.
 import { describe, expect, it } from "vitest";
 import { parsePem, toPem } from "../../src/asn1/pem";
 import { decodeBase64, encodeBase64 } from "../../src/asn1/base64";

@@ -1,6 +1,6 @@
 // Helpers for the ledger and admin-API interop tests: an admin API client (fetch + bearer token),
 // a small SCEP client over HTTP that builds PKCSReq / CertPoll (20) / GetCert (21) / GetCRL (22)
-// messages with scripts/lib/scep-enroll.ts, and openssl wrappers for CRLs and certificate text.
+// messages with the client library in src/client, and openssl wrappers for CRLs and certificate text.
 // No vitest imports.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
