@@ -1,12 +1,11 @@
 // Assembles an X.509 v3 certificate (RFC 5280 §4.1) and signs it with node:crypto. Issuer, subject
 // and SubjectPublicKeyInfo are spliced in as raw DER, so they are byte-for-byte what the CA
 // certificate and the CSR carry (some clients compare the issued subject bytes to what they asked for).
-import { TAG, tlv } from "../asn1/der";
+import { derBitString, derInteger, TAG, tlv } from "../asn1/der";
 import type { HashName } from "../crypto/algorithms";
 import { digestHex } from "../crypto/digest";
 import type { PrivateKeyHandle } from "../crypto/keys";
 import { signatureAlgorithmDer, signBytes } from "../crypto/signature";
-import { concatBytes } from "../util/bytes";
 import { timeDer } from "./time";
 
 export interface CertificateFields {
@@ -22,7 +21,7 @@ export interface CertificateFields {
   hash: HashName;
 }
 
-const VERSION_V3 = new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]); // [0] EXPLICIT INTEGER 2 (§4.1.2.1)
+const VERSION_V3 = tlv(0xa0, derInteger(2)); // [0] EXPLICIT INTEGER 2 (§4.1.2.1)
 /** Builds the TBSCertificate, signs it, and returns the DER certificate. */
 export function signCertificate(fields: CertificateFields): Uint8Array {
   if (fields.serial.length === 0 || fields.serial.length > 20 || (fields.serial[0]! & 0x80) !== 0) {
@@ -41,7 +40,7 @@ export function signCertificate(fields: CertificateFields): Uint8Array {
     tlv(0xa3, tlv(TAG.SEQUENCE, ...fields.extensions)),
   );
   const signature = signBytes(fields.signer, fields.hash, tbs);
-  return tlv(TAG.SEQUENCE, tbs, sigAlg, tlv(TAG.BIT_STRING, concatBytes(new Uint8Array([0]), signature)));
+  return tlv(TAG.SEQUENCE, tbs, sigAlg, derBitString(signature));
 }
 
 /** Uppercase hex digest of a certificate's DER, as the ledger and operators show fingerprints. */

@@ -1,11 +1,11 @@
 // X.509 v2 CRL (RFC 5280 §5) signed by a CA: CRL number, AKI, and a reason code per entry. Written
 // as raw DER like certificates (cert-builder.ts); test/unit/x509-crl.test.ts holds it byte for byte
 // to what pkijs writes for the same input.
-import { derInteger, TAG, tlv } from "../asn1/der";
+import { derBitString, derInteger, TAG, tlv } from "../asn1/der";
 import { OID } from "../asn1/oids";
 import type { PrivateKeyHandle } from "../crypto/keys";
 import { signatureAlgorithmDer, signBytes } from "../crypto/signature";
-import { concatBytes, hexToBytes } from "../util/bytes";
+import { hexToBytes } from "../util/bytes";
 import { authorityKeyIdentifierValue, extensionDer } from "./extensions";
 import { timeDer } from "./time";
 
@@ -53,6 +53,6 @@ export function buildCrl(input: CrlInput): Uint8Array {
   fields.push(tlv(0xa0, tlv(TAG.SEQUENCE, ...extensions)));
   const tbs = tlv(TAG.SEQUENCE, ...fields);
   const signature = signBytes(input.signer, hash, tbs);
-  return tlv(TAG.SEQUENCE, tbs, sigAlg, tlv(TAG.BIT_STRING, concatBytes(new Uint8Array([0]), signature)));
+  return tlv(TAG.SEQUENCE, tbs, sigAlg, derBitString(signature));
 }
 

@@ -1,7 +1,6 @@
 // PKCS#10 CertificationRequest (RFC 2986 §4) written as DER: what the SCEP client library sends and
 // what ca-bootstrap asks an external root to sign. The server only reads CSRs (src/ca/csr.ts).
-import { concatBytes } from "../util/bytes";
-import { derInteger, derSetOf, TAG, tlv } from "../asn1/der";
+import { derBitString, derInteger, derSetOf, TAG, tlv } from "../asn1/der";
 import { oid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import type { HashName } from "../crypto/algorithms";
@@ -32,5 +31,5 @@ export function buildCsr(f: CsrFields): Uint8Array {
   attributesDer[0] = 0xa0;
   const info = tlv(TAG.SEQUENCE, derInteger(0), f.subjectDer, spkiOfPrivateKey(f.key), attributesDer);
   const signature = signBytes(f.key, f.hash, info);
-  return tlv(TAG.SEQUENCE, info, signatureAlgorithmDer(f.key, f.hash), tlv(TAG.BIT_STRING, concatBytes(new Uint8Array([0]), signature)));
+  return tlv(TAG.SEQUENCE, info, signatureAlgorithmDer(f.key, f.hash), derBitString(signature));
 }

@@ -1,6 +1,6 @@
 // X.509 v3 extensions (RFC 5280 §4.2) written as DER. Values are small and mostly constant, so they
 // are written directly with the DER helpers.
-import { children, content, DER_TRUE, readTlv, TAG, tlv } from "../asn1/der";
+import { children, content, DER_TRUE, derBitString, derInteger, readTlv, TAG, tlv } from "../asn1/der";
 import { oid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import { digest } from "../crypto/digest";
@@ -34,7 +34,7 @@ export function keyUsageExtension(usages: KeyUsageName[]): Uint8Array {
     bits |= 0x80 >> KeyUsageBit[u];
     highest = Math.max(highest, KeyUsageBit[u]);
   }
-  return extensionDer(OID.keyUsage, true, new Uint8Array([TAG.BIT_STRING, 0x02, 7 - highest, bits]));
+  return extensionDer(OID.keyUsage, true, derBitString(Uint8Array.of(bits), 7 - highest));
 }
 
 export function extKeyUsageExtension(purposes: string[]): Uint8Array {
@@ -47,9 +47,9 @@ export function basicConstraintsExtension(ca: boolean, pathLength?: number): Uin
   if (ca) parts.push(DER_TRUE);
   if (ca && pathLength !== undefined) {
     if (pathLength < 0 || pathLength > 127) throw new Error("pathLength must be 0..127");
-    parts.push(new Uint8Array([TAG.INTEGER, 0x01, pathLength]));
+    parts.push(derInteger(pathLength));
   }
-  return extensionDer(OID.basicConstraints, true, parts.length ? tlv(TAG.SEQUENCE, ...parts) : new Uint8Array([0x30, 0x00]));
+  return extensionDer(OID.basicConstraints, true, tlv(TAG.SEQUENCE, ...parts));
 }
 
 /** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value (no tag, length, unused-bits byte). */

@@ -1,7 +1,7 @@
 // src/asn1/der.ts and strict.ts, table-driven: each reader with well-formed and malformed vectors
 // (X.690 §8.1 identifier and length octets, §10.1 DER lengths), each writer with known encodings.
 import { describe, expect, it } from "vitest";
-import { children, content, DER_NULL, DER_TRUE, derInteger, DerError, derSetOf, readTlv, slice, stripLeadingZeros, TAG, tlv } from "../../src/asn1/der";
+import { children, content, DER_NULL, DER_TRUE, derBitString, derInteger, DerError, derSetOf, readTlv, slice, stripLeadingZeros, TAG, tlv } from "../../src/asn1/der";
 import { readChildren, readStrict } from "../../src/asn1/strict";
 import { bytesToHex, hexToBytes } from "../../src/util/bytes";
 
@@ -87,6 +87,8 @@ describe("writers", () => {
     { what: "128 octets: long form 0x81", out: () => tlv(TAG.OCTET_STRING, new Uint8Array(128)), der: `048180${"00".repeat(128)}` },
     { what: "65536 octets: 0x83 01 00 00", out: () => tlv(TAG.OCTET_STRING, new Uint8Array(65536)).subarray(0, 5), der: "0483010000" },
     { what: "NULL", out: () => DER_NULL, der: "0500" },
+    { what: "BIT STRING of whole octets", out: () => derBitString(h("a0b0")), der: "030300a0b0" },
+    { what: "BIT STRING with 5 unused bits (keyUsage digitalSignature+keyEncipherment)", out: () => derBitString(h("a0"), 5), der: "030205a0" },
     { what: "BOOLEAN TRUE (X.690 §11.1)", out: () => DER_TRUE, der: "0101ff" },
     { what: "INTEGER 0", out: () => derInteger(0), der: "020100" },
     { what: "INTEGER 127", out: () => derInteger(127), der: "02017f" },
@@ -101,6 +103,8 @@ describe("writers", () => {
   it("derInteger refuses what it cannot encode", () => {
     expect(() => derInteger(-1)).toThrow(DerError);
     expect(() => derInteger(1.5)).toThrow(DerError);
+    expect(() => derBitString(h("00"), 8)).toThrow(DerError);
+    expect(() => derBitString(new Uint8Array(0), 1)).toThrow(DerError);
   });
 
   it("writer output reads back", () => {
