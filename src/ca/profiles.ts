@@ -3,6 +3,8 @@
 // enrollment path (/scep/<profile>). CERT_PROFILES holds them as JSON; the built-in "default" is
 // what the endpoint always issued: 365 days (CERT_VALIDITY_DAYS), digitalSignature+keyEncipherment
 // (RSA) or digitalSignature (EC), clientAuth, RSA 2048–8192 or EC P-256/P-384.
+import { DerError } from "../asn1/der";
+import { oidOctets } from "../asn1/oid";
 import { SettingError } from "../util/setting-error";
 import type { KeyUsageName } from "../x509/extensions";
 
@@ -132,10 +134,21 @@ function parseProfile(name: string, settings: unknown, base: CertificateProfile)
 function ekuOid(value: string, setting: string): string {
   const named = EXTENDED_KEY_USAGES[value];
   if (named) return named;
-  const oid = /^\d+(\.\d+)+$/.test(value) ? value : undefined;
+  // Checked here, not when the first certificate is signed: encoding a bad OID would fail mid-issuance.
+  const oid = /^\d+(\.\d+)+$/.test(value) && isOid(value) ? value : undefined;
   if (!oid) throw new ProfileSettingError(setting, `"${short(value)}" is neither a known name (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) nor a dotted OID`);
   if (REFUSED_EKUS[oid]) throw new ProfileSettingError(setting, `${REFUSED_EKUS[oid]} is never granted to an enrolled device`);
   return oid;
+}
+
+function isOid(dotted: string): boolean {
+  try {
+    oidOctets(dotted);
+    return true;
+  } catch (e) {
+    if (e instanceof DerError) return false;
+    throw e;
+  }
 }
 
 function names(value: unknown, setting: string): string[] {

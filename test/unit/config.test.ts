@@ -137,6 +137,8 @@ describe("loadConfig: errors name the setting", () => {
     ["ALLOW_LEGACY_DES not a boolean", { ALLOW_LEGACY_DES: "maybe" }, "ALLOW_LEGACY_DES"],
     ["SAN_TYPES unknown", { SAN_TYPES: "dns,x400" }, "SAN_TYPES"],
     ["SID_FROM_CSR unknown", { SID_FROM_CSR: "sometimes" }, "SID_FROM_CSR"],
+    ["CERT_PROFILES with an extended key usage that is no OID (a leading zero)", { CERT_PROFILES: '{"net":{"extendedKeyUsage":["1.3.06.1"]}}' }, "CERT_PROFILES.net.extendedKeyUsage"],
+    ["CERT_PROFILES with an extended key usage under arc 3", { CERT_PROFILES: '{"net":{"extendedKeyUsage":["3.1"]}}' }, "CERT_PROFILES.net.extendedKeyUsage"],
   ];
   it.each(cases)("%s -> ConfigError naming %2$s", (_name, overrides, setting) => {
     expectConfigError(loadConfig(fakeEnv(overrides)), setting);
