@@ -118,7 +118,12 @@ function parse(argv: string[]): Args | "help" {
     url: values.url.replace(/\/+$/, ""),
     challenge: values.challenge,
     cn: values.cn,
-    dns: values.dns ? values.dns.split(",").map((s) => s.trim()).filter(Boolean) : [],
+    dns: values.dns
+      ? values.dns
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
     key: values.key,
     out: values.out,
     cipher: cipher as ContentCipherName | undefined,
@@ -207,8 +212,7 @@ async function main(argv: string[]): Promise<number> {
     log(`key          ${keyPath} (created RSA-2048, mode 0600)`);
   }
 
-  const transactionId =
-    a.transactionId === "random" ? Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex") : a.transactionId;
+  const transactionId = a.transactionId === "random" ? Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex") : a.transactionId;
   t = performance.now();
   let request: BuiltRequest;
   if (a.renew) {
@@ -219,8 +223,22 @@ async function main(argv: string[]): Promise<number> {
     if (!ca.caps.some((c) => c.toLowerCase() === "renewal")) log("warning      the server does not advertise Renewal");
     if (a.cn) log("note         --cn is ignored with --renew (the subject of the old certificate is kept)");
     log(`renewing     serial ${oldSummary.serialHex}, ${oldSummary.subject}, notAfter ${oldSummary.notAfter.toISOString()}`);
-    const csrDer = buildCsr({ key: key.handle, subject: parseCertView(old).subjectDer, challenge: a.challenge, dnsNames: a.dns.length ? a.dns : oldSummary.dnsNames, hash });
-    request = buildRequest({ messageType: MessageType.RenewalReq, csrDer, signer: { cert: old, key: key.handle }, recipients: ca.recipients, cipher, hash, transactionId });
+    const csrDer = buildCsr({
+      key: key.handle,
+      subject: parseCertView(old).subjectDer,
+      challenge: a.challenge,
+      dnsNames: a.dns.length ? a.dns : oldSummary.dnsNames,
+      hash,
+    });
+    request = buildRequest({
+      messageType: MessageType.RenewalReq,
+      csrDer,
+      signer: { cert: old, key: key.handle },
+      recipients: ca.recipients,
+      cipher,
+      hash,
+      transactionId,
+    });
   } else {
     const csrDer = buildCsr({ key: key.handle, subject: { commonName: cn }, challenge: a.challenge, dnsNames: a.dns, hash });
     const signer = { cert: selfSignedSigner(key.handle, { commonName: cn }, new Date(), randomOctets), key: key.handle };
@@ -249,7 +267,11 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`PKIOperation: HTTP ${res.status} ${contentType}${text ? `: ${text}` : ""}`);
   }
   t = performance.now();
-  const rep = openCertRep(body, request, ca.certs.map((c) => c.der));
+  const rep = openCertRep(
+    body,
+    request,
+    ca.certs.map((c) => c.der),
+  );
   timings.push(["verify+decrypt CertRep", ms(t)]);
   timings.push(["total", ms(tTotal)]);
 

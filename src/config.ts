@@ -22,7 +22,6 @@ import { parseCertView } from "./x509/cert-view";
 
 export { ConfigError } from "./settings/problems";
 
-
 export interface Config {
   /** The current issuing CA and the retired ones; `ca` is the current CA's material. */
   cas: CaSet;
@@ -99,7 +98,9 @@ function buildConfig(env: Env): Config | ConfigError {
   const publicBaseUrl = read(() => parseBaseUrl("PUBLIC_BASE_URL", env.PUBLIC_BASE_URL));
   const validityDays = read(() => parseInteger("CERT_VALIDITY_DAYS", env.CERT_VALIDITY_DAYS, defaultNumber("CERT_VALIDITY_DAYS"), 1, 3650));
   // Autopilot/OOBE clocks can run hours behind; SCEPman backdates a day as well.
-  const backdateMinutes = read(() => parseInteger("CERT_BACKDATE_MINUTES", env.CERT_BACKDATE_MINUTES, defaultNumber("CERT_BACKDATE_MINUTES"), 0, 10080));
+  const backdateMinutes = read(() =>
+    parseInteger("CERT_BACKDATE_MINUTES", env.CERT_BACKDATE_MINUTES, defaultNumber("CERT_BACKDATE_MINUTES"), 0, 10080),
+  );
   const profiles =
     validityDays !== undefined && backdateMinutes !== undefined
       ? read(() => parseProfiles(env.CERT_PROFILES, defaultProfile(validityDays, backdateMinutes * 60)))
@@ -185,7 +186,10 @@ function parseApprovalMode(value: string | undefined): ReadonlySet<string> {
   if (v === "manual") return new Set(["static", "one-time", "intune"]);
   const m = /^manual:(.+)$/.exec(v);
   if (m) {
-    const kinds = m[1]!.split(",").map((k) => k.trim()).filter(Boolean);
+    const kinds = m[1]!
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean);
     const known = ["static", "one-time", "intune", "renewal"];
     const unknown = kinds.find((k) => !known.includes(k));
     if (!unknown && kinds.length) return new Set(kinds);

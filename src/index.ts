@@ -23,7 +23,8 @@ export default {
       const path = url.pathname;
       if (path === "/admin" || path.startsWith("/admin/")) return await handleAdmin(request, url, { ...dependencies(env, config), config });
       const published = request.method === "GET" ? publicationRoute(path, config) : undefined;
-      if (published?.kind === "crl") return await crlResponse(request, url, published.ca, config, ledgerFor(env.LEDGER, published.ca.ledgerName), workerRuntime, published.pem);
+      if (published?.kind === "crl")
+        return await crlResponse(request, url, published.ca, config, ledgerFor(env.LEDGER, published.ca.ledgerName), workerRuntime, published.pem);
       if (published?.kind === "ca") return caCertificateResponse(published.ca);
       if (published?.kind === "unknown-ca") return text(404, "no CA with this key id");
       // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).

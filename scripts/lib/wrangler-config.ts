@@ -32,5 +32,9 @@ export function compatibilityDate(tomlPath = WRANGLER_TOML): string {
 
 /** The [vars] table of wrangler.toml (flat `KEY = "value"` lines only), as defaults. */
 export function wranglerVars(tomlPath = WRANGLER_TOML): Record<string, string> {
-  return Object.fromEntries(tomlLines(tomlPath).filter((l) => l.table === "[vars]").map((l) => [l.key, l.value]));
+  return Object.fromEntries(
+    tomlLines(tomlPath)
+      .filter((l) => l.table === "[vars]")
+      .map((l) => [l.key, l.value]),
+  );
 }

@@ -26,7 +26,11 @@ export async function approvePending(transactionId: string, requestKey: string, 
   // at rest), so its signature is not checked again; its names pass today's name policy again.
   const csr = parseCsr(pending.csrDer);
   const viaIntune = pending.challengeKind === "intune" && deps.intune !== undefined;
-  const request = issueRequestFor(csr, config, { kind: pending.lineage as ProfileKind, intuneValidated: pending.challengeKind === "intune", keepProfile: pending.profile });
+  const request = issueRequestFor(csr, config, {
+    kind: pending.lineage as ProfileKind,
+    intuneValidated: pending.challengeKind === "intune",
+    keepProfile: pending.profile,
+  });
   // Intune requests stay undeliverable until Intune acknowledges the issuance.
   const renewal = { policy: config.renewal.policy, supersede: config.renewal.supersede };
   const { cert, outcome } = await recordWithFreshSerial(request, config, deps, !viaIntune, (c, now) =>

@@ -86,7 +86,11 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       if (result.kind === "not-pending") throw new AdminError(409, "not_pending", "no pending request with this transactionId");
       if (result.kind === "refused") throw new AdminError(409, "cannot_issue", result.reason);
       if (result.kind === "withheld") {
-        throw new AdminError(502, "intune_notification_failed", `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`);
+        throw new AdminError(
+          502,
+          "intune_notification_failed",
+          `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`,
+        );
       }
       return json(200, { transactionId, status: "issued", serial: result.serial });
     }
@@ -194,6 +198,7 @@ function positiveInt(value: string, name: string): number {
 }
 
 function requiredString(value: unknown, name: string): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 1024) throw new AdminError(400, "bad_parameter", `${name} must be a non-empty string`);
+  if (typeof value !== "string" || value.length === 0 || value.length > 1024)
+    throw new AdminError(400, "bad_parameter", `${name} must be a non-empty string`);
   return value;
 }

@@ -119,7 +119,8 @@ export function derInteger(value: number): Uint8Array {
 
 /** BIT STRING of whole octets, or with `unusedBits` (0-7) of the last octet unused (X.690 §8.6.2). */
 export function derBitString(bits: Uint8Array, unusedBits = 0): Uint8Array {
-  if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (unusedBits > 0 && bits.length === 0)) throw new DerError("bad unused-bits count");
+  if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 || (unusedBits > 0 && bits.length === 0))
+    throw new DerError("bad unused-bits count");
   return tlv(TAG.BIT_STRING, Uint8Array.of(unusedBits), bits);
 }
 

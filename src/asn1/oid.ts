@@ -63,7 +63,7 @@ export function oidOctets(dotted: string): Uint8Array {
   const body: number[] = [];
   for (const arc of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
     const chunk = [arc % 128];
-    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) chunk.unshift(0x80 | n % 128);
+    for (let n = Math.floor(arc / 128); n > 0; n = Math.floor(n / 128)) chunk.unshift(0x80 | (n % 128));
     body.push(...chunk);
   }
   if (body.length > MAX_OID_OCTETS) throw new DerError("OBJECT IDENTIFIER too long");

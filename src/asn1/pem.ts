@@ -20,6 +20,8 @@ export function parsePem(text: string): PemBlock[] {
 }
 
 export function toPem(label: string, der: Uint8Array): string {
-  const body = encodeBase64(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  const body = encodeBase64(der)
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n$/, "");
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }

@@ -4,7 +4,16 @@
 import { DerError, tlv } from "./der";
 
 /** Character string types (X.680 §41). */
-export const STRING_TAG = { UTF8: 0x0c, NUMERIC: 0x12, PRINTABLE: 0x13, TELETEX: 0x14, IA5: 0x16, VISIBLE: 0x1a, UNIVERSAL: 0x1c, BMP: 0x1e } as const;
+export const STRING_TAG = {
+  UTF8: 0x0c,
+  NUMERIC: 0x12,
+  PRINTABLE: 0x13,
+  TELETEX: 0x14,
+  IA5: 0x16,
+  VISIBLE: 0x1a,
+  UNIVERSAL: 0x1c,
+  BMP: 0x1e,
+} as const;
 
 const MAX_VALUE_CHARS = 256;
 
@@ -135,7 +144,14 @@ export function readDirectoryString(tag: number, body: Uint8Array): string | und
   }
 }
 
-const TEXT_TAGS: ReadonlySet<number> = new Set([STRING_TAG.UTF8, STRING_TAG.NUMERIC, STRING_TAG.PRINTABLE, STRING_TAG.TELETEX, STRING_TAG.IA5, STRING_TAG.VISIBLE]);
+const TEXT_TAGS: ReadonlySet<number> = new Set([
+  STRING_TAG.UTF8,
+  STRING_TAG.NUMERIC,
+  STRING_TAG.PRINTABLE,
+  STRING_TAG.TELETEX,
+  STRING_TAG.IA5,
+  STRING_TAG.VISIBLE,
+]);
 
 /** The text of an attribute value of a character string type read as UTF-8 (SCEP attributes), else undefined. */
 export function attributeText(tag: number, body: Uint8Array): string | undefined {

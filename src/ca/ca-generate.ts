@@ -66,7 +66,15 @@ function hashFor(key: PrivateKeyHandle, hash?: HashName): HashName {
 }
 
 function issueSigned(
-  input: { subject: SimpleName; key: KeySpec; validityDays: number; issuer?: CaMaterial; now: Date; randomBytes: (n: number) => Uint8Array; hash?: HashName },
+  input: {
+    subject: SimpleName;
+    key: KeySpec;
+    validityDays: number;
+    issuer?: CaMaterial;
+    now: Date;
+    randomBytes: (n: number) => Uint8Array;
+    hash?: HashName;
+  },
   extensionsFor: (ski: Uint8Array) => Uint8Array[],
 ): GeneratedPair {
   const pair = generateKeyPair(input.key);

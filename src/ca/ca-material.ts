@@ -83,7 +83,10 @@ function readKey(setting: string, pem: string): PrivateKeyHandle {
 function assertIsCa(setting: string, loaded: LoadedCert): void {
   if (!basicConstraintsCa(loaded.der)) {
     const present = certificateExtensionOrUndefined(loaded.der, OID.basicConstraints) !== undefined;
-    throw new CaConfigError(setting, present ? "certificate is not a CA (basicConstraints cA is false)" : "certificate is not a CA (no basicConstraints extension)");
+    throw new CaConfigError(
+      setting,
+      present ? "certificate is not a CA (basicConstraints cA is false)" : "certificate is not a CA (no basicConstraints extension)",
+    );
   }
   const ku = certificateExtensionOrUndefined(loaded.der, OID.keyUsage);
   if (ku) {

@@ -70,7 +70,9 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
     return parseCsrOrThrow(der);
   } catch (e) {
     if (e instanceof CsrError) throw e;
-    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest", { cause: e });
+    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest", {
+      cause: e,
+    });
   }
 }
 

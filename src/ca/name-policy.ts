@@ -221,7 +221,10 @@ export function describeIdentityChange(
   const added = requested.sans.filter((n) => !oldKeys.has(generalNameKey(n))).map(generalNameText);
   const removed = old.sans.filter((n) => !newKeys.has(generalNameKey(n))).map(generalNameText);
   if (added.length > 0 || removed.length > 0) {
-    const parts = [added.length ? `added: ${shortText(added.join(", "), 160)}` : "", removed.length ? `removed: ${shortText(removed.join(", "), 160)}` : ""];
+    const parts = [
+      added.length ? `added: ${shortText(added.join(", "), 160)}` : "",
+      removed.length ? `removed: ${shortText(removed.join(", "), 160)}` : "",
+    ];
     changes.push(`SANs ${parts.filter(Boolean).join("; ")}`);
   }
   if ((old.sid ?? "") !== (requested.sid ?? "")) changes.push("the SID extension differs");

@@ -86,9 +86,11 @@ export function parseProfiles(value: unknown, base: CertificateProfile): Map<str
       throw new ProfileSettingError("CERT_PROFILES", "not valid JSON (an object of profile names to settings)");
     }
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ProfileSettingError("CERT_PROFILES", "must be an object of profile names to settings");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ProfileSettingError("CERT_PROFILES", "must be an object of profile names to settings");
   for (const [name, settings] of Object.entries(raw)) {
-    if (!NAME.test(name)) throw new ProfileSettingError("CERT_PROFILES", "profile names are 1–32 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+    if (!NAME.test(name))
+      throw new ProfileSettingError("CERT_PROFILES", "profile names are 1–32 of a-z, 0-9, '-' and '_', starting with a letter or digit");
     profiles.set(name, parseProfile(name, settings, name === "default" ? base : profiles.get("default")!));
   }
   return profiles;
@@ -98,18 +100,24 @@ function parseProfile(name: string, settings: unknown, base: CertificateProfile)
   const at = (field: string) => `CERT_PROFILES.${name}${field ? `.${field}` : ""}`;
   if (typeof settings !== "object" || settings === null || Array.isArray(settings)) throw new ProfileSettingError(at(""), "must be an object");
   const s = settings as Record<string, unknown>;
-  for (const field of Object.keys(s)) if (!FIELDS.has(field)) throw new ProfileSettingError(at(field), `unknown field (use ${[...FIELDS].join(", ")})`);
+  for (const field of Object.keys(s))
+    if (!FIELDS.has(field)) throw new ProfileSettingError(at(field), `unknown field (use ${[...FIELDS].join(", ")})`);
   const profile: CertificateProfile = { ...base, name };
   if (s.validityDays !== undefined) profile.validityDays = integer(s.validityDays, 1, 3650, at("validityDays"));
   if (s.backdateMinutes !== undefined) profile.backdateSeconds = integer(s.backdateMinutes, 0, 10080, at("backdateMinutes")) * 60;
   if (s.keyUsage !== undefined) {
     profile.keyUsage = names(s.keyUsage, at("keyUsage")).map((u) => {
-      if (!(KEY_USAGES as readonly string[]).includes(u)) throw new ProfileSettingError(at("keyUsage"), `"${short(u)}" is not a key usage a device certificate may have (use ${KEY_USAGES.join(", ")})`);
+      if (!(KEY_USAGES as readonly string[]).includes(u))
+        throw new ProfileSettingError(
+          at("keyUsage"),
+          `"${short(u)}" is not a key usage a device certificate may have (use ${KEY_USAGES.join(", ")})`,
+        );
       return u as KeyUsageName;
     });
     if (profile.keyUsage.length === 0) throw new ProfileSettingError(at("keyUsage"), "must name at least one key usage");
   }
-  if (s.extendedKeyUsage !== undefined) profile.extendedKeyUsage = names(s.extendedKeyUsage, at("extendedKeyUsage")).map((e) => ekuOid(e, at("extendedKeyUsage")));
+  if (s.extendedKeyUsage !== undefined)
+    profile.extendedKeyUsage = names(s.extendedKeyUsage, at("extendedKeyUsage")).map((e) => ekuOid(e, at("extendedKeyUsage")));
   if (s.rsaBits !== undefined) {
     const [min, max] = Array.isArray(s.rsaBits) ? s.rsaBits : [];
     profile.rsaBits = { min: integer(min, 2048, 8192, at("rsaBits")), max: integer(max, 2048, 8192, at("rsaBits")) };
@@ -136,7 +144,11 @@ function ekuOid(value: string, setting: string): string {
   if (named) return named;
   // Checked here, not when the first certificate is signed: encoding a bad OID would fail mid-issuance.
   const oid = /^\d+(\.\d+)+$/.test(value) && isOid(value) ? value : undefined;
-  if (!oid) throw new ProfileSettingError(setting, `"${short(value)}" is neither a known name (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) nor a dotted OID`);
+  if (!oid)
+    throw new ProfileSettingError(
+      setting,
+      `"${short(value)}" is neither a known name (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) nor a dotted OID`,
+    );
   if (REFUSED_EKUS[oid]) throw new ProfileSettingError(setting, `${REFUSED_EKUS[oid]} is never granted to an enrolled device`);
   return oid;
 }
@@ -157,7 +169,8 @@ function names(value: unknown, setting: string): string[] {
 }
 
 function integer(value: unknown, min: number, max: number, setting: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw new ProfileSettingError(setting, `must be an integer from ${min} to ${max}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw new ProfileSettingError(setting, `must be an integer from ${min} to ${max}`);
   return value;
 }
 

@@ -12,11 +12,7 @@ export const ONE_TIME_PREFIX = "otc_";
 export type ChallengeMode = "static" | "intune" | "one-time";
 export const CHALLENGE_MODES: readonly ChallengeMode[] = ["static", "intune", "one-time"];
 
-export type ChallengeRoute =
-  | { kind: "static" }
-  | { kind: "one-time"; sha256: string }
-  | { kind: "intune" }
-  | { kind: "refused"; detail: string };
+export type ChallengeRoute = { kind: "static" } | { kind: "one-time"; sha256: string } | { kind: "intune" } | { kind: "refused"; detail: string };
 
 export function routeChallenge(
   presented: string | undefined,

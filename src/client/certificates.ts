@@ -93,4 +93,3 @@ export function decryptEnvelopePem(envelopePem: string, signer: RequestSigner): 
   const opened = decryptEnvelope(block.der, [recipientKeyFor(signer.cert, signer.key)], { allowLegacyDes: true });
   return { certificates: parseCertsOnly(opened.content).certificates, cipher: opened.cipher };
 }
-

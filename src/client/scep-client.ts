@@ -22,7 +22,10 @@ export interface ClientOptions {
 export async function getCaCaps(opts: ClientOptions): Promise<string[]> {
   const res = await (opts.fetch ?? fetch)(`${opts.url}?operation=GetCACaps`);
   if (!res.ok) throw new Error(`GetCACaps: HTTP ${res.status}`);
-  return (await res.text()).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  return (await res.text())
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export interface CaCertificates {

@@ -13,9 +13,7 @@ export interface AlgorithmId {
 }
 
 export function signatureAlgorithmFor(key: PrivateKeyHandle, hash: HashName): AlgorithmId {
-  return key.algorithm === "rsa"
-    ? { oid: RSA_SIGNATURE_OID[hash], nullParams: true }
-    : { oid: ECDSA_SIGNATURE_OID[hash], nullParams: false };
+  return key.algorithm === "rsa" ? { oid: RSA_SIGNATURE_OID[hash], nullParams: true } : { oid: ECDSA_SIGNATURE_OID[hash], nullParams: false };
 }
 
 /** AlgorithmIdentifier DER: explicit NULL parameters for RSA (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2). */

@@ -61,7 +61,8 @@ export async function authorize(signer: CertView, signerDer: Uint8Array, csr: Pa
     // Still live and the same identity: a challenge-authorised request replaces it (REVOKE_SUPERSEDED).
     const live = status.ok || status.reason === "lineage" || status.reason === "outside-window";
     if (live && !change && known) predecessor = known;
-    if (csr.challengePassword === undefined) throw refuse({ kind: "renewal-refused", reason: renewalRefusal, detail: `renewal by ${signerCa.keyId}:${serial} refused` });
+    if (csr.challengePassword === undefined)
+      throw refuse({ kind: "renewal-refused", reason: renewalRefusal, detail: `renewal by ${signerCa.keyId}:${serial} refused` });
   }
   const route = routeChallenge(csr.challengePassword, config.challengeModes, config.staticChallenge);
   switch (route.kind) {

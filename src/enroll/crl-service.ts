@@ -27,7 +27,11 @@ export async function currentCrl(ca: IssuingCa, validitySeconds: number, ledger:
   const cached = snapshot.cached;
   const caSha256 = ca.material.fingerprintSha256Hex;
   // A re-issued CA certificate (same key, so the same ledger) signs a fresh CRL under its own name.
-  const fresh = cached && cached.revision === snapshot.revision && cached.caSha256 === caSha256 && now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2;
+  const fresh =
+    cached &&
+    cached.revision === snapshot.revision &&
+    cached.caSha256 === caSha256 &&
+    now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2;
   if (cached && fresh) return cached;
   try {
     const prepared = await ledger.prepareCrl(now);

@@ -21,7 +21,13 @@ export interface EnrollmentRoute {
   pathProfile?: string;
 }
 
-export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<EnrollmentResult> {
+export async function enroll(
+  message: PkiMessage,
+  csrDer: Uint8Array,
+  config: Config,
+  deps: EnrollDeps,
+  route: EnrollmentRoute = {},
+): Promise<EnrollmentResult> {
   const csr = checkedCsr(csrDer);
   const auth = await authorize(message.signer, message.signerCertDer, csr, config, deps);
   const lineage: LineageKind = auth.kind === "renewal" ? auth.credential.lineage : auth.kind;
@@ -42,7 +48,14 @@ export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Co
   return delivered(await issueAndRecord(tx, request, config, deps), tx);
 }
 
-function transactionFor(message: PkiMessage, csr: ParsedCsr, auth: Authorization, lineage: LineageKind, request: IssueRequest, config: Config): TransactionInput {
+function transactionFor(
+  message: PkiMessage,
+  csr: ParsedCsr,
+  auth: Authorization,
+  lineage: LineageKind,
+  request: IssueRequest,
+  config: Config,
+): TransactionInput {
   // No challenge at rest: the ledger keeps the CSR without its challengePassword (docs/security.md),
   // and the request's identity for retries is the hash of that redacted CSR.
   const stored = stripChallengePassword(csr.der) ?? csr.der;

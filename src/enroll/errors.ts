@@ -133,13 +133,20 @@ function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?
     case "one-time-challenge-refused":
       return {
         failInfo: FailInfo.badRequest,
-        text: r.reason === "san-mismatch" || r.reason === "subject-mismatch" ? "the one-time challenge was issued for other names" : "challenge password missing or not accepted",
+        text:
+          r.reason === "san-mismatch" || r.reason === "subject-mismatch"
+            ? "the one-time challenge was issued for other names"
+            : "challenge password missing or not accepted",
         logDetail: `one-time challenge ${r.reason}`,
       };
     case "intune-not-validated":
       return { failInfo: FailInfo.badRequest, text: `Intune did not validate the request: ${r.code}`, logDetail: `intune validate ${r.code}` };
     case "intune-notification-refused":
-      return { failInfo: FailInfo.badRequest, text: `Intune did not accept the issuance notification: ${r.code}`, logDetail: `intune successNotification ${r.code}` };
+      return {
+        failInfo: FailInfo.badRequest,
+        text: `Intune did not accept the issuance notification: ${r.code}`,
+        logDetail: `intune successNotification ${r.code}`,
+      };
     case "withheld":
       return { failInfo: FailInfo.badRequest, text: "the certificate is withheld", logDetail: r.detail };
     case "ca-expired":
@@ -147,7 +154,11 @@ function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?
     case "serial-exhausted":
       return { failInfo: FailInfo.badRequest, text: "could not allocate a unique serial number", logDetail: "serial collisions exhausted" };
     case "transaction-conflict":
-      return { failInfo: FailInfo.badRequest, text: "transactionID already used for a different request", logDetail: `transaction ${r.transactionId} conflict` };
+      return {
+        failInfo: FailInfo.badRequest,
+        text: "transactionID already used for a different request",
+        logDetail: `transaction ${r.transactionId} conflict`,
+      };
     case "refused-earlier":
       return { failInfo: FailInfo.badRequest, text: "the request was refused earlier", logDetail: r.note };
     case "rejected-by-admin":

@@ -87,6 +87,7 @@ export async function confirmWithIntune(
     deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: issued.serial, code: ack.code });
     throw refuse({ kind: "intune-notification-refused", code: ack.code });
   }
-  if (!(await deps.ledger.confirmDelivery(issued.serial, now))) throw refuse({ kind: "withheld", detail: `serial ${issued.serial} was revoked before delivery` });
+  if (!(await deps.ledger.confirmDelivery(issued.serial, now)))
+    throw refuse({ kind: "withheld", detail: `serial ${issued.serial} was revoked before delivery` });
   if ("csrSha256" in tx) await settleRenewalElsewhere(tx, issued.serial, config, deps);
 }

@@ -88,9 +88,17 @@ export async function issueAndRecord(
   options: { delivered: boolean } = { delivered: true },
 ): Promise<EnrollmentResult> {
   const { ledger, runtime } = deps;
-  const { cert, outcome } = await recordWithFreshSerial(request, config, deps, options.delivered, (c, now) => ledger.recordIssuance(tx, c, now.getTime()));
+  const { cert, outcome } = await recordWithFreshSerial(request, config, deps, options.delivered, (c, now) =>
+    ledger.recordIssuance(tx, c, now.getTime()),
+  );
   if (outcome.kind !== "recorded") return answerForRecorded(outcome, tx, config, runtime);
-  runtime.log("issued", { transactionId: tx.transactionId, serial: cert.serial, subject: cert.subject, challengeKind: tx.challengeKind, profile: tx.profile });
+  runtime.log("issued", {
+    transactionId: tx.transactionId,
+    serial: cert.serial,
+    subject: cert.subject,
+    challengeKind: tx.challengeKind,
+    profile: tx.profile,
+  });
   if (options.delivered) await settleRenewalElsewhere(tx, cert.serial, config, deps);
   return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true, confirmed: options.delivered };
 }
@@ -128,7 +136,12 @@ export async function settleRenewalElsewhere(tx: TransactionInput, newSerial: st
     const status = await other.confirmRenewal(r.serial, r.sha256, now, r.policy, r.supersede);
     if (!status.ok) {
       await deps.ledger.markUndelivered(newSerial, WITHHELD_REASON, now);
-      deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: newSerial, renewalOf: `${ca.keyId}:${r.serial}`, reason: status.reason });
+      deps.runtime.log("withheld", {
+        transactionId: tx.transactionId,
+        serial: newSerial,
+        renewalOf: `${ca.keyId}:${r.serial}`,
+        reason: status.reason,
+      });
       throw refuse({ kind: "renewal-refused", reason: refusalText(status, config) });
     }
   } else if (r.supersede) {

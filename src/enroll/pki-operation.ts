@@ -11,7 +11,7 @@ import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-m
 import { buildCertsOnly } from "../scep/signed-data";
 import { enroll, type EnrollmentRoute } from "./enrollment";
 import { EnrollmentFailure, refuse, reject } from "./errors";
-import type { EnrollDeps, } from "./ports";
+import type { EnrollDeps } from "./ports";
 import { children, content as derContent, DerError, readTlv, slice, stripLeadingZeros, TAG } from "../asn1/der";
 
 export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<Uint8Array> {
@@ -140,7 +140,8 @@ function requestedCertificate(content: Uint8Array): { issuerDer: Uint8Array; ser
   try {
     const outer = readTlv(content, 0);
     const [issuer, serial] = children(content, outer);
-    if (outer.end !== content.length || outer.tag !== TAG.SEQUENCE || issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER) throw new DerError("shape");
+    if (outer.end !== content.length || outer.tag !== TAG.SEQUENCE || issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER)
+      throw new DerError("shape");
     const value = stripLeadingZeros(derContent(content, serial));
     // RFC 5280 §4.1.2.2: serials are at most 20 octets; anything longer is not ours (and not logged).
     if (value.length === 0 || value.length > 20) throw new DerError("serial length");

@@ -38,7 +38,13 @@ export interface LedgerPort extends CrlLedgerPort {
   confirmDelivery(serial: string, now: number): Promise<boolean>;
   revoke(serial: string, reason: number, now: number): Promise<"revoked" | "not-found" | "already-revoked" | "bad-reason">;
   pendingRequest(transactionId: string, requestKey: string): Promise<PendingRequest | undefined>;
-  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number, renewal?: ApprovalRenewalCheck): Promise<ApprovalOutcome>;
+  completeApproval(
+    transactionId: string,
+    requestKey: string,
+    cert: CertificateInput,
+    now: number,
+    renewal?: ApprovalRenewalCheck,
+  ): Promise<ApprovalOutcome>;
 }
 
 export interface Runtime {

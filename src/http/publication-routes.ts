@@ -29,7 +29,15 @@ export function publicationRoute(path: string, config: Config): PublicationRoute
   return undefined;
 }
 
-export async function crlResponse(request: Request, url: URL, ca: IssuingCa, config: Config, ledger: CrlLedgerPort, runtime: Runtime, pemPath: boolean): Promise<Response> {
+export async function crlResponse(
+  request: Request,
+  url: URL,
+  ca: IssuingCa,
+  config: Config,
+  ledger: CrlLedgerPort,
+  runtime: Runtime,
+  pemPath: boolean,
+): Promise<Response> {
   let crl: CurrentCrl;
   try {
     crl = await currentCrl(ca, config.crlValiditySeconds, ledger, runtime);

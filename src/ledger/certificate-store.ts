@@ -118,7 +118,9 @@ export function markUndelivered(sql: SqlStorage, serial: string): void {
 
 /** Delivery confirmed (Intune acknowledged): the certificate may now leave, now and on retries. */
 export function confirmDelivery(sql: SqlStorage, serial: string, now: number): boolean {
-  const row = sql.exec<{ status: string; supersedes: string | null }>("SELECT status, supersedes FROM certificates WHERE serial = ?", serial).toArray()[0];
+  const row = sql
+    .exec<{ status: string; supersedes: string | null }>("SELECT status, supersedes FROM certificates WHERE serial = ?", serial)
+    .toArray()[0];
   if (row?.status !== "valid") return false;
   sql.exec("UPDATE certificates SET delivered = 1 WHERE serial = ?", serial);
   // REVOKE_SUPERSEDED: the renewed certificate is revoked once its successor is delivered.

@@ -50,7 +50,10 @@ function certificateRow(sql: SqlStorage, serial: string): { der: Uint8Array; del
 }
 
 /** The answer for a transaction already on record, or undefined when the request is new. */
-export function answerForExisting(sql: SqlStorage, tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">): ExistingAnswer | undefined {
+export function answerForExisting(
+  sql: SqlStorage,
+  tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">,
+): ExistingAnswer | undefined {
   const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
   if (!existing) return undefined;
   if (existing.csr_sha256 !== tx.csrSha256) return { kind: "conflict" };
@@ -81,9 +84,23 @@ function insertCertificate(sql: SqlStorage, issued: IssuedFor, cert: Certificate
     `INSERT INTO certificates (serial, transaction_id, request_key, subject, sans, not_before, not_after, sha1, sha256, der, delivered,
        created_at, profile, challenge_kind, lineage, renewed_from, supersedes)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    cert.serial, issued.transactionId, issued.requestKey, cert.subject, cert.sans, cert.notBefore, cert.notAfter,
-    cert.sha1, cert.sha256, cert.der, cert.delivered === false ? 0 : 1, now,
-    issued.profile, issued.challengeKind, issued.lineage, issued.renewedFrom, issued.supersedes,
+    cert.serial,
+    issued.transactionId,
+    issued.requestKey,
+    cert.subject,
+    cert.sans,
+    cert.notBefore,
+    cert.notAfter,
+    cert.sha1,
+    cert.sha256,
+    cert.der,
+    cert.delivered === false ? 0 : 1,
+    now,
+    issued.profile,
+    issued.challengeKind,
+    issued.lineage,
+    issued.renewedFrom,
+    issued.supersedes,
   );
   if (cert.delivered !== false && issued.supersedes) supersede(sql, issued.supersedes, now);
 }
@@ -107,8 +124,23 @@ function insertTransaction(sql: SqlStorage, tx: TransactionInput, state: "issued
     `INSERT INTO transactions (transaction_id, request_key, csr_sha256, csr_der, signer_sha256, subject, message_type,
        challenge_kind, state, serial, created_at, updated_at, lineage, profile, sans, renewed_from, sealed_csr)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    tx.transactionId, tx.requestKey, tx.csrSha256, tx.csrDer, tx.signerSha256, tx.subject, tx.messageType,
-    tx.challengeKind, state, serial, now, now, tx.lineage, tx.profile, tx.sans, issued.renewedFrom, tx.sealedCsr ?? null,
+    tx.transactionId,
+    tx.requestKey,
+    tx.csrSha256,
+    tx.csrDer,
+    tx.signerSha256,
+    tx.subject,
+    tx.messageType,
+    tx.challengeKind,
+    state,
+    serial,
+    now,
+    now,
+    tx.lineage,
+    tx.profile,
+    tx.sans,
+    issued.renewedFrom,
+    tx.sealedCsr ?? null,
   );
 }
 
@@ -168,7 +200,8 @@ export function pendingRequest(sql: SqlStorage, transactionId: string, requestKe
     }>(
       `SELECT csr_der, sealed_csr, signer_sha256, subject, challenge_kind, lineage, profile, renewed_from, created_at
        FROM transactions WHERE transaction_id = ? AND request_key = ? AND state = 'pending'`,
-      transactionId, requestKey,
+      transactionId,
+      requestKey,
     )
     .toArray()[0];
   if (!row) return undefined;
@@ -198,7 +231,8 @@ export function completeApproval(
   const tx = sql
     .exec<{ state: string; challenge_kind: string; lineage: string; profile: string; renewed_from: string | null; signer_sha256: string }>(
       "SELECT state, challenge_kind, lineage, profile, renewed_from, signer_sha256 FROM transactions WHERE transaction_id = ? AND request_key = ?",
-      transactionId, requestKey,
+      transactionId,
+      requestKey,
     )
     .toArray()[0];
   if (tx?.state !== "pending") return { kind: "not-pending" };
@@ -225,7 +259,10 @@ export function completeApproval(
   );
   sql.exec(
     "UPDATE transactions SET state = 'issued', serial = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
-    cert.serial, now, transactionId, requestKey,
+    cert.serial,
+    now,
+    transactionId,
+    requestKey,
   );
   return { kind: "recorded" };
 }
@@ -235,7 +272,10 @@ export function rejectPending(sql: SqlStorage, transactionId: string, requestKey
   if (tx?.state !== "pending") return false;
   sql.exec(
     "UPDATE transactions SET state = 'rejected', note = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
-    note, now, transactionId, requestKey,
+    note,
+    now,
+    transactionId,
+    requestKey,
   );
   return true;
 }

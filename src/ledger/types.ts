@@ -216,7 +216,11 @@ export interface PendingRequest {
   createdAt: number;
 }
 
-export type ApprovalOutcome = { kind: "recorded" } | { kind: "serial-taken" } | { kind: "not-pending" } | { kind: "renewal-refused"; reason: RenewalRefusal };
+export type ApprovalOutcome =
+  | { kind: "recorded" }
+  | { kind: "serial-taken" }
+  | { kind: "not-pending" }
+  | { kind: "renewal-refused"; reason: RenewalRefusal };
 
 /** How an approval re-checks a pending renewal by signature of this ledger's certificate. */
 export interface ApprovalRenewalCheck {

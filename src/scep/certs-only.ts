@@ -27,7 +27,11 @@ export function parseCertsOnly(input: Uint8Array): CertsOnly {
   const fields = children(der, signedData);
   const listed = (tag: number) => {
     const field = fields.find((f) => f.tag === tag);
-    return field ? children(der, field).filter((c) => c.tag === TAG.SEQUENCE).map((c) => slice(der, c).slice()) : [];
+    return field
+      ? children(der, field)
+          .filter((c) => c.tag === TAG.SEQUENCE)
+          .map((c) => slice(der, c).slice())
+      : [];
   };
   return { certificates: listed(0xa0), crls: listed(0xa1) };
 }

@@ -70,7 +70,11 @@ function parse(input: Uint8Array): PkiMessage {
   const signerInfos = fields[fields.length - 1];
   if (encap?.tag !== TAG.SEQUENCE || fields.length < 4 || signerInfos?.tag !== TAG.SET) throw new PkiMessageError("malformed SignedData");
   const certsField = fields.slice(3, -1).find((f) => f.tag === 0xa0);
-  const certificateDers = certsField ? children(der, certsField).filter((c) => c.tag === TAG.SEQUENCE).map((c) => slice(der, c)) : [];
+  const certificateDers = certsField
+    ? children(der, certsField)
+        .filter((c) => c.tag === TAG.SEQUENCE)
+        .map((c) => slice(der, c))
+    : [];
 
   const signers = children(der, signerInfos);
   const [signerInfo] = signers;
@@ -98,7 +102,11 @@ function parse(input: Uint8Array): PkiMessage {
   const eContent = eContentOf(der, encap);
   const digestAttr = attrs.get(OID.messageDigest);
   if (!digestAttr || digestAttr.tag !== TAG.OCTET_STRING) throw new PkiMessageError("messageDigest attribute missing");
-  const digest = new Uint8Array(createHash(hash).update(eContent ?? new Uint8Array(0)).digest());
+  const digest = new Uint8Array(
+    createHash(hash)
+      .update(eContent ?? new Uint8Array(0))
+      .digest(),
+  );
   if (!bytesEqual(digestAttr.value, digest)) throw new PkiMessageError("messageDigest does not match the content");
 
   let signerPublicKey: KeyObject;

@@ -49,7 +49,17 @@ export function buildSignedData(input: SignedDataInput): Uint8Array {
   const signedAttrs = derSetOf([
     ...input.attributes,
     attributeDer(OID.contentType, oid(OID.data)),
-    attributeDer(OID.messageDigest, tlv(TAG.OCTET_STRING, new Uint8Array(createHash(input.hash).update(content ?? new Uint8Array(0)).digest()))),
+    attributeDer(
+      OID.messageDigest,
+      tlv(
+        TAG.OCTET_STRING,
+        new Uint8Array(
+          createHash(input.hash)
+            .update(content ?? new Uint8Array(0))
+            .digest(),
+        ),
+      ),
+    ),
   ]);
   // The signature covers the DER SET OF the signed attributes (RFC 5652 §5.4).
   const signature = signBytes(input.signer.key, input.hash, signedAttrs);
@@ -96,9 +106,7 @@ export function buildCertsOnly(certDers: Uint8Array[], crlDers: Uint8Array[] = [
 
 /** EncapsulatedContentInfo of type data; eContent is a primitive OCTET STRING (DER). */
 function encapsulatedData(content: Uint8Array | undefined): Uint8Array {
-  return content === undefined
-    ? tlv(TAG.SEQUENCE, oid(OID.data))
-    : tlv(TAG.SEQUENCE, oid(OID.data), tlv(0xa0, tlv(TAG.OCTET_STRING, content)));
+  return content === undefined ? tlv(TAG.SEQUENCE, oid(OID.data)) : tlv(TAG.SEQUENCE, oid(OID.data), tlv(0xa0, tlv(TAG.OCTET_STRING, content)));
 }
 
 /**

@@ -21,7 +21,8 @@ export function certificateExtension(certDer: Uint8Array, oid: string): Certific
     const parts = children(certDer, ext);
     const id = parts[0];
     const value = parts[parts.length - 1];
-    if (!id || id.tag !== TAG.OID || !value || value.tag !== TAG.OCTET_STRING || parts.length > 3) throw new DerError("certificate: malformed extension");
+    if (!id || id.tag !== TAG.OID || !value || value.tag !== TAG.OCTET_STRING || parts.length > 3)
+      throw new DerError("certificate: malformed extension");
     if (decodeOid(content(certDer, id)) !== oid) continue;
     const critical = parts.length === 3 && parts[1]!.tag === TAG.BOOLEAN && certDer[parts[1]!.contentStart] !== 0;
     return { critical, value: content(certDer, value) };

@@ -104,7 +104,6 @@ function optionalTail(tail: Tlv[]): Tlv | undefined {
   return tail.find((f) => f.tag === 0xa3);
 }
 
-
 /** Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension; returns the subjectKeyIdentifier (§4.2.1.2). */
 function subjectKeyIdOf(der: Uint8Array, extensionsWrapper: Tlv): Uint8Array | undefined {
   const [list, extra] = children(der, extensionsWrapper);

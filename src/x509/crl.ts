@@ -49,10 +49,12 @@ export function buildCrl(input: CrlInput): Uint8Array {
     if (input.entries.some((e) => !Number.isInteger(e.reason) || e.reason < 0 || e.reason > 10)) throw new RangeError("CRLReason out of range");
     fields.push(tlv(TAG.SEQUENCE, ...input.entries.map(revokedEntry)));
   }
-  const extensions = [extensionDer(OID.authorityKeyIdentifier, false, authorityKeyIdentifierValue(input.authorityKeyId)), extensionDer(OID.crlNumber, false, derInteger(input.number))];
+  const extensions = [
+    extensionDer(OID.authorityKeyIdentifier, false, authorityKeyIdentifierValue(input.authorityKeyId)),
+    extensionDer(OID.crlNumber, false, derInteger(input.number)),
+  ];
   fields.push(tlv(0xa0, tlv(TAG.SEQUENCE, ...extensions)));
   const tbs = tlv(TAG.SEQUENCE, ...fields);
   const signature = signBytes(input.signer, hash, tbs);
   return tlv(TAG.SEQUENCE, tbs, sigAlg, derBitString(signature));
 }
-

@@ -30,7 +30,12 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 const CN = "2.5.4.3";
 // RFC 5280 Appendix A: countryName and serialNumber are PrintableString; emailAddress and DC are IA5String.
-const TAG_BY_TYPE: Readonly<Record<string, number>> = { "2.5.4.6": 0x13, "2.5.4.5": 0x13, "1.2.840.113549.1.9.1": 0x16, "0.9.2342.19200300.100.1.25": 0x16 };
+const TAG_BY_TYPE: Readonly<Record<string, number>> = {
+  "2.5.4.6": 0x13,
+  "2.5.4.5": 0x13,
+  "1.2.840.113549.1.9.1": 0x16,
+  "0.9.2342.19200300.100.1.25": 0x16,
+};
 const UTF8_STRING = 0x0c;
 
 /** RDNs in DER order (first = most significant). Throws NameTextError with a reason. */

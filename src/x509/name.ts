@@ -100,7 +100,8 @@ function withContext<T>(where: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if ((e instanceof NameError || e instanceof DerError) && !e.message.startsWith(where)) throw new NameError(`${where}: ${e.message}`, { cause: e });
+    if ((e instanceof NameError || e instanceof DerError) && !e.message.startsWith(where))
+      throw new NameError(`${where}: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -202,7 +203,12 @@ function escapeValue(value: string): string {
  */
 export function nameToText(rdns: RelativeName[]): string {
   return rdns
-    .map((rdn) => rdn.map((a) => `${label(a.type)}=${escapeValue(a.value)}`).reverse().join("+"))
+    .map((rdn) =>
+      rdn
+        .map((a) => `${label(a.type)}=${escapeValue(a.value)}`)
+        .reverse()
+        .join("+"),
+    )
     .reverse()
     .join(",");
 }

@@ -69,6 +69,9 @@ function readSidExtension(extnValue: Uint8Array): string {
 /** extnValue of a szOID_NTDS_CA_SECURITY_EXT extension (non-critical, [MS-WCCE] §2.2.2.7.7.4) for this SID. */
 export function encodeSidExtension(sid: string): Uint8Array {
   if (!isSid(sid)) throw new NameError("not a SID (S-1-<authority>-<sub-authorities>)");
-  const sidOctets = tlv(TAG.OCTET_STRING, Uint8Array.from(sid, (c) => c.charCodeAt(0)));
+  const sidOctets = tlv(
+    TAG.OCTET_STRING,
+    Uint8Array.from(sid, (c) => c.charCodeAt(0)),
+  );
   return tlv(TAG.SEQUENCE, tlv(0xa0, SID_OTHERNAME_OID_DER, tlv(0xa0, sidOctets)));
 }

@@ -23,15 +23,22 @@ export function timeDer(date: Date): Uint8Array {
 export function parseTime(der: Uint8Array, t: Tlv, what: string): Date {
   if (t.tag !== TAG.UTC_TIME && t.tag !== TAG.GENERALIZED_TIME) throw new DerError(`${what}: validity time is not a Time`);
   const text = new TextDecoder().decode(content(der, t));
-  const m = t.tag === TAG.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(text);
+  const m =
+    t.tag === TAG.UTC_TIME
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(text);
   if (!m) throw new DerError(`${what}: unreadable time`);
   let year = Number(m[1]);
   if (t.tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
   const [month, day, hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const exact =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   if (!exact) throw new DerError(`${what}: time out of range`);
   return date;
 }

@@ -39,7 +39,15 @@ afterAll(async () => {
 });
 
 function bindings(extra: Record<string, string>): Record<string, string> {
-  return { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: "unused-challenge", CHALLENGE_MODE: "static", ACCESS_TEAM_DOMAIN: issuer, ACCESS_AUD: AUD, ...extra };
+  return {
+    CA_CERT: ca.certPem,
+    CA_KEY: ca.keyPem,
+    SCEP_CHALLENGE: "unused-challenge",
+    CHALLENGE_MODE: "static",
+    ACCESS_TEAM_DOMAIN: issuer,
+    ACCESS_AUD: AUD,
+    ...extra,
+  };
 }
 const jwt = (extra: Record<string, unknown> = {}) => signJwt(key, accessClaims(issuer, AUD, Date.now(), extra));
 
@@ -98,7 +106,9 @@ describe("Access JWT and bearer token (both configured)", () => {
   test("the CF_Authorization cookie works when the header is absent", async () => {
     const r = await admin.request("GET", "/admin/stats", { headers: { cookie: `theme=dark; CF_Authorization=${jwt()}` } });
     expect(r.status).toBe(200);
-    const expired = await admin.request("GET", "/admin/stats", { headers: { cookie: `CF_Authorization=${jwt({ exp: Math.floor(Date.now() / 1000) - 3600 })}` } });
+    const expired = await admin.request("GET", "/admin/stats", {
+      headers: { cookie: `CF_Authorization=${jwt({ exp: Math.floor(Date.now() / 1000) - 3600 })}` },
+    });
     expect(expired.status).toBe(401);
   });
 });

@@ -174,7 +174,9 @@ describe("scripts/admin.ts", () => {
     expect(approved.code, formatRun(approved)).toBe(0);
     const serial = /issued serial ([0-9A-F]+)/.exec(approved.stdout)?.[1];
     expect(serial, approved.stdout).toBeDefined();
-    const poll = await scep.send(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "cli-otc" }) }));
+    const poll = await scep.send(
+      scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "cli-otc" }) }),
+    );
     expect(poll.status).toBe(PkiStatus.SUCCESS);
     expect(normSerial(summarizeCert(poll.certificates[0]!).serialHex)).toBe(normSerial(serial!));
     const twice = await cli(["approve", req.transactionId]);

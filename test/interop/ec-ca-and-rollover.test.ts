@@ -50,12 +50,29 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
   let raPem: string;
 
   beforeAll(async () => {
-    const ca = generateCa({ subject: { commonName: "Interop EC Issuing CA" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 30, now: new Date(), randomBytes: rnd });
-    const ra = generateRaPair({ ca: loadCaMaterial({ caCertPem: ca.certPem, caKeyPem: ca.keyPem }, { issuerOnly: true }), now: new Date(), randomBytes: rnd });
+    const ca = generateCa({
+      subject: { commonName: "Interop EC Issuing CA" },
+      key: { algorithm: "ec", curve: "P-256" },
+      validityDays: 30,
+      now: new Date(),
+      randomBytes: rnd,
+    });
+    const ra = generateRaPair({
+      ca: loadCaMaterial({ caCertPem: ca.certPem, caKeyPem: ca.keyPem }, { issuerOnly: true }),
+      now: new Date(),
+      randomBytes: rnd,
+    });
     caPem = ca.certPem;
     raPem = ra.certPem;
     worker = await startWorker({
-      bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, RA_CERT: ra.certPem, RA_KEY: ra.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static" },
+      bindings: {
+        CA_CERT: ca.certPem,
+        CA_KEY: ca.keyPem,
+        RA_CERT: ra.certPem,
+        RA_KEY: ra.keyPem,
+        SCEP_CHALLENGE: CHALLENGE,
+        CHALLENGE_MODE: "static",
+      },
     });
   });
   afterAll(async () => {
@@ -126,7 +143,13 @@ describe.skipIf(skip)("CA rollover: GetNextCACert", () => {
   let next: { certPem: string; certDer: Uint8Array };
 
   beforeAll(async () => {
-    current = generateCa({ subject: { commonName: "Interop Current CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 30, now: new Date(), randomBytes: rnd });
+    current = generateCa({
+      subject: { commonName: "Interop Current CA" },
+      key: { algorithm: "rsa", bits: 2048 },
+      validityDays: 30,
+      now: new Date(),
+      randomBytes: rnd,
+    });
     // The next CA is certified by the current one, so clients can chain it to what they trust.
     next = generateCa({
       subject: { commonName: "Interop Next CA" },
@@ -136,7 +159,9 @@ describe.skipIf(skip)("CA rollover: GetNextCACert", () => {
       now: new Date(),
       randomBytes: rnd,
     });
-    worker = await startWorker({ bindings: { CA_CERT: current.certPem, CA_KEY: current.keyPem, NEXT_CA_CERT: next.certPem, SCEP_CHALLENGE: CHALLENGE } });
+    worker = await startWorker({
+      bindings: { CA_CERT: current.certPem, CA_KEY: current.keyPem, NEXT_CA_CERT: next.certPem, SCEP_CHALLENGE: CHALLENGE },
+    });
   });
   afterAll(async () => {
     await worker?.stop();
@@ -156,7 +181,21 @@ describe.skipIf(skip)("CA rollover: GetNextCACert", () => {
     const out = join(work, "next-payload.der");
     await writeFile(body, der);
     await writeFile(ca, current.certPem);
-    const r = await runCommand("openssl", ["cms", "-verify", "-inform", "DER", "-in", body, "-CAfile", ca, "-purpose", "any", "-out", out, "-binary"]);
+    const r = await runCommand("openssl", [
+      "cms",
+      "-verify",
+      "-inform",
+      "DER",
+      "-in",
+      body,
+      "-CAfile",
+      ca,
+      "-purpose",
+      "any",
+      "-out",
+      out,
+      "-binary",
+    ]);
     expect(r.code, formatRun(r)).toBe(0);
     const payload = new Uint8Array(await (await import("node:fs/promises")).readFile(out));
     expect(parseCertsOnly(payload).certificates).toEqual([next.certDer]);

@@ -85,12 +85,21 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
   test("submit -> exit 1 (pending); approve; POLL with a GetCertInitial message -> exit 0 and the envelope holds the certificate", async () => {
     const cn = "cm-poll-1";
     const req = scep.pkcsReq({ key: keys[0]!, cn, challenge: CHALLENGE, transactionId: `cm-${Date.now()}` });
-    const submitted = await scepSubmit({ url: worker.url, op: "PKIOperation", request: pkcs7Pem(req.der), raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "env" });
+    const submitted = await scepSubmit({
+      url: worker.url,
+      op: "PKIOperation",
+      request: pkcs7Pem(req.der),
+      raCertPem: ca.certPem,
+      caCertPem: ca.certPem,
+      mode: "env",
+    });
     expectPending(submitted);
     expect((await admin.pending()).items.map((p) => p.transactionId)).toContain(req.transactionId);
 
     // Polling before approval: still pending.
-    const pollMessage = pkcs7Pem(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: cn }) }).der);
+    const pollMessage = pkcs7Pem(
+      scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: cn }) }).der,
+    );
     const early = await submitEnv("POLL", { CERTMONGER_PKCSREQ: pollMessage });
     expectPending(early);
 

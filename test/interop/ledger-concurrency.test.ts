@@ -34,7 +34,12 @@ describe("300 enrollments at concurrency 32", () => {
     const keys = keyPool(KEYS);
     const t0 = performance.now();
     requests = Array.from({ length: TOTAL }, (_, i) =>
-      scep.pkcsReq({ key: keys[i % KEYS]!, cn: `conc-${String(i).padStart(3, "0")}`, challenge: CHALLENGE, transactionId: `conc-${i}-${crypto.randomUUID()}` }),
+      scep.pkcsReq({
+        key: keys[i % KEYS]!,
+        cn: `conc-${String(i).padStart(3, "0")}`,
+        challenge: CHALLENGE,
+        transactionId: `conc-${i}-${crypto.randomUUID()}`,
+      }),
     );
     console.log(`[concurrency] built ${TOTAL} PKCSReq messages in ${Math.round(performance.now() - t0)} ms (untimed)`);
   }, 180_000);

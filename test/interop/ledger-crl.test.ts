@@ -37,7 +37,13 @@ async function fetchCrl(path = "/crl"): Promise<FetchedCrl> {
   expect(res.status).toBe(200);
   const der = new Uint8Array(await res.arrayBuffer());
   const etag = res.headers.get("etag") ?? "";
-  return { der, number: await crlNumber(der), etag, contentType: res.headers.get("content-type") ?? "", cacheControl: res.headers.get("cache-control") ?? "" };
+  return {
+    der,
+    number: await crlNumber(der),
+    etag,
+    contentType: res.headers.get("content-type") ?? "",
+    cacheControl: res.headers.get("cache-control") ?? "",
+  };
 }
 
 async function crlText(der: Uint8Array): Promise<string> {

@@ -113,7 +113,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker with an RA (RA_CERT/
       cipher: "aes-256-cbc",
       hash: "sha256",
     });
-    const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: pkcs7Pem(req.der), raCertPem: ca.ra!.certPem, caCertPem: ca.certPem, mode: "env" });
+    const r = await scepSubmit({
+      url: worker.url,
+      op: "PKIOperation",
+      request: pkcs7Pem(req.der),
+      raCertPem: ca.ra!.certPem,
+      caCertPem: ca.certPem,
+      mode: "env",
+    });
     expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.ISSUED);
     const der = decryptEnvelopePem(r.envelopePem!, req.signer).certificates[0]!;
     const v = await opensslVerifyCert(ca.certPath, certPem(der));

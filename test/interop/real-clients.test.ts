@@ -168,7 +168,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
 
     test("PKCSReq in flags mode (-r/-N/-p): exit 0, envelope decrypts to a certificate openssl verifies", async () => {
       const m = certmongerRequest("cm-flags", CHALLENGE);
-      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "flags" });
+      const r = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: m.pem,
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "flags",
+      });
       const issued = await expectIssued(r, m.req.signer, m.key.handle, "cm-flags");
       expect(issued.cipher).toBe("aes-256-cbc");
     });
@@ -182,7 +189,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
     test("rekey pair (old-cert-signed + self-signed, same transactionID and senderNonce): reply to the OLD certificate, new cert for the NEW key", async () => {
       // 1. An initial certificate for key1.
       const first = certmongerRequest("cm-rekey", CHALLENGE);
-      const r1 = await scepSubmit({ url: worker.url, op: "PKIOperation", request: first.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "env" });
+      const r1 = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: first.pem,
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "env",
+      });
       const old = await expectIssued(r1, first.req.signer, first.key.handle, "cm-rekey");
       const oldCert = parseCertificate(old.der);
 
@@ -195,7 +209,15 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
       const csrDer = buildCsrDer({ key: key2.handle, subject: subjectDer, challenge: CHALLENGE, hash: "sha256" });
       const transactionId = `${BigInt("0x" + Buffer.from(rb(32)).toString("hex"))}`; // certmonger: decimal, ~77 digits
       const senderNonce = rb(16);
-      const common = { messageType: MessageType.PKCSReq, csrDer, recipients: [caDer], cipher: "aes-256-cbc" as const, hash: "sha256" as const, transactionId, senderNonce };
+      const common = {
+        messageType: MessageType.PKCSReq,
+        csrDer,
+        recipients: [caDer],
+        cipher: "aes-256-cbc" as const,
+        hash: "sha256" as const,
+        transactionId,
+        senderNonce,
+      };
       const byOld = buildRequest({ ...common, signer: { cert: certificateDer(oldCert), key: first.key.handle } });
       const selfSignedReq = buildRequest({ ...common, signer: selfSigned(key2.handle, subjectDer) });
 
@@ -218,7 +240,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
 
     test("wrong challenge: CertRep FAILURE, scep-submit exits 2 (rejected)", async () => {
       const m = certmongerRequest("cm-wrong", "not-the-challenge");
-      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "flags" });
+      const r = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: m.pem,
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "flags",
+      });
       // Regression guard: scep-submit runs PKCS7_verify(..., indata=NULL). A FAILURE CertRep without
       // eContent fails there with "PKCS7 routines::no content" and exit 3 (CA unreachable; the daemon
       // would retry forever) instead of 2. The server must send an empty primitive OCTET STRING

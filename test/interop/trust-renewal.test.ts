@@ -49,7 +49,9 @@ class Fleet {
   ) {}
 
   static async start(bindings: Record<string, string>): Promise<{ worker: RunningWorker; fleet: Fleet }> {
-    const worker = await startWorker({ bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, ADMIN_TOKEN: TOKEN, ...bindings } });
+    const worker = await startWorker({
+      bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, ADMIN_TOKEN: TOKEN, ...bindings },
+    });
     return { worker, fleet: new Fleet(await ScepTestClient.connect(worker.url), new AdminClient(worker.origin, TOKEN)) };
   }
 
@@ -153,8 +155,27 @@ describe("renewal is authorised by the ledger", () => {
     await writeFile(keyPath, key.pem);
     await writeFile(extPath, "extendedKeyUsage = serverAuth\n");
     await openssl(["req", "-new", "-key", keyPath, "-subj", "/CN=www.bank.example", "-out", csrPath]);
-    await openssl(["x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-days", "5", "-extfile", extPath, "-set_serial", "0x4242", "-out", certPath]);
-    const der = new Uint8Array(Buffer.from((await openssl(["x509", "-in", certPath, "-outform", "PEM"])).stdout.replace(/-----[^-]+-----|\s/g, ""), "base64"));
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      csrPath,
+      "-CA",
+      ca.certPath,
+      "-CAkey",
+      ca.keyPath,
+      "-days",
+      "5",
+      "-extfile",
+      extPath,
+      "-set_serial",
+      "0x4242",
+      "-out",
+      certPath,
+    ]);
+    const der = new Uint8Array(
+      Buffer.from((await openssl(["x509", "-in", certPath, "-outform", "PEM"])).stdout.replace(/-----[^-]+-----|\s/g, ""), "base64"),
+    );
     const outside: Holder = { key, der, serial: "4242", signer: { cert: der, key: key.handle } };
     const { reply } = await fleet.renew(outside);
     expect(refusal(reply)).toBe("the signing certificate is not in this CA's records");
@@ -207,8 +228,16 @@ describe("renewal window, supersession and expiry", () => {
 
   test("an expired certificate does not renew (its CA expired with it: the reason is the certificate's)", async () => {
     // A CA that lives 12 seconds: the certificate it issues ends with it.
-    const shortCa = generateCa({ subject: { commonName: "Short-lived Trust CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 12 / 86_400, now: new Date(), randomBytes: rb });
-    const worker = await startWorker({ bindings: { CA_CERT: shortCa.certPem, CA_KEY: shortCa.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static", ADMIN_TOKEN: TOKEN } });
+    const shortCa = generateCa({
+      subject: { commonName: "Short-lived Trust CA" },
+      key: { algorithm: "rsa", bits: 2048 },
+      validityDays: 12 / 86_400,
+      now: new Date(),
+      randomBytes: rb,
+    });
+    const worker = await startWorker({
+      bindings: { CA_CERT: shortCa.certPem, CA_KEY: shortCa.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static", ADMIN_TOKEN: TOKEN },
+    });
     try {
       const fleet = new Fleet(await ScepTestClient.connect(worker.url), new AdminClient(worker.origin, TOKEN));
       const old = await fleet.enroll("short-lived");

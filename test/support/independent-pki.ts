@@ -108,15 +108,21 @@ export function buildCsr(o: CsrOptions): Uint8Array {
 }
 
 /** The self-signed "SCEP SIGNER" certificate clients use before they hold a certificate (RFC 8894 §2.3). */
-export function selfSignedCert(key: PrivateKeyHandle, subject: Subject, options: { criticalAki?: boolean; serial?: Uint8Array } = {}): pkijs.Certificate {
+export function selfSignedCert(
+  key: PrivateKeyHandle,
+  subject: Subject,
+  options: { criticalAki?: boolean; serial?: Uint8Array } = {},
+): pkijs.Certificate {
   const now = Date.now();
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  const serial = options.serial ?? (() => {
-    const s = crypto.getRandomValues(new Uint8Array(12));
-    s[0] = (s[0]! & 0x7f) | 0x01;
-    return s;
-  })();
+  const serial =
+    options.serial ??
+    (() => {
+      const s = crypto.getRandomValues(new Uint8Array(12));
+      s[0] = (s[0]! & 0x7f) | 0x01;
+      return s;
+    })();
   cert.serialNumber = new asn1js.Integer({ valueHex: serial });
   cert.issuer = name(subject);
   cert.subject = name(subject);
@@ -132,7 +138,11 @@ export function selfSignedCert(key: PrivateKeyHandle, subject: Subject, options:
     // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
     const keyId = crypto.getRandomValues(new Uint8Array(20));
     extensions.push(
-      ext(OIDS.authorityKeyIdentifier, true, new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: keyId.buffer })] })),
+      ext(
+        OIDS.authorityKeyIdentifier,
+        true,
+        new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: keyId.buffer })] }),
+      ),
     );
   }
   cert.extensions = extensions;

@@ -48,7 +48,6 @@ export function certificateDer(cert: pkijs.Certificate): Uint8Array {
   return encodeDer(cert.toSchema());
 }
 
-
 // RFC 4514 rendering through asn1js (what src/ca/dn.ts did): an oracle for src/x509/name.ts.
 /** Short names of RFC 4514 §3 plus the attributes SCEP clients commonly put in subjects. */
 const SHORT_NAMES: Record<string, string> = {
@@ -70,9 +69,11 @@ const SHORT_NAMES: Record<string, string> = {
 
 /** RFC 4514 §2.4 escaping of an attribute value string. */
 function escapeValue(value: string): string {
-  let out = value.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f]/g, (c) => {
-    return `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  });
+  let out = value
+    .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
+    .replace(/[\u0000-\u001f]/g, (c) => {
+      return `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    });
   if (out.startsWith("#") || out.startsWith(" ")) out = `\\${out}`;
   if (out.endsWith(" ") && out.length > 1) out = `${out.slice(0, -1)}\\ `;
   return out;

@@ -1,7 +1,21 @@
 // src/asn1/der.ts and strict.ts, table-driven: each reader with well-formed and malformed vectors
 // (X.690 §8.1 identifier and length octets, §10.1 DER lengths), each writer with known encodings.
 import { describe, expect, it } from "vitest";
-import { children, content, DER_NULL, DER_TRUE, derBitString, derInteger, DerError, derSetOf, readTlv, slice, stripLeadingZeros, TAG, tlv } from "../../src/asn1/der";
+import {
+  children,
+  content,
+  DER_NULL,
+  DER_TRUE,
+  derBitString,
+  derInteger,
+  DerError,
+  derSetOf,
+  readTlv,
+  slice,
+  stripLeadingZeros,
+  TAG,
+  tlv,
+} from "../../src/asn1/der";
 import { readChildren, readStrict } from "../../src/asn1/strict";
 import { bytesToHex, hexToBytes } from "../../src/util/bytes";
 
@@ -55,7 +69,11 @@ describe("children, slice, content", () => {
 describe("readStrict and readChildren (values a requester controls)", () => {
   it.each([
     { what: "a long-form length under 128", der: "30810100", reason: "Name: malformed DER (length not in its shortest form)" },
-    { what: "a length with a leading zero octet", der: `308200${"80"}${"00".repeat(128)}`, reason: "Name: malformed DER (length not in its shortest form)" },
+    {
+      what: "a length with a leading zero octet",
+      der: `308200${"80"}${"00".repeat(128)}`,
+      reason: "Name: malformed DER (length not in its shortest form)",
+    },
     { what: "BER indefinite length", der: "30800000", reason: "Name: malformed DER (indefinite length is not DER)" },
   ])("readStrict refuses $what", ({ der, reason }) => {
     const bytes = h(der);
@@ -94,7 +112,11 @@ describe("writers", () => {
     { what: "INTEGER 127", out: () => derInteger(127), der: "02017f" },
     { what: "INTEGER 128 (sign octet)", out: () => derInteger(128), der: "02020080" },
     { what: "INTEGER 65536", out: () => derInteger(65536), der: "0203010000" },
-    { what: "SET OF sorted by encoding (X.690 §11.6)", out: () => derSetOf([h("0403020202"), h("020101"), h("0401ff")]), der: "310b0201010401ff0403020202" },
+    {
+      what: "SET OF sorted by encoding (X.690 §11.6)",
+      out: () => derSetOf([h("0403020202"), h("020101"), h("0401ff")]),
+      der: "310b0201010401ff0403020202",
+    },
     { what: "SET OF with a shorter prefix first", out: () => derSetOf([h("0402aabb"), h("0401aa")]), der: "31070401aa0402aabb" },
   ])("$what", ({ out, der }) => {
     expect(hex(out())).toBe(der);

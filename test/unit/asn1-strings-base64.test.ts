@@ -40,7 +40,12 @@ describe("character strings", () => {
     { what: "a PrintableString '@'", tag: T.PRINTABLE, octets: "6140", reason: "PrintableString with a character outside its set" },
     { what: "a non-ASCII IA5String", tag: T.IA5, octets: "61e9", reason: "IA5String with a non-ASCII character" },
     { what: "257 characters", tag: T.UTF8, octets: "61".repeat(257), reason: "value longer than 256 characters" },
-    { what: "over 256 characters' worth of octets, refused before decoding", tag: T.BMP, octets: "0061".repeat(300), reason: "value longer than 256 characters" },
+    {
+      what: "over 256 characters' worth of octets, refused before decoding",
+      tag: T.BMP,
+      octets: "0061".repeat(300),
+      reason: "value longer than 256 characters",
+    },
   ])("decodeString refuses $what", ({ tag, octets, reason }) => {
     expect(() => decodeString(tag, h(octets))).toThrow(new DerError(reason));
   });
@@ -135,8 +140,19 @@ describe("PEM", () => {
   });
 
   it.each([
-    { what: "text around blocks (bag attributes, comments)", text: "Bag Attributes\n-----BEGIN X-----\nAAE=\n-----END X-----\ntrailer", blocks: [["X", "0001"]] },
-    { what: "two blocks in order", text: "-----BEGIN A-----\nAA==\n-----END A----------BEGIN B-----\nAQ==\n-----END B-----", blocks: [["A", "00"], ["B", "01"]] },
+    {
+      what: "text around blocks (bag attributes, comments)",
+      text: "Bag Attributes\n-----BEGIN X-----\nAAE=\n-----END X-----\ntrailer",
+      blocks: [["X", "0001"]],
+    },
+    {
+      what: "two blocks in order",
+      text: "-----BEGIN A-----\nAA==\n-----END A----------BEGIN B-----\nAQ==\n-----END B-----",
+      blocks: [
+        ["A", "00"],
+        ["B", "01"],
+      ],
+    },
     { what: "literal \\n sequences (dashboard quirk)", text: "-----BEGIN K-----\\nAAE=\\n-----END K-----", blocks: [["K", "0001"]] },
     { what: "mismatched labels: no block", text: "-----BEGIN A-----\nAA==\n-----END B-----", blocks: [] },
     { what: "no PEM at all", text: "hello", blocks: [] },

@@ -25,7 +25,13 @@ function expectConfigError(fn: () => unknown, setting: string, problem: RegExp):
 }
 
 beforeAll(() => {
-  root = generateCa({ subject: { commonName: "Test Root", organization: "Edge" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 3650, now, randomBytes });
+  root = generateCa({
+    subject: { commonName: "Test Root", organization: "Edge" },
+    key: { algorithm: "rsa", bits: 2048 },
+    validityDays: 3650,
+    now,
+    randomBytes,
+  });
   otherRoot = generateCa({ subject: { commonName: "Other Root" }, key: { algorithm: "ec" }, validityDays: 3650, now, randomBytes });
 });
 
@@ -44,7 +50,14 @@ describe("loadCaMaterial", () => {
 
   it("takes the first PEM block as the issuing CA and keeps the rest as chain, tolerating literal \\n", () => {
     const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    const sub = generateCa({ subject: { commonName: "Issuing" }, key: { algorithm: "ec" }, validityDays: 365, issuer: rootMaterial, now, randomBytes });
+    const sub = generateCa({
+      subject: { commonName: "Issuing" },
+      key: { algorithm: "ec" },
+      validityDays: 365,
+      issuer: rootMaterial,
+      now,
+      randomBytes,
+    });
     const escaped = (sub.certPem + root.certPem).replace(/\n/g, "\\n");
     const m = loadCaMaterial({ caCertPem: escaped, caKeyPem: sub.keyPem.replace(/\n/g, "\\n") }, { issuerOnly: true });
     expect(m.caKey.algorithm).toBe("ec");
@@ -65,7 +78,11 @@ describe("loadCaMaterial", () => {
     expectConfigError(() => loadCaMaterial({ caCertPem: "hello", caKeyPem: root.keyPem }), "CA_CERT", /not a certificate/);
     const broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     expectConfigError(() => loadCaMaterial({ caCertPem: broken, caKeyPem: root.keyPem }), "CA_CERT", /not a certificate/);
-    expectConfigError(() => loadCaMaterial({ caCertPem: root.certPem, caKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----" }), "CA_KEY", /not a readable/);
+    expectConfigError(
+      () => loadCaMaterial({ caCertPem: root.certPem, caKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----" }),
+      "CA_KEY",
+      /not a readable/,
+    );
   });
 
   it("refuses a CA_CERT that is not a CA (basicConstraints cA false)", () => {
@@ -91,7 +108,14 @@ describe("loadCaMaterial", () => {
 
   it("accepts a NEXT_CA_CERT signed by the current CA and refuses one that is not", () => {
     const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    const next = generateCa({ subject: { commonName: "Next" }, key: { algorithm: "rsa" }, validityDays: 365, issuer: rootMaterial, now, randomBytes });
+    const next = generateCa({
+      subject: { commonName: "Next" },
+      key: { algorithm: "rsa" },
+      validityDays: 365,
+      issuer: rootMaterial,
+      now,
+      randomBytes,
+    });
     const m = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem, nextCaCertPem: next.certPem });
     expect(bytesToHex(m.nextCaDer!)).toBe(bytesToHex(next.certDer));
     expectConfigError(

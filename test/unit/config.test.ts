@@ -10,7 +10,13 @@ import { newKey } from "../support/independent-pki";
 import { WORKER_TEST_CHALLENGE } from "../support/worker-test-ca";
 import { randomBytes } from "./ca-test-helpers";
 
-const generated = generateCa({ subject: { commonName: "Config Test CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 365, now: new Date(), randomBytes });
+const generated = generateCa({
+  subject: { commonName: "Config Test CA" },
+  key: { algorithm: "rsa", bits: 2048 },
+  validityDays: 365,
+  now: new Date(),
+  randomBytes,
+});
 const real: Record<string, string> = { CA_CERT: generated.certPem, CA_KEY: generated.keyPem };
 
 function fakeEnv(overrides: Record<string, string | undefined> = {}): Env {
@@ -66,7 +72,9 @@ describe("loadConfig: valid settings", () => {
   });
 
   it("numeric and boolean settings are read", () => {
-    const c = loadConfig(fakeEnv({ CERT_VALIDITY_DAYS: "30", CERT_BACKDATE_MINUTES: "0", MAX_MESSAGE_BYTES: "8192", ALLOW_LEGACY_DES: "true" })) as Config;
+    const c = loadConfig(
+      fakeEnv({ CERT_VALIDITY_DAYS: "30", CERT_BACKDATE_MINUTES: "0", MAX_MESSAGE_BYTES: "8192", ALLOW_LEGACY_DES: "true" }),
+    ) as Config;
     expect(c).not.toBeInstanceOf(ConfigError);
     expect(c.profiles.get("default")?.validityDays).toBe(30);
     expect(c.profiles.get("default")?.backdateSeconds).toBe(0);
@@ -95,7 +103,11 @@ describe("loadConfig: valid settings", () => {
   });
 
   it("ACCESS_TEAM_DOMAIN as a bare team domain or an https URL; loopback http for tests", () => {
-    const expected = { issuer: "https://example.cloudflareaccess.com", certsUrl: "https://example.cloudflareaccess.com/cdn-cgi/access/certs", audience: "aud-tag" };
+    const expected = {
+      issuer: "https://example.cloudflareaccess.com",
+      certsUrl: "https://example.cloudflareaccess.com/cdn-cgi/access/certs",
+      audience: "aud-tag",
+    };
     for (const domain of ["example.cloudflareaccess.com", "https://example.cloudflareaccess.com/", " https://Example.cloudflareaccess.com "]) {
       expect((loadConfig(fakeEnv({ ACCESS_TEAM_DOMAIN: domain, ACCESS_AUD: "aud-tag" })) as Config).admin.access).toEqual(expected);
     }
@@ -120,7 +132,11 @@ describe("loadConfig: errors name the setting", () => {
     ["CA_KEY missing", { CA_KEY: undefined }, "CA_KEY"],
     ["CA_KEY blank", { CA_KEY: "" }, "CA_KEY"],
     ["CA_KEY not matching CA_CERT", { CA_KEY: otherKeyPem }, "CA_KEY"],
-    ["CA_KEY unreadable PEM", { CA_KEY: "-----BEGIN PRIVATE KEY-----\nMIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6AgEAAkEA\n-----END PRIVATE KEY-----\n" }, "CA_KEY"],
+    [
+      "CA_KEY unreadable PEM",
+      { CA_KEY: "-----BEGIN PRIVATE KEY-----\nMIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6AgEAAkEA\n-----END PRIVATE KEY-----\n" },
+      "CA_KEY",
+    ],
     ["CA_KEY holds the certificate by mistake", { CA_KEY: real.CA_CERT }, "CA_KEY"],
     ["CHALLENGE_MODE unknown", { CHALLENGE_MODE: "magic" }, "CHALLENGE_MODE"],
     ["CHALLENGE_MODE list with an unknown entry", { CHALLENGE_MODE: "static,telepathy" }, "CHALLENGE_MODE"],
@@ -137,8 +153,16 @@ describe("loadConfig: errors name the setting", () => {
     ["ALLOW_LEGACY_DES not a boolean", { ALLOW_LEGACY_DES: "maybe" }, "ALLOW_LEGACY_DES"],
     ["SAN_TYPES unknown", { SAN_TYPES: "dns,x400" }, "SAN_TYPES"],
     ["SID_FROM_CSR unknown", { SID_FROM_CSR: "sometimes" }, "SID_FROM_CSR"],
-    ["CERT_PROFILES with an extended key usage that is no OID (a leading zero)", { CERT_PROFILES: '{"net":{"extendedKeyUsage":["1.3.06.1"]}}' }, "CERT_PROFILES.net.extendedKeyUsage"],
-    ["CERT_PROFILES with an extended key usage under arc 3", { CERT_PROFILES: '{"net":{"extendedKeyUsage":["3.1"]}}' }, "CERT_PROFILES.net.extendedKeyUsage"],
+    [
+      "CERT_PROFILES with an extended key usage that is no OID (a leading zero)",
+      { CERT_PROFILES: '{"net":{"extendedKeyUsage":["1.3.06.1"]}}' },
+      "CERT_PROFILES.net.extendedKeyUsage",
+    ],
+    [
+      "CERT_PROFILES with an extended key usage under arc 3",
+      { CERT_PROFILES: '{"net":{"extendedKeyUsage":["3.1"]}}' },
+      "CERT_PROFILES.net.extendedKeyUsage",
+    ],
   ];
   it.each(cases)("%s -> ConfigError naming %2$s", (_name, overrides, setting) => {
     expectConfigError(loadConfig(fakeEnv(overrides)), setting);
@@ -149,8 +173,16 @@ describe("loadConfig: an admin-only problem turns off the admin API, never enrol
   const cases: Array<[string, Record<string, string | undefined>, string]> = [
     ["ACCESS_AUD without ACCESS_TEAM_DOMAIN", { ACCESS_AUD: "0123abcd" }, "ACCESS_TEAM_DOMAIN"],
     ["ACCESS_TEAM_DOMAIN without ACCESS_AUD", { ACCESS_TEAM_DOMAIN: "example.cloudflareaccess.com" }, "ACCESS_AUD"],
-    ["ACCESS_TEAM_DOMAIN plain http to a public host", { ACCESS_TEAM_DOMAIN: "http://example.cloudflareaccess.com", ACCESS_AUD: "a" }, "ACCESS_TEAM_DOMAIN"],
-    ["ACCESS_TEAM_DOMAIN with a path", { ACCESS_TEAM_DOMAIN: "https://example.cloudflareaccess.com/cdn-cgi/access/certs", ACCESS_AUD: "a" }, "ACCESS_TEAM_DOMAIN"],
+    [
+      "ACCESS_TEAM_DOMAIN plain http to a public host",
+      { ACCESS_TEAM_DOMAIN: "http://example.cloudflareaccess.com", ACCESS_AUD: "a" },
+      "ACCESS_TEAM_DOMAIN",
+    ],
+    [
+      "ACCESS_TEAM_DOMAIN with a path",
+      { ACCESS_TEAM_DOMAIN: "https://example.cloudflareaccess.com/cdn-cgi/access/certs", ACCESS_AUD: "a" },
+      "ACCESS_TEAM_DOMAIN",
+    ],
     ["ADMIN_TOKEN too short", { ADMIN_TOKEN: "short" }, "ADMIN_TOKEN"],
   ];
   it.each(cases)("%s -> Config with admin problems naming %2$s", (_name, overrides, setting) => {
@@ -171,7 +203,9 @@ describe("loadConfig: an admin-only problem turns off the admin API, never enrol
 describe("loadConfig: every problem at once", () => {
   it("names each broken setting in one ConfigError, in reading order, never a value", () => {
     const error = expectConfigError(
-      loadConfig(fakeEnv({ CA_KEY: undefined, CHALLENGE_MODE: "bogus", CERT_VALIDITY_DAYS: "0", MAX_MESSAGE_BYTES: "1", APPROVAL_MODE: "sometimes" })),
+      loadConfig(
+        fakeEnv({ CA_KEY: undefined, CHALLENGE_MODE: "bogus", CERT_VALIDITY_DAYS: "0", MAX_MESSAGE_BYTES: "1", APPROVAL_MODE: "sometimes" }),
+      ),
       "CA_KEY",
     );
     expect(error.problems.map((p) => p.setting)).toEqual(["CA_KEY", "CHALLENGE_MODE", "CERT_VALIDITY_DAYS", "MAX_MESSAGE_BYTES", "APPROVAL_MODE"]);

@@ -134,7 +134,10 @@ describe("decryptEnvelope continues with the deterministic key (PKCS#1 v1.5 and 
   });
 
   it("a corrupted OAEP key transport answers the same every time", () => {
-    const good = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep: true }], { cipher: "aes-128-cbc", randomBytes: seededBytes("o") });
+    const good = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep: true }], {
+      cipher: "aes-128-cbc",
+      randomBytes: seededBytes("o"),
+    });
     const corrupted = withEncryptedKey(good, wrapOaep(createPublicKey(other.key), new Uint8Array(16)));
     const outcomes = new Set<string>();
     for (let i = 0; i < 50; i++) {
@@ -149,7 +152,10 @@ describe("decryptEnvelope continues with the deterministic key (PKCS#1 v1.5 and 
 
   it("still opens a good envelope of either padding", () => {
     for (const oaep of [false, true]) {
-      const env = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep }], { cipher: "aes-192-cbc", randomBytes: seededBytes(`g${oaep}`) });
+      const env = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep }], {
+        cipher: "aes-192-cbc",
+        randomBytes: seededBytes(`g${oaep}`),
+      });
       expect(hex(decryptEnvelope(env, [recipient], { allowLegacyDes: false }).content)).toBe(hex(payload));
     }
   });

@@ -94,10 +94,14 @@ describe("signed attributes as the client ordered them", () => {
   beforeAll(() => {
     key = importPrivateKeyPem(generateKeyPair({ algorithm: "rsa", bits: 2048 }).keyPem);
     cert = selfSignedSigner(key, { commonName: "legacy client" }, new Date(), randomBytes);
-    envelope = encryptEnvelope(new Uint8Array([0x30, 0x00]), [{ cert: fixtureCaCertDer(), publicKey: createPublicKey(fixtureCaRecipient().key.key) }], {
-      cipher: "aes-128-cbc",
-      randomBytes,
-    });
+    envelope = encryptEnvelope(
+      new Uint8Array([0x30, 0x00]),
+      [{ cert: fixtureCaCertDer(), publicKey: createPublicKey(fixtureCaRecipient().key.key) }],
+      {
+        cipher: "aes-128-cbc",
+        randomBytes,
+      },
+    );
   });
 
   type Order = "reverse" | "sorted";
@@ -116,7 +120,12 @@ describe("signed attributes as the client ordered them", () => {
     const signature = signBytes(key, "sha256", tlv(0x31, concat(...pick(signedOrder))));
     const signedAttrs = signedAttrsIndefinite ? indefinite(0xa0, concat(...pick(sentOrder))) : tlv(0xa0, concat(...pick(sentOrder)));
     const digestAlg = encodeDer(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256, algorithmParams: new asn1js.Null() }).toSchema());
-    const sid = encodeDer(new pkijs.IssuerAndSerialNumber({ issuer: parseCertificate(cert.der).issuer, serialNumber: parseCertificate(cert.der).serialNumber }).toSchema());
+    const sid = encodeDer(
+      new pkijs.IssuerAndSerialNumber({
+        issuer: parseCertificate(cert.der).issuer,
+        serialNumber: parseCertificate(cert.der).serialNumber,
+      }).toSchema(),
+    );
     const signerInfo = tlv(
       0x30,
       concat(
@@ -129,10 +138,7 @@ describe("signed attributes as the client ordered them", () => {
       ),
     );
     const encap = tlv(0x30, concat(encodeDer(new asn1js.ObjectIdentifier({ value: OID.data })), tlv(0xa0, tlv(0x04, envelope))));
-    const signedData = tlv(
-      0x30,
-      concat(tlv(0x02, Uint8Array.of(1)), tlv(0x31, digestAlg), encap, tlv(0xa0, cert.der), tlv(0x31, signerInfo)),
-    );
+    const signedData = tlv(0x30, concat(tlv(0x02, Uint8Array.of(1)), tlv(0x31, digestAlg), encap, tlv(0xa0, cert.der), tlv(0x31, signerInfo)));
     return tlv(0x30, concat(encodeDer(new asn1js.ObjectIdentifier({ value: OID.signedData })), tlv(0xa0, signedData)));
   }
 

@@ -105,7 +105,8 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
       expect(attrs.get(oid), oid).toHaveLength(1);
       expect(attrs.get(oid)![0]).toBeInstanceOf(asn1js.PrintableString);
     }
-    for (const oid of [SCEP_OID.senderNonce, SCEP_OID.recipientNonce, OID.messageDigest]) expect(attrs.get(oid)![0]).toBeInstanceOf(asn1js.OctetString);
+    for (const oid of [SCEP_OID.senderNonce, SCEP_OID.recipientNonce, OID.messageDigest])
+      expect(attrs.get(oid)![0]).toBeInstanceOf(asn1js.OctetString);
     const ct = attrs.get(OID.contentType)![0]!;
     expect(ct).toBeInstanceOf(asn1js.ObjectIdentifier);
     expect((ct as asn1js.ObjectIdentifier).valueBlock.toString()).toBe(OID.data);
@@ -140,7 +141,11 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
     expect(bytesToHex(new Uint8Array(parseAsn1(der).toBER(false)))).toBe(bytesToHex(der));
     // signedAttrs [0] IMPLICIT SET OF: element encodings in ascending order (X.690 §11.6).
     const signerInfo = children(signedDataParts(der).signerInfos)[0]!;
-    const signedAttrs = new Uint8Array(children(signerInfo).find((c) => c.idBlock.tagClass === 3 && c.idBlock.tagNumber === 0)!.toBER(false));
+    const signedAttrs = new Uint8Array(
+      children(signerInfo)
+        .find((c) => c.idBlock.tagClass === 3 && c.idBlock.tagNumber === 0)!
+        .toBER(false),
+    );
     const elements = splitTlvs(readTlv(signedAttrs).content).map((e) => Buffer.from(e));
     const sorted = [...elements].sort(Buffer.compare);
     expect(elements.map((e) => e.toString("hex"))).toEqual(sorted.map((e) => e.toString("hex")));
@@ -151,7 +156,22 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
     const s = scratchDir();
     const file = s.write("rep.der", der);
     const caFile = s.write("ca.pem", toPem("CERTIFICATE", ca.caCertDer));
-    const args = ["cms", "-verify", "-inform", "DER", "-in", file, "-CAfile", caFile, "-purpose", "any", "-attime", String(Math.floor(now.getTime() / 1000) + 60), "-out", s.dir + "/out.bin"];
+    const args = [
+      "cms",
+      "-verify",
+      "-inform",
+      "DER",
+      "-in",
+      file,
+      "-CAfile",
+      caFile,
+      "-purpose",
+      "any",
+      "-attime",
+      String(Math.floor(now.getTime() / 1000) + 60),
+      "-out",
+      s.dir + "/out.bin",
+    ];
     // FAILURE/PENDING carry no content: openssl treats them as detached over the empty string.
     if (name !== "SUCCESS") args.push("-content", s.write("empty", new Uint8Array(0)), "-binary");
     const verified = openssl(args);

@@ -138,7 +138,10 @@ describe("decryptEnvelope: every key-transport failure looks the same", () => {
       randomBytes: seededBytes("misaddressed"),
     });
     const wrongKey = failureOf(() => decryptEnvelope(misaddressed, [ourRecipient], opts));
-    const oaep = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher: "aes-256-cbc", randomBytes: seededBytes("oaep") });
+    const oaep = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], {
+      cipher: "aes-256-cbc",
+      randomBytes: seededBytes("oaep"),
+    });
     const oaepCorrupted = failureOf(() => decryptEnvelope(corruptEncryptedKey(oaep), [ourRecipient], opts));
 
     expect(corrupted).toEqual({ reason: "undecryptable", message: "envelope could not be decrypted" });
@@ -172,15 +175,18 @@ describe("RSAES-OAEP", () => {
     expect(() => unwrapOaep(other, wrapOaep(oursPublic, contentKey), "sha1")).toThrow(KeyTransportError);
   });
 
-  it.each(["aes-128-cbc", "aes-256-cbc", "des-ede3-cbc"] as const)("encryptEnvelope oaep:true (%s) decrypts, key transport is id-RSAES-OAEP", (cipher) => {
-    const payload = randomBytes(333);
-    const env = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher, randomBytes });
-    const parsed = new pkijs.EnvelopedData({ schema: new pkijs.ContentInfo({ schema: parseBer(env, "env") }).content });
-    expect((parsed.recipientInfos[0]!.value as pkijs.KeyTransRecipientInfo).keyEncryptionAlgorithm.algorithmId).toBe(OID.rsaesOaep);
-    const d = decryptEnvelope(env, [ourRecipient], { allowLegacyDes: false });
-    expect(d.cipher).toBe(cipher);
-    expect(bytesToHex(d.content)).toBe(bytesToHex(payload));
-  });
+  it.each(["aes-128-cbc", "aes-256-cbc", "des-ede3-cbc"] as const)(
+    "encryptEnvelope oaep:true (%s) decrypts, key transport is id-RSAES-OAEP",
+    (cipher) => {
+      const payload = randomBytes(333);
+      const env = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher, randomBytes });
+      const parsed = new pkijs.EnvelopedData({ schema: new pkijs.ContentInfo({ schema: parseBer(env, "env") }).content });
+      expect((parsed.recipientInfos[0]!.value as pkijs.KeyTransRecipientInfo).keyEncryptionAlgorithm.algorithmId).toBe(OID.rsaesOaep);
+      const d = decryptEnvelope(env, [ourRecipient], { allowLegacyDes: false });
+      expect(d.cipher).toBe(cipher);
+      expect(bytesToHex(d.content)).toBe(bytesToHex(payload));
+    },
+  );
 
   it("explicit RSAES-OAEP-params with SHA-256 (hashAlgorithm [0]) are honoured", () => {
     const payload = randomBytes(100);

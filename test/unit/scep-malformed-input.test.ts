@@ -49,7 +49,13 @@ describe("malformed pkiMessages fail with our error classes only", () => {
   );
 
   it("garbage, empty and non-SignedData inputs", () => {
-    for (const bytes of [new Uint8Array(0), Uint8Array.of(0x30), Uint8Array.of(0x30, 0x80), new Uint8Array(64).fill(0x30), fixtureBytes("mdm-GetCACert.resp.der")]) {
+    for (const bytes of [
+      new Uint8Array(0),
+      Uint8Array.of(0x30),
+      Uint8Array.of(0x30, 0x80),
+      new Uint8Array(64).fill(0x30),
+      fixtureBytes("mdm-GetCACert.resp.der"),
+    ]) {
       expect(thrownClass(() => parsePkiMessage(bytes))).toBe("expected");
     }
   });

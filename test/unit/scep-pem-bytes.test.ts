@@ -17,7 +17,12 @@ describe("parsePem", () => {
 
   it("round-trips toPem with 64-character lines", () => {
     const pem = toPem("CERTIFICATE", caDer);
-    expect(pem.split("\n").slice(1, -3).every((l) => l.length === 64)).toBe(true);
+    expect(
+      pem
+        .split("\n")
+        .slice(1, -3)
+        .every((l) => l.length === 64),
+    ).toBe(true);
     expect(pem.endsWith("-----END CERTIFICATE-----\n")).toBe(true);
     expect(bytesToHex(parsePem(pem)[0]!.der)).toBe(bytesToHex(caDer));
   });

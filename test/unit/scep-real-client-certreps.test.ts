@@ -12,10 +12,30 @@ import { bytesEqual } from "../../src/util/bytes";
 import { commonName, fixedBytes, fixtureBytes, fixtureCaCert, fixtureCaRecipient, scepclientKey } from "./support/real-clients";
 
 const rows = [
-  { quirk: "SUCCESS to scepclient", rep: "mdm-CertRep-success-to-scepclient.resp.der", req: "scepclient-PKCSReq-des-sha1.req.der", status: PkiStatus.SUCCESS },
-  { quirk: "SUCCESS to scepclient's RenewalReq", rep: "mdm-CertRep-success-renewal.resp.der", req: "scepclient-RenewalReq17-samekey.req.der", status: PkiStatus.SUCCESS },
-  { quirk: "SUCCESS to certmonger", rep: "mdm-CertRep-success-to-certmonger.resp.der", req: "certmonger-PKCSReq-aes256-sha256.req.der", status: PkiStatus.SUCCESS },
-  { quirk: "FAILURE badRequest for a wrong challenge", rep: "mdm-CertRep-failure-badRequest.resp.der", req: "scepclient-PKCSReq-wrong-challenge.req.der", status: PkiStatus.FAILURE },
+  {
+    quirk: "SUCCESS to scepclient",
+    rep: "mdm-CertRep-success-to-scepclient.resp.der",
+    req: "scepclient-PKCSReq-des-sha1.req.der",
+    status: PkiStatus.SUCCESS,
+  },
+  {
+    quirk: "SUCCESS to scepclient's RenewalReq",
+    rep: "mdm-CertRep-success-renewal.resp.der",
+    req: "scepclient-RenewalReq17-samekey.req.der",
+    status: PkiStatus.SUCCESS,
+  },
+  {
+    quirk: "SUCCESS to certmonger",
+    rep: "mdm-CertRep-success-to-certmonger.resp.der",
+    req: "certmonger-PKCSReq-aes256-sha256.req.der",
+    status: PkiStatus.SUCCESS,
+  },
+  {
+    quirk: "FAILURE badRequest for a wrong challenge",
+    rep: "mdm-CertRep-failure-badRequest.resp.der",
+    req: "scepclient-PKCSReq-wrong-challenge.req.der",
+    status: PkiStatus.FAILURE,
+  },
 ];
 
 describe.each(rows)("micromdm CertRep: $quirk", ({ rep, req, status }) => {

@@ -4,7 +4,7 @@ import * as asn1js from "asn1js";
 import { describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, EnvelopeError } from "../../src/scep/envelope";
-import { MessageType, } from "../../src/scep/oids";
+import { MessageType } from "../../src/scep/oids";
 import { OID } from "../../src/asn1/oids";
 import { certificateDer, parseCertificate } from "../support/pkijs";
 import { bytesEqual } from "../../src/util/bytes";
@@ -180,14 +180,21 @@ describe("request quirks across fixtures", () => {
     const opts = { allowLegacyDes: true, randomBytes: fixedBytes(0) };
     const spki = (f: string) => {
       const m = parsePkiMessage(fixtureBytes(f));
-      return new Uint8Array(parseCsr(decryptEnvelope(m.envelope!, ca, opts).content).subjectPublicKeyInfo.toSchema().toBER());
+      return new Uint8Array(
+        parseCsr(decryptEnvelope(m.envelope!, ca, opts).content)
+          .subjectPublicKeyInfo.toSchema()
+          .toBER(),
+      );
     };
     expect(bytesEqual(spki("scepclient-PKCSReq-des-sha1.req.der"), spki("scepclient-RenewalReq17-samekey.req.der"))).toBe(true);
     // certmonger rekey: a new key, so the CSR key differs from the signer's (old) key.
     const rekey = parsePkiMessage(fixtureBytes("certmonger-rekey-PKCSReq19-signed-by-old-cert.req.der"));
     const rekeyCsr = parseCsr(decryptEnvelope(rekey.envelope!, ca, opts).content);
     expect(
-      bytesEqual(new Uint8Array(rekeyCsr.subjectPublicKeyInfo.toSchema().toBER()), new Uint8Array(parseCertificate(rekey.signerCertDer).subjectPublicKeyInfo.toSchema().toBER())),
+      bytesEqual(
+        new Uint8Array(rekeyCsr.subjectPublicKeyInfo.toSchema().toBER()),
+        new Uint8Array(parseCertificate(rekey.signerCertDer).subjectPublicKeyInfo.toSchema().toBER()),
+      ),
     ).toBe(false);
   });
 

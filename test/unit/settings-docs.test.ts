@@ -21,7 +21,10 @@ function docRows(): DocRow[] {
   for (const line of readFileSync(join(REPO_ROOT, "docs/configuration.md"), "utf8").split("\n")) {
     if (line.startsWith("## ")) section = line.slice(3).trim();
     if (!["Secrets", "Vars", "Bindings"].includes(section) || !line.startsWith("| `")) continue;
-    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     rows.push({ section, names: [...cells[0]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!), cells });
   }
   return rows;
@@ -40,7 +43,10 @@ for (const row of rows) for (const name of row.names) documented.set(name, { row
 
 describe("docs/configuration.md lists exactly the settings of src/settings/table.ts", () => {
   it("the same names, no more and no fewer", () => {
-    const docNames = rows.filter((r) => r.section !== "Bindings").flatMap((r) => r.names).sort();
+    const docNames = rows
+      .filter((r) => r.section !== "Bindings")
+      .flatMap((r) => r.names)
+      .sort();
     expect(docNames).toEqual(SETTINGS.map((s) => s.name).sort());
   });
 

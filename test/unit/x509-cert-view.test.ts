@@ -14,11 +14,30 @@ import { randomBytes } from "./ca-test-helpers";
 import { fixtureText } from "./support/real-clients";
 
 const now = new Date("2026-11-28T12:00:00Z");
-const rsaRoot = generateCa({ subject: { commonName: "View RSA Root", organization: "Edge SCEP tests" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 3650, now, randomBytes });
+const rsaRoot = generateCa({
+  subject: { commonName: "View RSA Root", organization: "Edge SCEP tests" },
+  key: { algorithm: "rsa", bits: 2048 },
+  validityDays: 3650,
+  now,
+  randomBytes,
+});
 const rsaMaterial = loadCaMaterial({ caCertPem: rsaRoot.certPem, caKeyPem: rsaRoot.keyPem }, { issuerOnly: true });
-const ecIntermediate = generateCa({ subject: { commonName: "View EC Issuing", country: "GB" }, key: { algorithm: "ec", curve: "P-384" }, validityDays: 365, issuer: rsaMaterial, now, randomBytes });
+const ecIntermediate = generateCa({
+  subject: { commonName: "View EC Issuing", country: "GB" },
+  key: { algorithm: "ec", curve: "P-384" },
+  validityDays: 365,
+  issuer: rsaMaterial,
+  now,
+  randomBytes,
+});
 // notAfter in 2051: GeneralizedTime (RFC 5280 §4.1.2.5).
-const longLived = generateCa({ subject: { commonName: "View 2051" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 25 * 365, now, randomBytes });
+const longLived = generateCa({
+  subject: { commonName: "View 2051" },
+  key: { algorithm: "ec", curve: "P-256" },
+  validityDays: 25 * 365,
+  now,
+  randomBytes,
+});
 
 /** A v1 certificate: no [0] version, no extensions (RFC 5280 §4.1.2.1), signature bytes not checked here. */
 function v1Certificate(): Uint8Array {
@@ -33,7 +52,12 @@ const ROWS: { what: string; der: Uint8Array; issuer?: Uint8Array; ski: boolean }
   { what: "RSA root (self-signed, v3)", der: rsaRoot.certDer, issuer: rsaRoot.certDer, ski: true },
   { what: "EC P-384 intermediate signed by the RSA root", der: ecIntermediate.certDer, issuer: rsaRoot.certDer, ski: true },
   { what: "EC P-256 with a GeneralizedTime notAfter", der: longLived.certDer, issuer: longLived.certDer, ski: true },
-  { what: "the OpenSSL test CA of the real-client captures", der: parsePem(fixtureText("test-ca.pem"))[0]!.der, issuer: parsePem(fixtureText("test-ca.pem"))[0]!.der, ski: true },
+  {
+    what: "the OpenSSL test CA of the real-client captures",
+    der: parsePem(fixtureText("test-ca.pem"))[0]!.der,
+    issuer: parsePem(fixtureText("test-ca.pem"))[0]!.der,
+    ski: true,
+  },
   { what: "a v1 certificate (no version, no extensions)", der: v1Certificate(), ski: false },
 ];
 

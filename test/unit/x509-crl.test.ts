@@ -32,11 +32,15 @@ function pkijsCrl(ca: CaMaterial, number: number, thisUpdate: Date, nextUpdate: 
         new pkijs.RevokedCertificate({
           userCertificate: new asn1js.Integer({ valueHex: toArrayBuffer(hexToBytes(e.serialHex)) }),
           revocationDate: time(e.revokedAt),
-          ...(e.reason !== 0 ? { crlEntryExtensions: new pkijs.Extensions({ extensions: [ext("2.5.29.21", new asn1js.Enumerated({ value: e.reason }))] }) } : {}),
+          ...(e.reason !== 0
+            ? { crlEntryExtensions: new pkijs.Extensions({ extensions: [ext("2.5.29.21", new asn1js.Enumerated({ value: e.reason }))] }) }
+            : {}),
         }),
     );
   }
-  const aki = new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: toArrayBuffer(ca.caSubjectKeyId) })] });
+  const aki = new asn1js.Sequence({
+    value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: toArrayBuffer(ca.caSubjectKeyId) })],
+  });
   crl.crlExtensions = new pkijs.Extensions({ extensions: [ext("2.5.29.35", aki), ext("2.5.29.20", new asn1js.Integer({ value: number }))] });
   crl.tbsView = new Uint8Array((crl as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
   crl.signatureAlgorithm = sigAlg;
@@ -48,7 +52,13 @@ function pkijsCrl(ca: CaMaterial, number: number, thisUpdate: Date, nextUpdate: 
 
 let ca: CaMaterial;
 beforeAll(() => {
-  const pair = generateCa({ subject: { commonName: "CRL Test CA", organization: "Edge SCEP tests" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 3650, now: new Date("2026-11-01T00:00:00Z"), randomBytes });
+  const pair = generateCa({
+    subject: { commonName: "CRL Test CA", organization: "Edge SCEP tests" },
+    key: { algorithm: "rsa", bits: 2048 },
+    validityDays: 3650,
+    now: new Date("2026-11-01T00:00:00Z"),
+    randomBytes,
+  });
   ca = loadCaMaterial({ caCertPem: pair.certPem, caKeyPem: pair.keyPem });
 });
 
@@ -69,11 +79,29 @@ describe("buildCrl writes what pkijs writes", () => {
     { what: "CRL number 65536", number: 65536, entries: [], next: new Date(T0.getTime() + 3_600_000) },
     { what: "nextUpdate in 2050 (GeneralizedTime)", number: 3, entries: [], next: new Date("2050-01-02T00:00:00Z") },
   ])("$what", ({ number, entries, next }) => {
-    const ours = buildCrl({ issuerDer: ca.caSubjectDer, authorityKeyId: ca.caSubjectKeyId, signer: ca.caKey, number, thisUpdate: T0, nextUpdate: next, entries });
+    const ours = buildCrl({
+      issuerDer: ca.caSubjectDer,
+      authorityKeyId: ca.caSubjectKeyId,
+      signer: ca.caKey,
+      number,
+      thisUpdate: T0,
+      nextUpdate: next,
+      entries,
+    });
     expect(bytesToHex(ours)).toBe(bytesToHex(pkijsCrl(ca, number, T0, next, entries)));
   });
 
   it("refuses a negative CRL number", () => {
-    expect(() => buildCrl({ issuerDer: ca.caSubjectDer, authorityKeyId: ca.caSubjectKeyId, signer: ca.caKey, number: -1, thisUpdate: T0, nextUpdate: T0, entries: [] })).toThrow(RangeError);
+    expect(() =>
+      buildCrl({
+        issuerDer: ca.caSubjectDer,
+        authorityKeyId: ca.caSubjectKeyId,
+        signer: ca.caKey,
+        number: -1,
+        thisUpdate: T0,
+        nextUpdate: T0,
+        entries: [],
+      }),
+    ).toThrow(RangeError);
   });
 });

@@ -18,7 +18,9 @@ import {
   selfSigned,
   spkiDer,
   uniqueName,
-  WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 import type { ContentCipherName } from "../../src/scep/content-cipher";
 
 describe("content ciphers", () => {
@@ -142,7 +144,11 @@ describe("ALLOW_LEGACY_DES=true (the Worker's handler called with the real bindi
       randomBytes: rnd,
     });
     const res = await worker.fetch(
-      new Request("http://scep.test/scep?operation=PKIOperation", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: req.der }),
+      new Request("http://scep.test/scep?operation=PKIOperation", {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: req.der,
+      }),
       legacyEnv,
     );
     const body = new Uint8Array(await res.arrayBuffer());

@@ -70,7 +70,10 @@ describe("the Worker with a broken configuration", () => {
   });
 
   it("several broken settings: one 503 names each of them", async () => {
-    const res = await worker.fetch(new Request("http://scep.test/scep?operation=GetCACaps"), fakeEnv({ CHALLENGE_MODE: "bogus", CERT_VALIDITY_DAYS: "0" }));
+    const res = await worker.fetch(
+      new Request("http://scep.test/scep?operation=GetCACaps"),
+      fakeEnv({ CHALLENGE_MODE: "bogus", CERT_VALIDITY_DAYS: "0" }),
+    );
     const body = await res.text();
     expect(res.status).toBe(503);
     expect(body).toMatch(/^SCEP endpoint not configured: CHALLENGE_MODE: .*; CERT_VALIDITY_DAYS: /);

@@ -11,7 +11,19 @@ import { MessageType, SCEP_OID } from "../../src/scep/oids";
 import { attributeDer, buildSignedData } from "../../src/scep/signed-data";
 import { utf8 } from "../../src/util/bytes";
 import { children, content, readTlv, TAG, tlv } from "../../src/asn1/der";
-import { buildCsr, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, send, text, uniqueName, WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
+import {
+  buildCsr,
+  caCertDer,
+  newTransactionId,
+  rnd,
+  rsaKey,
+  selfSigned,
+  send,
+  text,
+  uniqueName,
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 import { parseCertView } from "../../src/x509/cert-view";
 
 const SENDS = 200;

@@ -8,14 +8,28 @@ import { utf8 } from "../../src/util/bytes";
 import { TAG, tlv } from "../../src/asn1/der";
 import { parseCertView } from "../../src/x509/cert-view";
 import { edited, type DerNode } from "../support/der-tree";
-import { buildCsr, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
+import {
+  buildCsr,
+  caCertDer,
+  newTransactionId,
+  rnd,
+  rsaKey,
+  selfSigned,
+  uniqueName,
+  workerFetch,
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 
 /** A PKCSReq signed by a good key whose certificate, as carried in the message, is `breakCert(der)`. */
 function requestWithSignerCert(breakCert: (der: Uint8Array) => Uint8Array): Uint8Array {
   const key = rsaKey(2048, "malformed-signer");
   const signer = selfSigned(key);
   const csr = buildCsr({ key, subject: { commonName: uniqueName("malformed-signer") }, challenge: WORKER_TEST_CHALLENGE });
-  const envelope = encryptEnvelope(csr, [{ cert: caCertDer(), publicKey: parseCertView(caCertDer()).publicKey() }], { cipher: "aes-128-cbc", randomBytes: rnd });
+  const envelope = encryptEnvelope(csr, [{ cert: caCertDer(), publicKey: parseCertView(caCertDer()).publicKey() }], {
+    cipher: "aes-128-cbc",
+    randomBytes: rnd,
+  });
   return buildSignedData({
     content: envelope,
     attributes: [

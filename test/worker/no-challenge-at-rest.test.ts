@@ -20,7 +20,9 @@ async function everyStoredValue(): Promise<{ table: string; bytes: Uint8Array }[
   const stub = ledgers.getByName(`ca-key:${caKeyId(parseCertView(caCertDer()).spkiDer)}`);
   return runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+      .toArray();
     const out: { table: string; bytes: Uint8Array }[] = [];
     for (const { name } of tables) {
       for (const row of sql.exec(`SELECT * FROM "${name}"`).toArray()) {
@@ -49,7 +51,10 @@ describe("no challenge at rest", () => {
     expect(values.filter((v) => contains(v.bytes, secret)).map((v) => v.table)).toEqual([]);
 
     const csrs = await runInDurableObject(ledgers.getByName(`ca-key:${caKeyId(parseCertView(caCertDer()).spkiDer)}`), (_i, state) =>
-      state.storage.sql.exec<{ csr_der: ArrayBuffer }>("SELECT csr_der FROM transactions").toArray().map((r) => new Uint8Array(r.csr_der)),
+      state.storage.sql
+        .exec<{ csr_der: ArrayBuffer }>("SELECT csr_der FROM transactions")
+        .toArray()
+        .map((r) => new Uint8Array(r.csr_der)),
     );
     let ours = 0;
     for (const der of csrs) {

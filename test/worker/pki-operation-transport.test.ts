@@ -5,7 +5,17 @@ import { prepareRequest } from "../../src/client/scep-client";
 import { buildCsr } from "../support/independent-pki";
 import { MessageType, PkiStatus } from "../../src/scep/oids";
 import { readCertRep } from "../../src/client/scep-client";
-import { caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE, clientSigner } from "./support/scep-harness";
+import {
+  caCertDer,
+  newTransactionId,
+  rnd,
+  rsaKey,
+  selfSigned,
+  uniqueName,
+  workerFetch,
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 
 const URL_BASE = "http://scep.test/scep";
 

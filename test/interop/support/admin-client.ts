@@ -36,7 +36,10 @@ export interface AdminReply<T = Record<string, unknown>> {
 }
 
 export class AdminClient {
-  constructor(readonly origin: string, readonly token: string | undefined) {}
+  constructor(
+    readonly origin: string,
+    readonly token: string | undefined,
+  ) {}
 
   async request<T = Record<string, unknown>>(
     method: string,
@@ -138,11 +141,18 @@ export interface PendingItem {
 
 /** Serial as hex, upper case, without leading zero bytes (openssl and the ledger may differ there). */
 export function normSerial(hex: string): string {
-  return hex.replace(/[:\s]/g, "").toUpperCase().replace(/^(00)+(?=.)/, "");
+  return hex
+    .replace(/[:\s]/g, "")
+    .toUpperCase()
+    .replace(/^(00)+(?=.)/, "");
 }
 
 export class ScepTestClient {
-  private constructor(readonly url: string, readonly ca: CaDiscovery, readonly caCertDers: Uint8Array[]) {}
+  private constructor(
+    readonly url: string,
+    readonly ca: CaDiscovery,
+    readonly caCertDers: Uint8Array[],
+  ) {}
 
   static async connect(url: string): Promise<ScepTestClient> {
     const { contentType, certificates } = await getCaCert({ url });
@@ -155,7 +165,14 @@ export class ScepTestClient {
   }
 
   /** A PKCSReq for `key` with subject CN=cn, built and signed now (no network). */
-  pkcsReq(o: { key: ClientKey; cn: string; challenge?: string; transactionId?: string; csrDer?: Uint8Array; signer?: Signer }): BuiltRequest & { csrDer: Uint8Array } {
+  pkcsReq(o: {
+    key: ClientKey;
+    cn: string;
+    challenge?: string;
+    transactionId?: string;
+    csrDer?: Uint8Array;
+    signer?: Signer;
+  }): BuiltRequest & { csrDer: Uint8Array } {
     const csrDer = o.csrDer ?? buildCsrDer({ key: o.key.handle, subject: { commonName: o.cn }, challenge: o.challenge });
     const signer = o.signer ?? selfSigned(o.key.handle, { commonName: o.cn });
     const req = buildRequest({
@@ -180,7 +197,9 @@ export class ScepTestClient {
   issuerAndSerial(messageType: MessageType.GetCert | MessageType.GetCRL, signer: Signer, serialHex: string): BuiltRequest {
     const ias = new pkijs.IssuerAndSerialNumber({
       issuer: new pkijs.RelativeDistinguishedNames({ schema: derToAsn1(this.caSubjectDer) }),
-      serialNumber: new asn1js.Integer({ valueHex: toArrayBuffer(new Uint8Array(Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, "hex"))) }),
+      serialNumber: new asn1js.Integer({
+        valueHex: toArrayBuffer(new Uint8Array(Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, "hex"))),
+      }),
     });
     return this.message(messageType, new Uint8Array(ias.toSchema().toBER()), signer, `tx-${Buffer.from(rb(12)).toString("hex")}`);
   }

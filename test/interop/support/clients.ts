@@ -239,7 +239,9 @@ export async function scepSubmit(o: ScepSubmitOptions): Promise<ScepSubmitResult
 /** DER pkiMessage (e.g. from buildPkiRequest in src/scep/request-builder.ts) -> the PEM
  *  "-----BEGIN PKCS7-----" form scep-submit reads. */
 export function pkcs7Pem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/.{1,64}/g, "$&\n");
+  const b64 = Buffer.from(der)
+    .toString("base64")
+    .replace(/.{1,64}/g, "$&\n");
   return `-----BEGIN PKCS7-----\n${b64}-----END PKCS7-----\n`;
 }
 

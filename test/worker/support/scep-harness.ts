@@ -4,7 +4,15 @@ import { exports, env } from "cloudflare:workers";
 import { randomBytes as nodeRandomBytes, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { prepareRequest, readCertRep, sendPkiOperation, type CertRepResult, type ClientOptions, type RequestSigner, type Transport } from "../../../src/client/scep-client";
+import {
+  prepareRequest,
+  readCertRep,
+  sendPkiOperation,
+  type CertRepResult,
+  type ClientOptions,
+  type RequestSigner,
+  type Transport,
+} from "../../../src/client/scep-client";
 import type { PrivateKeyHandle } from "../../../src/crypto/keys";
 import { certificateDer, parseCertificate } from "../../support/pkijs";
 import type { ContentCipherName } from "../../../src/scep/content-cipher";
@@ -116,9 +124,9 @@ export interface ScepExchange {
 
 /** Builds one pkiMessage, sends it, and verifies the CertRep like a careful client. */
 export async function scep(call: ScepCall = {}): Promise<ScepExchange> {
-  const csrKey = call.messageData ? call.csr?.key : call.csr?.key ?? rsaKey(2048, "default-csr");
+  const csrKey = call.messageData ? call.csr?.key : (call.csr?.key ?? rsaKey(2048, "default-csr"));
   const signer = call.signer ?? selfSigned(call.csr?.key?.algorithm === "rsa" ? call.csr.key : rsaKey(2048, "default-signer"));
-  const challenge = call.csr?.challenge === null ? undefined : call.csr?.challenge ?? WORKER_TEST_CHALLENGE;
+  const challenge = call.csr?.challenge === null ? undefined : (call.csr?.challenge ?? WORKER_TEST_CHALLENGE);
   const messageData =
     call.messageData ??
     buildCsr({
@@ -145,11 +153,7 @@ export async function scep(call: ScepCall = {}): Promise<ScepExchange> {
 }
 
 /** Sends prepared DER and reads the reply (verifying it when it is a CertRep). */
-export async function send(
-  der: Uint8Array,
-  request: Omit<ScepExchange["request"], "der">,
-  transport: Transport = "POST",
-): Promise<ScepExchange> {
+export async function send(der: Uint8Array, request: Omit<ScepExchange["request"], "der">, transport: Transport = "POST"): Promise<ScepExchange> {
   const res = await sendPkiOperation(client, der, transport);
   const body = new Uint8Array(await res.arrayBuffer());
   const contentType = res.headers.get("content-type");
