@@ -1,14 +1,19 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { compatibilityDate } from "./scripts/lib/wrangler-config";
 import { workerTestBindings } from "./test/support/worker-test-ca";
 
 export default defineConfig({
   test: {
     // Structured logs of passing tests are noise; a failing test still shows its output.
     silent: "passed-only",
+    // vitest's default on 2 cores is one file at a time. Most interop time is spent waiting on real
+    // clients, Miniflare and timers, so a few files run side by side.
+    maxWorkers: 4,
     projects: [
       // Pure protocol and CA code, byte-level, in Node (the same node:crypto API as workerd).
-      { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"] } },
+      // No module state leaks between these files, so one Node worker serves them all (isolate: false).
+      { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], isolate: false } },
       // The Worker inside workerd, through the vitest plugin, with a CA generated for this run.
       {
         plugins: [
@@ -17,7 +22,9 @@ export default defineConfig({
             miniflare: { bindings: workerTestBindings() },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        // One workerd runtime for all files: every test uses its own transactionIDs, names and
+        // ledger objects, so shared storage is safe, and it saves a runtime start per file.
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], isolate: false },
       },
       // The Intune client and the Microsoft fake in Node (fetch + WebCrypto, as in workerd).
       {
@@ -26,13 +33,14 @@ export default defineConfig({
           environment: "node",
           include: ["test/intune/**/*.test.ts"],
           exclude: ["test/intune/**/*.worker.test.ts"],
+          isolate: false,
         },
       },
       // The same client inside workerd, with a real KV binding and the fake behind fetch.
       {
         plugins: [
           cloudflareTest({
-            miniflare: { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], kvNamespaces: ["INTUNE_CACHE"] },
+            miniflare: { compatibilityDate: compatibilityDate(), compatibilityFlags: ["nodejs_compat"], kvNamespaces: ["INTUNE_CACHE"] },
           }),
         ],
         test: { name: "intune-worker", include: ["test/intune/**/*.worker.test.ts"] },
@@ -43,7 +51,9 @@ export default defineConfig({
           name: "interop",
           environment: "node",
           include: ["test/interop/**/*.test.ts"],
-          globalSetup: ["test/interop/support/worker-server.ts"],
+          globalSetup: ["scripts/lib/worker-server.ts"],
+          // Each file starts its own Worker and clients; none relies on fresh module state.
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

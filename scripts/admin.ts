@@ -140,7 +140,11 @@ function describeError(method: string, path: string, r: ApiResponse): string {
     // not JSON: keep the text
   }
   const hint =
-    r.status === 401 ? " (check --token / SCEP_ADMIN_TOKEN)" : r.status === 404 && detail.startsWith("admin_disabled") ? " (set ADMIN_TOKEN on the Worker)" : "";
+    r.status === 401
+      ? " (check --token / SCEP_ADMIN_TOKEN)"
+      : r.status === 404 && detail.startsWith("admin_disabled")
+        ? " (set ADMIN_TOKEN on the Worker)"
+        : "";
   return `${method} ${path}: HTTP ${r.status}${detail ? ` ${detail}` : ""}${hint}`;
 }
 
@@ -162,8 +166,16 @@ function table(headers: string[], rows: string[][]): string {
 }
 
 const REASON_NAMES: Record<number, string> = {
-  0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged", 4: "superseded",
-  5: "cessationOfOperation", 6: "certificateHold", 8: "removeFromCRL", 9: "privilegeWithdrawn", 10: "aACompromise",
+  0: "unspecified",
+  1: "keyCompromise",
+  2: "cACompromise",
+  3: "affiliationChanged",
+  4: "superseded",
+  5: "cessationOfOperation",
+  6: "certificateHold",
+  8: "removeFromCRL",
+  9: "privilegeWithdrawn",
+  10: "aACompromise",
 };
 
 function certificateRow(c: Record<string, unknown>): string[] {
@@ -199,7 +211,11 @@ async function stats(api: Api, v: Values): Promise<void> {
   const body = (await call(api, "GET", "/admin/stats")).json();
   if (v.json) return out(JSON.stringify(body, null, 2));
   const width = Math.max(...Object.keys(body).map((k) => k.length));
-  out(Object.entries(body).map(([k, val]) => `${k.padEnd(width)}  ${val}`).join("\n"));
+  out(
+    Object.entries(body)
+      .map(([k, val]) => `${k.padEnd(width)}  ${val}`)
+      .join("\n"),
+  );
 }
 
 async function list(api: Api, v: Values): Promise<void> {

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { COMPATIBILITY_DATE, REPO_ROOT } from "../test/interop/support/worker-server";
+import { COMPATIBILITY_DATE, REPO_ROOT } from "./lib/worker-server";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,10 +36,11 @@ function childrenCpuMs(): number {
   const frontier = [process.pid];
   while (frontier.length) {
     const parent = frontier.pop()!;
-    for (const p of stats) if (p.ppid === parent) {
-      ticks += p.ticks;
-      frontier.push(p.pid);
-    }
+    for (const p of stats)
+      if (p.ppid === parent) {
+        ticks += p.ticks;
+        frontier.push(p.pid);
+      }
   }
   return ticks * 10; // CLK_TCK = 100 on Linux
 }
@@ -49,7 +50,15 @@ async function main(): Promise<void> {
   const script = join(outdir, "driver.js");
   execFileSync(
     join(REPO_ROOT, "node_modules/.bin/esbuild"),
-    ["scripts/bench/ledger-driver.ts", "--bundle", "--format=esm", "--platform=neutral", "--external:cloudflare:*", "--external:node:*", `--outfile=${script}`],
+    [
+      "scripts/bench/ledger-driver.ts",
+      "--bundle",
+      "--format=esm",
+      "--platform=neutral",
+      "--external:cloudflare:*",
+      "--external:node:*",
+      `--outfile=${script}`,
+    ],
     { cwd: REPO_ROOT, stdio: "inherit" },
   );
   const mf = new Miniflare(
@@ -80,7 +89,9 @@ async function main(): Promise<void> {
       const cpuPerCall = (childrenCpuMs() - cpu0) / r.n;
       const sorted = r.latencies.sort((a, b) => a - b);
       const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-      console.log(`${String(c).padStart(11)}  ${((r.n * 1000) / r.ms).toFixed(0).padStart(7)}  ${p(0.5).toFixed(2).padStart(7)}  ${p(0.99).toFixed(2).padStart(7)}   ${cpuPerCall.toFixed(2)}`);
+      console.log(
+        `${String(c).padStart(11)}  ${((r.n * 1000) / r.ms).toFixed(0).padStart(7)}  ${p(0.5).toFixed(2).padStart(7)}  ${p(0.99).toFixed(2).padStart(7)}   ${cpuPerCall.toFixed(2)}`,
+      );
     }
   } finally {
     await mf.dispose();

@@ -19,22 +19,13 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config";
 import { handlePkiOperation } from "../src/enroll/pki-operation";
-import { createTestCa } from "../test/interop/support/test-ca";
-import { buildWorker, startWorker, type RunningWorker } from "../test/interop/support/worker-server";
-import {
-  MessageType,
-  PkiStatus,
-  buildCsrDer,
-  buildRequest,
-  discoverCa,
-  keyFromPem,
-  openCertRep,
-  rb,
-  selfSigned,
-  summarizeCert,
-  type BuiltRequest,
-  type ClientKey,
-} from "./lib/scep-enroll";
+import { createTestCa } from "./lib/test-ca";
+import { buildWorker, startWorker, type RunningWorker } from "./lib/worker-server";
+import { MessageType, PkiStatus } from "../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../src/client/csr-builder";
+import { buildRequest, openCertRep, randomOctets as rb, selfSigned, type BuiltRequest } from "../src/client/enrollment";
+import { discoverCa } from "../src/client/discovery";
+import { keyFromPem, summarizeCert, type ClientKey } from "../src/client/certificates";
 
 const { values } = parseArgs({
   options: {
@@ -129,10 +120,11 @@ function descendants(): ProcStat[] {
   const frontier = [process.pid];
   while (frontier.length) {
     const parent = frontier.pop()!;
-    for (const p of all) if (p.ppid === parent) {
-      result.push(p);
-      frontier.push(p.pid);
-    }
+    for (const p of all)
+      if (p.ppid === parent) {
+        result.push(p);
+        frontier.push(p.pid);
+      }
   }
   return result;
 }
@@ -196,7 +188,11 @@ async function fire(url: string, der: Uint8Array): Promise<Shot> {
 async function main(): Promise<void> {
   const started = performance.now();
   out(`# scripts/bench.ts: N=${N} per level, concurrency ${LEVELS.join(",")}, ${KEYS} RSA-2048 client keys, AES-128-CBC + SHA-256, POST, keep-alive`);
-  out(`# machine: ${availableParallelism()} cpus, loadavg ${loadavg().map((l) => l.toFixed(2)).join(" ")}, ${process.version}, CLK_TCK ${CLK_TCK}`);
+  out(
+    `# machine: ${availableParallelism()} cpus, loadavg ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}, ${process.version}, CLK_TCK ${CLK_TCK}`,
+  );
 
   const script = values["no-build"] ? "dist/index.js" : await buildWorker();
   const ca = await createTestCa({ cn: "Bench CA" });
@@ -208,7 +204,9 @@ async function main(): Promise<void> {
     const served = descendants();
     const workerd = served.filter((p) => /workerd/.test(p.comm));
     const servingPids = (workerd.length ? workerd : served).map((p) => p.pid);
-    out(`# worker ${worker.url}; serving processes: ${served.map((p) => `${p.comm}[${p.pid}]`).join(", ") || "none found"}; counted: ${servingPids.join(",")}`);
+    out(
+      `# worker ${worker.url}; serving processes: ${served.map((p) => `${p.comm}[${p.pid}]`).join(", ") || "none found"}; counted: ${servingPids.join(",")}`,
+    );
 
     // keys (untimed)
     let t = performance.now();
@@ -224,7 +222,9 @@ async function main(): Promise<void> {
     const f = rsaFloorMs(ca.keyPem);
     const floorOne = f.cpuMs;
     const floor = 3 * floorOne;
-    out(`# RSA-2048 private-key op (node:crypto sign, 200x): ${f.cpuMs.toFixed(3)} ms CPU (${f.wallMs.toFixed(3)} ms wall) -> floor (3 ops) ${floor.toFixed(3)} ms CPU per enrollment`);
+    out(
+      `# RSA-2048 private-key op (node:crypto sign, 200x): ${f.cpuMs.toFixed(3)} ms CPU (${f.wallMs.toFixed(3)} ms wall) -> floor (3 ops) ${floor.toFixed(3)} ms CPU per enrollment`,
+    );
 
     const disc = await discoverCa({ url: worker.url });
     const caDers = disc.certs.map((c) => c.der);
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
       const msgs: BuiltRequest[] = [];
       for (let i = 0; i < n; i++) {
         if (i % 25 === 24) await new Promise((r) => setImmediate(r));
-        const key = keys[(serialCounter++) % keys.length]!;
+        const key = keys[serialCounter++ % keys.length]!;
         const cn = `bench-${label}-${i}`;
         const csrDer = buildCsrDer({ key: key.handle, subject: { commonName: cn }, challenge: CHALLENGE, hash: "sha256" });
         msgs.push(
@@ -350,7 +350,19 @@ async function main(): Promise<void> {
     const pipeline = (nodeCpuMs() - pipe0) / (N - 20);
 
     out("");
-    const head = ["conc", "ok", "failed", "wall s", "enroll/s", "p50 ms", "p99 ms", "workerd CPU ms/enr", "node CPU ms/enr", "floor ratio", "dup serials"];
+    const head = [
+      "conc",
+      "ok",
+      "failed",
+      "wall s",
+      "enroll/s",
+      "p50 ms",
+      "p99 ms",
+      "workerd CPU ms/enr",
+      "node CPU ms/enr",
+      "floor ratio",
+      "dup serials",
+    ];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(" | ")} |`;
     out(line(head));
@@ -358,11 +370,21 @@ async function main(): Promise<void> {
     for (const r of rows) out(line(r));
     out("");
     out(`runtime baseline (GetCACaps, no crypto, no storage): ${baseline.toFixed(2)} ms workerd CPU per request`);
-    out(`enrollment pipeline alone (in-process, ledger stubbed, no HTTP): ${pipeline.toFixed(2)} ms CPU per enrollment = ${(pipeline / floor).toFixed(2)} x floor`);
+    out(
+      `enrollment pipeline alone (in-process, ledger stubbed, no HTTP): ${pipeline.toFixed(2)} ms CPU per enrollment = ${(pipeline / floor).toFixed(2)} x floor`,
+    );
     out("");
-    out(`floor = 3 x ${floorOne.toFixed(3)} ms CPU (RSA-2048 private-key op, node:crypto, this machine) = ${floor.toFixed(3)} ms; floor ratio = workerd CPU per enrollment / floor.`);
-    out(`node CPU = this process: load generator (fetch) + Miniflare (+ ${workerLogLines} worker log lines forwarded). Reply checking and message generation are untimed.`);
-    out(`total bench time ${((performance.now() - started) / 1000).toFixed(1)} s; loadavg now ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    out(
+      `floor = 3 x ${floorOne.toFixed(3)} ms CPU (RSA-2048 private-key op, node:crypto, this machine) = ${floor.toFixed(3)} ms; floor ratio = workerd CPU per enrollment / floor.`,
+    );
+    out(
+      `node CPU = this process: load generator (fetch) + Miniflare (+ ${workerLogLines} worker log lines forwarded). Reply checking and message generation are untimed.`,
+    );
+    out(
+      `total bench time ${((performance.now() - started) / 1000).toFixed(1)} s; loadavg now ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
   } finally {
     await worker?.stop();
     await ca.cleanup();

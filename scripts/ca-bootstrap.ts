@@ -110,7 +110,13 @@ const issuing = generateCa({
 const chainPem = issuing.certPem + root.certPem;
 const issuingMaterial = loadCaMaterial({ caCertPem: chainPem, caKeyPem: issuing.keyPem }, { issuerOnly: true });
 const ra = withRa
-  ? generateRaPair({ ca: issuingMaterial, subject: { commonName: "Edge SCEP RA", organization: values.org }, key: { algorithm: "rsa", bits: 2048 }, now, randomBytes: rand })
+  ? generateRaPair({
+      ca: issuingMaterial,
+      subject: { commonName: "Edge SCEP RA", organization: values.org },
+      key: { algorithm: "rsa", bits: 2048 },
+      now,
+      randomBytes: rand,
+    })
   : undefined;
 // What the Worker will load, checked as the Worker checks it, before anything is written.
 loadCaMaterial({ caCertPem: chainPem, caKeyPem: issuing.keyPem, raCertPem: ra?.certPem, raKeyPem: ra?.keyPem });

@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   });
   const relay = (stream: NodeJS.ReadableStream) =>
     stream.setEncoding("utf8").on("data", (d: string) => {
-      for (const line of d.split("\n")) if (line.trim()) process.stdout.write(`[wrangler] ${line.replace(/INTUNE_CLIENT_SECRET\s+"[^"]*"/, 'INTUNE_CLIENT_SECRET "(hidden)"')}\n`);
+      for (const line of d.split("\n"))
+        if (line.trim()) process.stdout.write(`[wrangler] ${line.replace(/INTUNE_CLIENT_SECRET\s+"[^"]*"/, 'INTUNE_CLIENT_SECRET "(hidden)"')}\n`);
     });
   relay(wrangler.stdout!);
   relay(wrangler.stderr!);

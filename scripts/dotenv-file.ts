@@ -4,7 +4,8 @@
 // PEM is written on one line as "-----BEGIN ...-----\n...\n-----END ...-----\n".
 
 // dotenv 16/17 LINE expression, verbatim, so what we read is what wrangler will read.
-const LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
+const LINE =
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
 
 export function parseDotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,5 +1,5 @@
 // SCEP smoke-test client for admins: enroll (PKCSReq), renew (RenewalReq), or just look at
-// GetCACaps / GetCACert of any SCEP URL, local or deployed. Built on src/client + scripts/lib.
+// GetCACaps / GetCACert of any SCEP URL, local or deployed. Built on the client library in src/client.
 //
 //   npx tsx scripts/scep-client.ts --url https://scep.example.com/scep --challenge s3cr3t --cn dev1
 //   npx tsx scripts/scep-client.ts caps --url URL
@@ -9,29 +9,16 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { certDerFromPem, certPem, keyFromPem, newRsaKey, spkiSha256OfKey, summarizeCert, type ClientKey } from "../src/client/certificates";
+import { buildCsr, selfSignedSigner } from "../src/client/csr-builder";
+import { chooseAlgorithms, CIPHERS, discoverCa, FAIL_INFO_NAMES, HASHES } from "../src/client/discovery";
+import { buildRequest, openCertRep, randomOctets, type BuiltRequest } from "../src/client/enrollment";
 import { sendPkiOperation, type ClientOptions } from "../src/client/scep-client";
-import {
-  CIPHERS,
-  FAIL_INFO_NAMES,
-  HASHES,
-  MessageType,
-  PkiStatus,
-  buildCsrDer,
-  buildRequest,
-  certFromPem,
-  certPem,
-  chooseAlgorithms,
-  discoverCa,
-  keyFromPem,
-  newRsaKey,
-  openCertRep,
-  selfSigned,
-  spkiSha256OfKey,
-  summarizeCert,
-  type ContentCipherName,
-  type HashName,
-} from "./lib/scep-enroll";
-import { certificateDer, encodeDer } from "../src/scep/asn1";
+import type { HashName } from "../src/crypto/algorithms";
+import type { ContentCipherName } from "../src/scep/content-cipher";
+import { MessageType, PkiStatus } from "../src/scep/oids";
+import { certDer } from "../src/x509/cert-ref";
+import { parseCertView } from "../src/x509/cert-view";
 
 const HELP = `SCEP test client (RFC 8894)
 
@@ -131,7 +118,12 @@ function parse(argv: string[]): Args | "help" {
     url: values.url.replace(/\/+$/, ""),
     challenge: values.challenge,
     cn: values.cn,
-    dns: values.dns ? values.dns.split(",").map((s) => s.trim()).filter(Boolean) : [],
+    dns: values.dns
+      ? values.dns
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
     key: values.key,
     out: values.out,
     cipher: cipher as ContentCipherName | undefined,
@@ -208,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
   const outPath = a.out ?? `${cn}.pem`;
 
   t = performance.now();
-  let key;
+  let key: ClientKey;
   if (existsSync(keyPath)) {
     key = keyFromPem(await readFile(keyPath, "utf8"));
     log(`key          ${keyPath} (existing, ${key.handle.algorithm.toUpperCase()}-${key.handle.bits})`);
@@ -220,23 +212,36 @@ async function main(argv: string[]): Promise<number> {
     log(`key          ${keyPath} (created RSA-2048, mode 0600)`);
   }
 
-  const transactionId =
-    a.transactionId === "random" ? Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex") : a.transactionId;
+  const transactionId = a.transactionId === "random" ? Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString("hex") : a.transactionId;
   t = performance.now();
-  let request;
+  let request: BuiltRequest;
   if (a.renew) {
     if (!existsSync(outPath)) throw new Error(`--renew: ${outPath} does not exist`);
-    const old = certFromPem(await readFile(outPath, "utf8"));
-    const oldSummary = summarizeCert(certificateDer(old));
+    const old = certDerFromPem(await readFile(outPath, "utf8"));
+    const oldSummary = summarizeCert(old);
     if (oldSummary.spkiSha256 !== spkiSha256OfKey(key.handle)) throw new Error(`--renew: ${keyPath} is not the key of ${outPath}`);
     if (!ca.caps.some((c) => c.toLowerCase() === "renewal")) log("warning      the server does not advertise Renewal");
     if (a.cn) log("note         --cn is ignored with --renew (the subject of the old certificate is kept)");
     log(`renewing     serial ${oldSummary.serialHex}, ${oldSummary.subject}, notAfter ${oldSummary.notAfter.toISOString()}`);
-    const csrDer = buildCsrDer({ key: key.handle, subject: encodeDer(old.subject.toSchema()), challenge: a.challenge, dnsNames: a.dns.length ? a.dns : oldSummary.dnsNames, hash });
-    request = buildRequest({ messageType: MessageType.RenewalReq, csrDer, signer: { cert: old, key: key.handle }, recipients: ca.recipients, cipher, hash, transactionId });
+    const csrDer = buildCsr({
+      key: key.handle,
+      subject: parseCertView(old).subjectDer,
+      challenge: a.challenge,
+      dnsNames: a.dns.length ? a.dns : oldSummary.dnsNames,
+      hash,
+    });
+    request = buildRequest({
+      messageType: MessageType.RenewalReq,
+      csrDer,
+      signer: { cert: old, key: key.handle },
+      recipients: ca.recipients,
+      cipher,
+      hash,
+      transactionId,
+    });
   } else {
-    const csrDer = buildCsrDer({ key: key.handle, subject: { commonName: cn }, challenge: a.challenge, dnsNames: a.dns, hash });
-    const signer = selfSigned(key.handle, { commonName: cn });
+    const csrDer = buildCsr({ key: key.handle, subject: { commonName: cn }, challenge: a.challenge, dnsNames: a.dns, hash });
+    const signer = { cert: selfSignedSigner(key.handle, { commonName: cn }, new Date(), randomOctets), key: key.handle };
     request = buildRequest({ messageType: MessageType.PKCSReq, csrDer, signer, recipients: ca.recipients, cipher, hash, transactionId });
   }
   timings.push(["build request", ms(t)]);
@@ -245,7 +250,7 @@ async function main(argv: string[]): Promise<number> {
   if (a.verbose) {
     log(`  transactionID ${request.transactionId}`);
     log(`  senderNonce   ${Buffer.from(request.senderNonce).toString("hex")}`);
-    log(`  signer        ${a.renew ? "old certificate" : "self-signed"} ${summarizeCert(certificateDer(request.signer.cert)).subject}`);
+    log(`  signer        ${a.renew ? "old certificate" : "self-signed"} ${summarizeCert(certDer(request.signer.cert)).subject}`);
     log(`  challenge     ${a.challenge === undefined ? "(none)" : `${a.challenge.length} characters`}`);
     if (a.dns.length) log(`  dnsNames      ${a.dns.join(", ")}`);
   }
@@ -262,7 +267,11 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`PKIOperation: HTTP ${res.status} ${contentType}${text ? `: ${text}` : ""}`);
   }
   t = performance.now();
-  const rep = openCertRep(body, request, ca.certs.map((c) => c.der));
+  const rep = openCertRep(
+    body,
+    request,
+    ca.certs.map((c) => c.der),
+  );
   timings.push(["verify+decrypt CertRep", ms(t)]);
   timings.push(["total", ms(tTotal)]);
 

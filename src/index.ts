@@ -1,13 +1,12 @@
 // Worker entry: configuration check, routing, and the Durable Object export.
 import { handleAdmin } from "./admin/routes";
 import type { IssuingCa } from "./ca/ca-set";
-import { loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { caCertificateResponse, crlResponse, publicationRoute } from "./http/publication-routes";
 import { handleScep, text } from "./http/scep-routes";
 import { ledgerFor } from "./ledger/client";
 import { intuneClient, workerRuntime } from "./runtime";
-import { SettingError } from "./util/setting-error";
 
 export { Ledger } from "./ledger/ledger";
 
@@ -15,7 +14,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     const config = loadConfig(env);
-    if (config instanceof SettingError) {
+    if (config instanceof ConfigError) {
       // Names the setting, never its value.
       workerRuntime.log("config-error", { problem: config.message });
       return text(503, `SCEP endpoint not configured: ${config.message}`);
@@ -24,7 +23,8 @@ export default {
       const path = url.pathname;
       if (path === "/admin" || path.startsWith("/admin/")) return await handleAdmin(request, url, { ...dependencies(env, config), config });
       const published = request.method === "GET" ? publicationRoute(path, config) : undefined;
-      if (published?.kind === "crl") return await crlResponse(request, url, published.ca, config, ledgerFor(env, published.ca.ledgerName), workerRuntime, published.pem);
+      if (published?.kind === "crl")
+        return await crlResponse(request, url, published.ca, config, ledgerFor(env.LEDGER, published.ca.ledgerName), workerRuntime, published.pem);
       if (published?.kind === "ca") return caCertificateResponse(published.ca);
       if (published?.kind === "unknown-ca") return text(404, "no CA with this key id");
       // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
@@ -40,8 +40,8 @@ export default {
 /** Ledgers (one per CA key), clock and logs, and the Intune client when configured. */
 function dependencies(env: Env, config: Config) {
   return {
-    ledger: ledgerFor(env, config.cas.current.ledgerName),
-    ledgerOf: (ca: IssuingCa) => ledgerFor(env, ca.ledgerName),
+    ledger: ledgerFor(env.LEDGER, config.cas.current.ledgerName),
+    ledgerOf: (ca: IssuingCa) => ledgerFor(env.LEDGER, ca.ledgerName),
     runtime: workerRuntime,
     intune: config.intune ? intuneClient(config.intune, env) : undefined,
   };

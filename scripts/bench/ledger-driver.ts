@@ -27,7 +27,19 @@ export default {
           const serial = crypto.randomUUID().replace(/-/g, "").toUpperCase();
           const t0 = performance.now();
           const out = await stub.recordIssuance(
-            { transactionId: id, requestKey: "", csrSha256: id, csrDer: csr, signerSha256: id, subject: `CN=${id}`, messageType: 19, challengeKind: "static", lineage: "static", profile: "default", sans: "" },
+            {
+              transactionId: id,
+              requestKey: "",
+              csrSha256: id,
+              csrDer: csr,
+              signerSha256: id,
+              subject: `CN=${id}`,
+              messageType: 19,
+              challengeKind: "static",
+              lineage: "static",
+              profile: "default",
+              sans: "",
+            },
             { serial, subject: `CN=${id}`, sans: "", notBefore: 0, notAfter: Date.now() + 1e9, sha1: "00", sha256: "00", der },
             Date.now(),
           );

@@ -5,6 +5,7 @@
 // tag), `iss` (the team domain) and the validity times. See
 // https://developers.cloudflare.com/cloudflare-one/access-controls/applications/http-apps/authorization-cookie/validating-json/
 // Access signs with RS256; ES256 is accepted too since WebCrypto verifies it for free.
+import { decodeBase64Url } from "../asn1/base64";
 
 export interface Jwk {
   kty?: string;
@@ -92,7 +93,8 @@ export async function verifyAccessJwt(token: string, jwks: Jwks, expect: AccessE
   const signed = new TextEncoder().encode(`${h}.${p}`);
   let valid = false;
   try {
-    valid = await crypto.subtle.verify(alg.verify, key, base64UrlBytes(s), signed);
+    const signature = decodeBase64Url(s);
+    valid = signature !== undefined && (await crypto.subtle.verify(alg.verify, key, signature, signed));
   } catch {
     valid = false;
   }
@@ -101,7 +103,7 @@ export async function verifyAccessJwt(token: string, jwks: Jwks, expect: AccessE
 }
 
 /** The registered claims Access sets (RFC 7519 §4.1), with CLOCK_SKEW_SECONDS of tolerance. */
-export function checkClaims(claims: Record<string, unknown>, expect: AccessExpectation, nowMs: number): VerifyResult {
+function checkClaims(claims: Record<string, unknown>, expect: AccessExpectation, nowMs: number): VerifyResult {
   const now = nowMs / 1000;
   if (claims.iss !== expect.issuer) return { ok: false, reason: "wrong-issuer" };
   const aud = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
@@ -195,8 +197,8 @@ const caches = new Map<string, JwksCache>();
 
 /** One cache per certs URL for the isolate's life. */
 export function jwksCacheFor(url: string): JwksCache {
-  let cache = caches.get(url);
-  if (!cache) caches.set(url, (cache = new JwksCache(url)));
+  const cache = caches.get(url) ?? new JwksCache(url);
+  caches.set(url, cache);
   return cache;
 }
 
@@ -210,17 +212,11 @@ export async function verifyWithCache(token: string, cache: JwksCache, expect: A
 
 function decodeJson(part: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(base64UrlBytes(part)));
+    const bytes = decodeBase64Url(part);
+    if (!bytes) return undefined;
+    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-}
-
-function base64UrlBytes(part: string): Uint8Array<ArrayBuffer> {
-  const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }

@@ -6,21 +6,17 @@ import type { ProfileKind } from "../ca/profiles";
 import type { Config } from "../config";
 import { open } from "../crypto/seal";
 import { refusalText } from "../enroll/authorization";
-import { fail } from "../enroll/errors";
 import { confirmWithIntune, PENDING_CSR_LABEL } from "../enroll/intune-enrollment";
 import { issueRequestFor } from "../enroll/issue-request";
-import { settleRenewalElsewhere, signFor } from "../enroll/issuance";
+import { recordWithFreshSerial, settleRenewalElsewhere } from "../enroll/issuance";
 import type { EnrollDeps } from "../enroll/ports";
-import type { PendingRequest } from "../ledger/issuance-store";
-import type { TransactionInput } from "../ledger/types";
+import type { PendingRequest, TransactionInput } from "../ledger/types";
 
 export type ApproveResult =
   | { kind: "issued"; serial: string }
   | { kind: "withheld"; serial: string }
   | { kind: "not-pending" }
   | { kind: "refused"; reason: string };
-
-const MAX_SERIAL_ATTEMPTS = 3;
 
 export async function approvePending(transactionId: string, requestKey: string, config: Config, deps: EnrollDeps): Promise<ApproveResult> {
   const { ledger, runtime } = deps;
@@ -30,34 +26,32 @@ export async function approvePending(transactionId: string, requestKey: string, 
   // at rest), so its signature is not checked again; its names pass today's name policy again.
   const csr = parseCsr(pending.csrDer);
   const viaIntune = pending.challengeKind === "intune" && deps.intune !== undefined;
-  const request = issueRequestFor(csr, config, { kind: pending.lineage as ProfileKind, intuneValidated: pending.challengeKind === "intune", keepProfile: pending.profile });
-  for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
-    const now = runtime.now();
-    // Intune requests stay undeliverable until Intune acknowledges the issuance.
-    const cert = { ...signFor(request, config, runtime, now), delivered: !viaIntune };
-    const outcome = await ledger.completeApproval(transactionId, requestKey, cert, now.getTime(), {
-      policy: config.renewal.policy,
-      supersede: config.renewal.supersede,
-    });
-    if (outcome.kind === "not-pending") return { kind: "not-pending" };
-    if (outcome.kind === "renewal-refused") return { kind: "refused", reason: refusalText({ ok: false, reason: outcome.reason }, config) };
-    if (outcome.kind === "serial-taken") continue;
-    runtime.log("approved", { transactionId, serial: cert.serial, subject: cert.subject });
-    try {
-      if (viaIntune && deps.intune) {
-        // Intune validated the challenge when the request arrived; it must hear of the issuance,
-        // with the CSR it validated (kept sealed while the request waited).
-        const original = pending.sealedCsr ? open(config.ca.caKey, PENDING_CSR_LABEL, pending.sealedCsr) : undefined;
-        await confirmWithIntune({ transactionId }, original ?? pending.csrDer, cert, config, deps, deps.intune);
-      } else {
-        await settleRenewalElsewhere(renewalTransaction(pending, config), cert.serial, config, deps);
-      }
-    } catch {
-      return { kind: "withheld", serial: cert.serial };
+  const request = issueRequestFor(csr, config, {
+    kind: pending.lineage as ProfileKind,
+    intuneValidated: pending.challengeKind === "intune",
+    keepProfile: pending.profile,
+  });
+  // Intune requests stay undeliverable until Intune acknowledges the issuance.
+  const renewal = { policy: config.renewal.policy, supersede: config.renewal.supersede };
+  const { cert, outcome } = await recordWithFreshSerial(request, config, deps, !viaIntune, (c, now) =>
+    ledger.completeApproval(transactionId, requestKey, c, now.getTime(), renewal),
+  );
+  if (outcome.kind === "not-pending") return { kind: "not-pending" };
+  if (outcome.kind === "renewal-refused") return { kind: "refused", reason: refusalText({ ok: false, reason: outcome.reason }, config) };
+  runtime.log("approved", { transactionId, serial: cert.serial, subject: cert.subject });
+  try {
+    if (viaIntune && deps.intune) {
+      // Intune validated the challenge when the request arrived; it must hear of the issuance,
+      // with the CSR it validated (kept sealed while the request waited).
+      const original = pending.sealedCsr ? open(config.ca.caKey, PENDING_CSR_LABEL, pending.sealedCsr) : undefined;
+      await confirmWithIntune({ transactionId }, original ?? pending.csrDer, cert, config, deps, deps.intune);
+    } else {
+      await settleRenewalElsewhere(renewalTransaction(pending, config), cert.serial, config, deps);
     }
-    return { kind: "issued", serial: cert.serial };
+  } catch {
+    return { kind: "withheld", serial: cert.serial };
   }
-  throw fail.badRequest("could not allocate a unique serial number", "serial collisions exhausted");
+  return { kind: "issued", serial: cert.serial };
 }
 
 /** What settleRenewalElsewhere needs of a pending renewal signed by a retired CA's certificate. */

@@ -8,7 +8,7 @@ import { json } from "./json";
 
 export type AuthResult = "ok" | "missing" | "wrong";
 
-export function checkBearer(header: string | null, expected: Uint8Array): AuthResult {
+function checkBearer(header: string | null, expected: Uint8Array): AuthResult {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   if (!m) return "missing";
   return constantTimeEqual(utf8(m[1]!), expected) ? "ok" : "wrong";
@@ -25,22 +25,22 @@ export async function authenticateAdmin(request: Request, url: URL, config: Conf
     runtime.log("admin-auth-failed", { reason, path: url.pathname });
     return json(401, { error: "unauthorized", message }, headers);
   };
-  if (config.access) {
+  if (config.admin.access) {
     const token = accessToken(request.headers);
     if (!token) return denied("access:missing", "a valid Cloudflare Access token is required");
     const now = runtime.now().getTime();
     let result: VerifyResult;
     try {
-      result = await verifyWithCache(token, jwksCacheFor(config.access.certsUrl), config.access, now);
+      result = await verifyWithCache(token, jwksCacheFor(config.admin.access.certsUrl), config.admin.access, now);
     } catch (e) {
       if (!(e instanceof JwksUnavailableError)) throw e;
-      runtime.log("access-jwks-unavailable", { url: config.access.certsUrl, problem: e.message });
+      runtime.log("access-jwks-unavailable", { url: config.admin.access.certsUrl, problem: e.message });
       return json(503, { error: "access_keys_unavailable", message: "the Cloudflare Access signing keys could not be fetched; try again" });
     }
     if (!result.ok) return denied(`access:${result.reason}`, "a valid Cloudflare Access token is required");
   }
-  if (config.adminToken) {
-    const auth = checkBearer(request.headers.get("authorization"), config.adminToken);
+  if (config.admin.token) {
+    const auth = checkBearer(request.headers.get("authorization"), config.admin.token);
     if (auth !== "ok") return denied(auth, "a valid bearer token is required", { "www-authenticate": 'Bearer realm="scep-admin"' });
   }
   return undefined;

@@ -4,7 +4,7 @@
 import { checkRequestedNames, type NamePolicy } from "../ca/name-policy";
 import { canonicalSans } from "../enroll/issue-request";
 import { encodeGeneralNames } from "../x509/general-names";
-import { encodeName, nameToText, type RelativeName } from "../x509/name";
+import { encodeName, type RelativeName } from "../x509/name";
 import { NameTextError, parseNameText } from "../x509/name-text";
 import { parseGeneralNameText } from "../x509/general-name-text";
 import { AdminError } from "./json";
@@ -24,7 +24,11 @@ export function challengeBinding(subject: unknown, sans: unknown, policy: NamePo
     }
   }
   if (sans !== undefined && (!Array.isArray(sans) || sans.length > MAX_SANS || sans.some((s) => typeof s !== "string"))) {
-    throw new AdminError(400, "bad_sans", `sans must be an array of at most ${MAX_SANS} strings such as "dns:device-1.example.com" or "upn:alice@corp.example"`);
+    throw new AdminError(
+      400,
+      "bad_sans",
+      `sans must be an array of at most ${MAX_SANS} strings such as "dns:device-1.example.com" or "upn:alice@corp.example"`,
+    );
   }
   const names = ((sans as string[] | undefined) ?? []).map((text) => {
     const parsed = parseGeneralNameText(text);

@@ -1,8 +1,15 @@
 // JSON responses and request bodies of the admin API, with clear error shapes.
 
+/** An admin API refusal: HTTP status, a stable error code, and a message for the operator. */
 export class AdminError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "AdminError";
   }
 }
 

@@ -1,10 +1,10 @@
 // Revocation reasons an admin may give (RFC 5280 §5.3.1), by name or code. Checked against an exact
 // list of own keys: `"toString" in {}` is true, and such a value once reached storage and broke the
 // CRL. The ledger checks the code again where it stores it.
-import { REVOCATION_REASON_CODES } from "../ledger/certificate-store";
+import { REVOCATION_REASON_CODES } from "../ledger/types";
 import { AdminError } from "./json";
 
-export const REVOCATION_REASONS: Readonly<Record<string, number>> = Object.freeze({
+const REVOCATION_REASONS: Readonly<Record<string, number>> = Object.freeze({
   unspecified: 0,
   keyCompromise: 1,
   affiliationChanged: 3,

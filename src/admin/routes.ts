@@ -8,7 +8,7 @@ import { EnrollmentFailure } from "../enroll/errors";
 import type { EnrollDeps } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
-import { toPem } from "../util/pem";
+import { toPem } from "../asn1/pem";
 import { approvePending } from "./approval";
 import { authenticateAdmin } from "./auth";
 import { AdminError, errorResponse, json, readJson } from "./json";
@@ -24,7 +24,12 @@ export interface AdminContext extends EnrollDeps {
 const MAX_CHALLENGE_TTL_SECONDS = 7 * 86400;
 
 export async function handleAdmin(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
-  if (!ctx.config.adminToken && !ctx.config.access) {
+  const { admin } = ctx.config;
+  if (admin.problems) {
+    // A wrong admin setting turns off the admin API alone; enrollment keeps working.
+    return json(503, { error: "admin_not_configured", message: `admin API not configured: ${admin.problems.map((p) => p.message).join("; ")}` });
+  }
+  if (!admin.token && !admin.access) {
     return json(404, { error: "admin_disabled", message: "the admin API is off: set ADMIN_TOKEN (or ACCESS_TEAM_DOMAIN and ACCESS_AUD)" });
   }
   const denied = await authenticateAdmin(request, url, ctx.config, ctx.runtime);
@@ -81,7 +86,11 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       if (result.kind === "not-pending") throw new AdminError(409, "not_pending", "no pending request with this transactionId");
       if (result.kind === "refused") throw new AdminError(409, "cannot_issue", result.reason);
       if (result.kind === "withheld") {
-        throw new AdminError(502, "intune_notification_failed", `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`);
+        throw new AdminError(
+          502,
+          "intune_notification_failed",
+          `Intune did not accept the issuance; certificate ${result.serial} was withheld and revoked`,
+        );
       }
       return json(200, { transactionId, status: "issued", serial: result.serial });
     }
@@ -152,8 +161,8 @@ function describeCa(ca: IssuingCa) {
   return {
     keyId: ca.keyId,
     status: ca.current ? "current" : "retired",
-    notBefore: cert.notBefore.value.getTime(),
-    notAfter: cert.notAfter.value.getTime(),
+    notBefore: cert.notBefore.getTime(),
+    notAfter: cert.notAfter.getTime(),
     sha256: ca.material.fingerprintSha256Hex,
   };
 }
@@ -189,6 +198,7 @@ function positiveInt(value: string, name: string): number {
 }
 
 function requiredString(value: unknown, name: string): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 1024) throw new AdminError(400, "bad_parameter", `${name} must be a non-empty string`);
+  if (typeof value !== "string" || value.length === 0 || value.length > 1024)
+    throw new AdminError(400, "bad_parameter", `${name} must be a non-empty string`);
   return value;
 }

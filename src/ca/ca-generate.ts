@@ -1,27 +1,25 @@
 // CA, intermediate and RA generation for scripts/ and tests. Pure apart from key generation:
 // time and randomness are parameters.
 import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
-import type { PrivateKeyHandle } from "../crypto/keys";
-import { importPrivateKeyPem } from "../crypto/keys";
-import { signBytes } from "../crypto/signature";
-import { OID, type HashName } from "../scep/oids";
-import { toArrayBuffer, toBytes } from "../util/bytes";
-import { toPem } from "../util/pem";
-import type { CaMaterial } from "./ca-material";
-import { buildNameDer, nameFromDer, type SimpleName } from "./dn";
+import { toPem } from "../asn1/pem";
+import type { HashName } from "../crypto/algorithms";
+import { importPrivateKeyPem, type PrivateKeyHandle } from "../crypto/keys";
+import { signCertificate } from "../x509/cert-builder";
+import { buildCsr } from "../x509/csr-builder";
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
   keyIdentifierOfSpki,
   keyUsageExtension,
   subjectKeyIdentifierExtension,
-  wholeSeconds,
   type KeyUsageName,
-} from "./profile";
+} from "../x509/extensions";
+import { encodeName, simpleName, type SimpleName } from "../x509/name";
+import { wholeSeconds } from "../x509/time";
+import type { CaMaterial } from "./ca-material";
 import { randomSerial } from "./serial";
-import { algorithmIdentifier, signCertificate } from "./sign-cert";
+
+export type { SimpleName } from "../x509/name";
 
 export type KeySpec = { algorithm: "rsa"; bits?: number } | { algorithm: "ec"; curve?: "P-256" | "P-384" };
 
@@ -68,7 +66,15 @@ function hashFor(key: PrivateKeyHandle, hash?: HashName): HashName {
 }
 
 function issueSigned(
-  input: { subject: SimpleName; key: KeySpec; validityDays: number; issuer?: CaMaterial; now: Date; randomBytes: (n: number) => Uint8Array; hash?: HashName },
+  input: {
+    subject: SimpleName;
+    key: KeySpec;
+    validityDays: number;
+    issuer?: CaMaterial;
+    now: Date;
+    randomBytes: (n: number) => Uint8Array;
+    hash?: HashName;
+  },
   extensionsFor: (ski: Uint8Array) => Uint8Array[],
 ): GeneratedPair {
   const pair = generateKeyPair(input.key);
@@ -78,8 +84,8 @@ function issueSigned(
   const aki = input.issuer?.caSubjectKeyId ?? ski;
   const notBefore = wholeSeconds(input.now);
   let notAfter = wholeSeconds(new Date(input.now.getTime() + input.validityDays * 86_400_000));
-  if (input.issuer && notAfter > input.issuer.caCert.notAfter.value) notAfter = wholeSeconds(input.issuer.caCert.notAfter.value);
-  const subjectDer = buildNameDer(input.subject);
+  if (input.issuer && notAfter > input.issuer.caCert.notAfter) notAfter = wholeSeconds(input.issuer.caCert.notAfter);
+  const subjectDer = encodeName(simpleName(input.subject));
   const certDer = signCertificate({
     serial: randomSerial(input.randomBytes),
     issuerDer: input.issuer ? input.issuer.caSubjectDer : subjectDer,
@@ -130,20 +136,11 @@ export function generateRaPair(input: GenerateRaInput): GeneratedPair {
 export function generateCaCsr(input: { subject: SimpleName; key: KeySpec; hash?: HashName }): { csrPem: string; keyPem: string } {
   const pair = generateKeyPair(input.key);
   const signer = importPrivateKeyPem(pair.keyPem);
-  const hash = hashFor(signer, input.hash);
-  const csr = new pkijs.CertificationRequest();
-  csr.subject = nameFromDer(buildNameDer(input.subject));
-  csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(pair.spkiDer);
-  const requested = new pkijs.Extensions({
-    extensions: [basicConstraintsExtension(true), keyUsageExtension(CA_KEY_USAGE), subjectKeyIdentifierExtension(keyIdentifierOfSpki(pair.spkiDer))].map(
-      (der) => new pkijs.Extension({ schema: asn1js.fromBER(der).result }),
-    ),
+  const csr = buildCsr({
+    key: signer,
+    subjectDer: encodeName(simpleName(input.subject)),
+    extensions: [basicConstraintsExtension(true), keyUsageExtension(CA_KEY_USAGE), subjectKeyIdentifierExtension(keyIdentifierOfSpki(pair.spkiDer))],
+    hash: hashFor(signer, input.hash),
   });
-  csr.attributes = [new pkijs.Attribute({ type: OID.extensionRequest, values: [requested.toSchema()] })];
-  // encodeTBS is protected on CertificationRequest (public on Certificate); same DER either way.
-  csr.tbsView = new Uint8Array((csr as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
-  const sigAlg = algorithmIdentifier(signer, hash);
-  csr.signatureAlgorithm = sigAlg;
-  csr.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(signBytes(signer, hash, csr.tbsView)) });
-  return { csrPem: toPem("CERTIFICATE REQUEST", toBytes(csr.toSchema().toBER())), keyPem: pair.keyPem };
+  return { csrPem: toPem("CERTIFICATE REQUEST", csr), keyPem: pair.keyPem };
 }

@@ -1,33 +1,33 @@
 // Loads the issuing CA (and optional RA and next CA) from settings, once per isolate.
 // Every failure names the setting (CA_CERT, CA_KEY, RA_CERT, RA_KEY, NEXT_CA_CERT) and never
 // echoes key material.
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
+import { children, content, DerError, readTlv, TAG } from "../asn1/der";
+import { OID } from "../asn1/oids";
+import { parsePem, toPem } from "../asn1/pem";
 import { importPrivateKeyPem, KeyImportError, privateKeyMatchesSpki, publicKeyFromSpki, type PrivateKeyHandle } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
-import { OID } from "../scep/oids";
-import { parsePem, toPem } from "../util/pem";
 import { SettingError } from "../util/setting-error";
-import { toBytes } from "../util/bytes";
-import { fingerprintHex } from "./sign-cert";
-import { keyIdentifierOfSpki } from "./profile";
-import { children, readTlv, slice } from "../util/der";
+import { fingerprintHex } from "../x509/cert-builder";
+import { certificateExtension } from "../x509/cert-extensions";
+import { parseCertView, type CertView } from "../x509/cert-view";
+import { keyIdentifierOfSpki } from "../x509/extensions";
 
+/** A CA or RA setting that cannot serve: names the setting, never its value. */
 export class CaConfigError extends SettingError {
-  constructor(setting: string, problem: string) {
-    super(setting, problem);
+  constructor(setting: string, problem: string, options?: ErrorOptions) {
+    super(setting, problem, options);
     this.name = "CaConfigError";
   }
 }
 
 export interface RaMaterial {
-  cert: pkijs.Certificate;
+  cert: CertView;
   der: Uint8Array;
   key: PrivateKeyHandle;
 }
 
 export interface CaMaterial {
-  caCert: pkijs.Certificate;
+  caCert: CertView;
   caCertDer: Uint8Array;
   /** The rest of CA_CERT after the issuing CA (intermediates, then root), as given. */
   chainDers: Uint8Array[];
@@ -50,7 +50,7 @@ export interface CaMaterialInput {
 }
 
 interface LoadedCert {
-  cert: pkijs.Certificate;
+  cert: CertView;
   der: Uint8Array;
 }
 
@@ -63,9 +63,9 @@ function readCertificates(setting: string, pem: string): LoadedCert[] {
   if (blocks.length === 0) throw new CaConfigError(setting, "not a certificate (no PEM CERTIFICATE block found)");
   return blocks.map((block, i) => {
     try {
-      return { cert: pkijs.Certificate.fromBER(block.der), der: block.der };
-    } catch {
-      throw new CaConfigError(setting, `not a certificate (PEM block ${i + 1} is not a DER X.509 certificate)`);
+      return { cert: parseCertView(block.der), der: block.der };
+    } catch (e) {
+      throw new CaConfigError(setting, `not a certificate (PEM block ${i + 1} is not a DER X.509 certificate)`, { cause: e });
     }
   });
 }
@@ -75,53 +75,74 @@ function readKey(setting: string, pem: string): PrivateKeyHandle {
     return importPrivateKeyPem(pem);
   } catch (e) {
     const why = e instanceof KeyImportError ? e.message : "not a readable private key";
-    throw new CaConfigError(setting, why);
+    throw new CaConfigError(setting, why, { cause: e });
   }
 }
 
-/** Raw subject Name and SubjectPublicKeyInfo slices of a certificate (RFC 5280 §4.1), byte-exact. */
-function tbsSlices(der: Uint8Array): { subjectDer: Uint8Array; spkiDer: Uint8Array } {
-  const tbs = children(der, readTlv(der, 0))[0]!;
-  const fields = children(der, tbs);
-  const at = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version is absent in v1 certificates
-  return { subjectDer: slice(der, fields[at + 4]!).slice(), spkiDer: slice(der, fields[at + 5]!).slice() };
-}
-
-function spkiDerOf(cert: LoadedCert): Uint8Array {
-  return tbsSlices(cert.der).spkiDer;
-}
-
-function extensionOf(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
-  return cert.extensions?.find((e) => e.extnID === oid);
-}
-
 /** RFC 5280 §4.2.1.9: a certificate that signs certificates must assert cA in basicConstraints. */
-function assertIsCa(setting: string, cert: pkijs.Certificate): void {
-  const bc = extensionOf(cert, OID.basicConstraints)?.parsedValue as pkijs.BasicConstraints | undefined;
-  if (!bc) throw new CaConfigError(setting, "certificate is not a CA (no basicConstraints extension)");
-  if (!bc.cA) throw new CaConfigError(setting, "certificate is not a CA (basicConstraints cA is false)");
-  const ku = extensionOf(cert, OID.keyUsage);
+function assertIsCa(setting: string, loaded: LoadedCert): void {
+  if (!basicConstraintsCa(loaded.der)) {
+    const present = certificateExtensionOrUndefined(loaded.der, OID.basicConstraints) !== undefined;
+    throw new CaConfigError(
+      setting,
+      present ? "certificate is not a CA (basicConstraints cA is false)" : "certificate is not a CA (no basicConstraints extension)",
+    );
+  }
+  const ku = certificateExtensionOrUndefined(loaded.der, OID.keyUsage);
   if (ku) {
-    // §4.2.1.3: keyCertSign is bit 5, i.e. 0x04 in the first content byte.
-    const bits = toBytes((ku.parsedValue as asn1js.BitString).valueBlock.valueHexView);
-    if (((bits[0] ?? 0) & 0x04) === 0) throw new CaConfigError(setting, "certificate keyUsage lacks keyCertSign");
+    // §4.2.1.3: keyCertSign is bit 5, i.e. 0x04 in the first content byte after the unused-bits octet.
+    const bits = bitStringValue(ku.value);
+    if (((bits?.[0] ?? 0) & 0x04) === 0) throw new CaConfigError(setting, "certificate keyUsage lacks keyCertSign");
+  }
+}
+
+/** An extension, or undefined when absent or the extensions are unreadable (then the CA checks fail by name). */
+function certificateExtensionOrUndefined(der: Uint8Array, oid: string) {
+  try {
+    return certificateExtension(der, oid);
+  } catch (e) {
+    if (e instanceof DerError) return undefined;
+    throw e;
+  }
+}
+
+/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } (§4.2.1.9). */
+function basicConstraintsCa(certDer: Uint8Array): boolean {
+  const ext = certificateExtensionOrUndefined(certDer, OID.basicConstraints);
+  if (!ext) return false;
+  try {
+    const seq = readTlv(ext.value, 0);
+    const first = seq.tag === TAG.SEQUENCE ? children(ext.value, seq)[0] : undefined;
+    return first?.tag === TAG.BOOLEAN && content(ext.value, first)[0] !== 0;
+  } catch (e) {
+    if (e instanceof DerError) return false;
+    throw e;
+  }
+}
+
+/** The value octets of a BIT STRING extension value (after the unused-bits octet), or undefined. */
+function bitStringValue(value: Uint8Array): Uint8Array | undefined {
+  try {
+    const t = readTlv(value, 0);
+    return t.tag === TAG.BIT_STRING ? content(value, t).subarray(1) : undefined;
+  } catch (e) {
+    if (e instanceof DerError) return undefined;
+    throw e;
   }
 }
 
 /** SKI extension value, or RFC 5280 §4.2.1.2 method (1) when the CA certificate has none. */
-function subjectKeyIdOf(cert: pkijs.Certificate, spkiDer: Uint8Array): Uint8Array {
-  const ski = extensionOf(cert, OID.subjectKeyIdentifier)?.parsedValue;
-  if (ski instanceof asn1js.OctetString) return toBytes(ski.valueBlock.valueHexView).slice();
-  return keyIdentifierOfSpki(spkiDer);
+function subjectKeyIdOf(cert: CertView): Uint8Array {
+  return cert.subjectKeyId?.slice() ?? keyIdentifierOfSpki(cert.spkiDer);
 }
 
 /** True when `issuer`'s key produced `cert`'s signature. */
-export function isSignedBy(cert: pkijs.Certificate, issuerSpkiDer: Uint8Array): boolean {
-  const hash = hashForSignature(cert.signatureAlgorithm.algorithmId);
+function isSignedBy(cert: CertView, issuerSpkiDer: Uint8Array): boolean {
+  const hash = hashForSignature(cert.signatureAlgorithmOid);
   if (!hash) return false;
   try {
     const key = publicKeyFromSpki(issuerSpkiDer);
-    return verifyBytes(key, hash, toBytes(cert.tbsView), toBytes(cert.signatureValue.valueBlock.valueHexView));
+    return verifyBytes(key, hash, cert.tbs, cert.signature);
   } catch {
     return false;
   }
@@ -140,9 +161,10 @@ export function loadCaMaterial(input: CaMaterialInput, options: LoadOptions = {}
   if (!present(input.caKeyPem)) throw new CaConfigError("CA_KEY", "missing (set the issuing CA private key as a secret)");
   const [issuing, ...chain] = readCertificates("CA_CERT", input.caCertPem);
   const caCert = issuing!.cert;
-  assertIsCa("CA_CERT", caCert);
+  assertIsCa("CA_CERT", issuing!);
   const caKey = readKey("CA_KEY", input.caKeyPem);
-  const { subjectDer: caSubjectDer, spkiDer: caSpkiDer } = tbsSlices(issuing!.der);
+  const caSubjectDer = caCert.subjectDer.slice();
+  const caSpkiDer = caCert.spkiDer.slice();
   if (!privateKeyMatchesSpki(caKey, caSpkiDer)) {
     throw new CaConfigError("CA_KEY", "key does not match the certificate in CA_CERT (the first PEM block must be the issuing CA)");
   }
@@ -153,7 +175,7 @@ export function loadCaMaterial(input: CaMaterialInput, options: LoadOptions = {}
     chainDers: chain.map((c) => c.der),
     caKey,
     caSpkiDer,
-    caSubjectKeyId: subjectKeyIdOf(caCert, caSpkiDer),
+    caSubjectKeyId: subjectKeyIdOf(caCert),
     caSubjectDer,
     fingerprintSha256Hex: fingerprintHex(issuing!.der, "sha256"),
   };
@@ -163,7 +185,7 @@ export function loadCaMaterial(input: CaMaterialInput, options: LoadOptions = {}
     if (!present(input.raKeyPem)) throw new CaConfigError("RA_KEY", "missing while RA_CERT is set (an RA needs its key)");
     const ra = readCertificates("RA_CERT", input.raCertPem)[0]!;
     const raKey = readKey("RA_KEY", input.raKeyPem);
-    if (!privateKeyMatchesSpki(raKey, spkiDerOf(ra))) {
+    if (!privateKeyMatchesSpki(raKey, ra.cert.spkiDer)) {
       throw new CaConfigError("RA_KEY", "key does not match the certificate in RA_CERT");
     }
     material.ra = { cert: ra.cert, der: ra.der, key: raKey };
@@ -171,10 +193,10 @@ export function loadCaMaterial(input: CaMaterialInput, options: LoadOptions = {}
 
   if (present(input.nextCaCertPem)) {
     const next = readCertificates("NEXT_CA_CERT", input.nextCaCertPem)[0]!;
-    assertIsCa("NEXT_CA_CERT", next.cert);
+    assertIsCa("NEXT_CA_CERT", next);
     // RFC 8894 §3.5.3 / §4.7: clients trust the rollover certificate because it chains to what they
     // already trust; accept one signed by the current CA or by a certificate of its chain.
-    const signers = [caSpkiDer, ...chain.map((c) => spkiDerOf(c))];
+    const signers = [caSpkiDer, ...chain.map((c) => c.cert.spkiDer)];
     if (!signers.some((spki) => isSignedBy(next.cert, spki))) {
       throw new CaConfigError("NEXT_CA_CERT", "next CA is not signed by the current CA (or a certificate of CA_CERT's chain)");
     }
@@ -197,8 +219,9 @@ export function loadRetiredCa(certsPem: string, keyBlocks: { label: string; der:
     }
   });
   return readCertificates("RETIRED_CA_CERTS", certsPem).map((loaded, i) => {
-    assertIsCa("RETIRED_CA_CERTS", loaded.cert);
-    const { subjectDer, spkiDer } = tbsSlices(loaded.der);
+    assertIsCa("RETIRED_CA_CERTS", loaded);
+    const subjectDer = loaded.cert.subjectDer.slice();
+    const spkiDer = loaded.cert.spkiDer.slice();
     const key = keys.find((k) => privateKeyMatchesSpki(k, spkiDer));
     if (!key) throw new CaConfigError("RETIRED_CA_KEYS", `no key matches certificate ${i + 1} of RETIRED_CA_CERTS`);
     return {
@@ -207,7 +230,7 @@ export function loadRetiredCa(certsPem: string, keyBlocks: { label: string; der:
       chainDers: [],
       caKey: key,
       caSpkiDer: spkiDer,
-      caSubjectKeyId: subjectKeyIdOf(loaded.cert, spkiDer),
+      caSubjectKeyId: subjectKeyIdOf(loaded.cert),
       caSubjectDer: subjectDer,
       fingerprintSha256Hex: fingerprintHex(loaded.der, "sha256"),
     };
@@ -230,20 +253,4 @@ function assertRsaRecipient(material: CaMaterial): void {
       "missing: an EC CA needs an RSA RA (RA_CERT/RA_KEY), because SCEP clients encrypt their requests with RSA key transport",
     );
   }
-}
-
-/**
- * A warning when the CA certificate is not valid at `now` or expires within `warnDays` (default 30).
- * Not fatal: the Worker keeps answering GetCACert so operators can see what is configured.
- */
-export function caValidityWarning(material: CaMaterial, now: Date, warnDays = 30): string | undefined {
-  const notBefore = material.caCert.notBefore.value;
-  const notAfter = material.caCert.notAfter.value;
-  if (now < notBefore) return `CA_CERT is not valid yet (notBefore ${notBefore.toISOString()})`;
-  if (now > notAfter) return `CA_CERT expired at ${notAfter.toISOString()}`;
-  const left = notAfter.getTime() - now.getTime();
-  if (left < warnDays * 86_400_000) {
-    return `CA_CERT expires at ${notAfter.toISOString()} (in ${Math.floor(left / 86_400_000)} days)`;
-  }
-  return undefined;
 }

@@ -9,7 +9,7 @@ import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { bytesEqual, bytesToHex } from "../util/bytes";
 import type { CertView } from "../x509/cert-view";
 import { CaConfigError, loadRetiredCa, type CaMaterial } from "./ca-material";
-import { parsePem } from "../util/pem";
+import { parsePem } from "../asn1/pem";
 
 export interface IssuingCa {
   /** First 32 hex digits of SHA-256(SubjectPublicKeyInfo): names the ledger and the CRL URL. */
@@ -46,15 +46,20 @@ export function buildCaSet(current: CaMaterial, retiredCertsPem?: string, retire
   const retired: IssuingCa[] = [];
   if (retiredCertsPem?.trim() || retiredKeysPem?.trim()) {
     if (!retiredCertsPem?.trim()) throw new CaConfigError("RETIRED_CA_CERTS", "missing while RETIRED_CA_KEYS is set (set both or neither)");
-    if (!retiredKeysPem?.trim()) throw new CaConfigError("RETIRED_CA_KEYS", "missing while RETIRED_CA_CERTS is set (a retired CA signs its CRL with its key)");
+    if (!retiredKeysPem?.trim())
+      throw new CaConfigError("RETIRED_CA_KEYS", "missing while RETIRED_CA_CERTS is set (a retired CA signs its CRL with its key)");
     const keyBlocks = parsePem(retiredKeysPem).filter((b) => b.label.endsWith("PRIVATE KEY"));
     if (keyBlocks.length === 0) throw new CaConfigError("RETIRED_CA_KEYS", "no PEM private key found");
     for (const material of loadRetiredCa(retiredCertsPem, keyBlocks)) {
       const ca = issuingCa(material, false);
       if (ca.keyId === head.keyId) {
-        throw new CaConfigError("RETIRED_CA_CERTS", "a certificate has the current CA's key: a re-issued CA certificate keeps its ledger and needs no retired entry");
+        throw new CaConfigError(
+          "RETIRED_CA_CERTS",
+          "a certificate has the current CA's key: a re-issued CA certificate keeps its ledger and needs no retired entry",
+        );
       }
-      if (retired.some((r) => r.keyId === ca.keyId)) throw new CaConfigError("RETIRED_CA_CERTS", "two certificates share one key: keep only the newest");
+      if (retired.some((r) => r.keyId === ca.keyId))
+        throw new CaConfigError("RETIRED_CA_CERTS", "two certificates share one key: keep only the newest");
       retired.push(ca);
     }
   }

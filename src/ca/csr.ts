@@ -2,13 +2,17 @@
 import type { KeyObject } from "node:crypto";
 import { publicKeyFromSpki } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
-import { OID } from "../scep/oids";
-import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
-import { nameToText } from "./dn";
+import { children, content, DerError, readTlv, slice, TAG, type Tlv } from "../asn1/der";
+import { decodeOid } from "../asn1/oid";
+import { OID } from "../asn1/oids";
+import { readDirectoryString } from "../asn1/strings";
 
 export class CsrError extends Error {
-  constructor(readonly reason: string) {
-    super(`invalid CSR: ${reason}`);
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`invalid CSR: ${reason}`, options);
     this.name = "CsrError";
   }
 }
@@ -38,8 +42,6 @@ export interface ParsedCsr {
   /** CertificationRequestInfo bytes: what the signature covers. */
   tbsDer: Uint8Array;
   subjectDer: Uint8Array;
-  /** RFC 4514 text of the subject, rendered on first use (logs and refusals only). */
-  readonly subjectText: string;
   spkiDer: Uint8Array;
   key: CsrKeyInfo;
   /** The requested public key, imported once (key policy and signature check both need it). */
@@ -57,10 +59,7 @@ export interface ParsedCsr {
   sidExtensionDer?: Uint8Array;
 }
 
-const SID_EXTENSION = "1.3.6.1.4.1.311.25.2";
-
-// Windows and older Microsoft clients send their extensions in msExtReq instead of PKCS#9 extensionRequest.
-const MS_EXTENSION_REQUEST = "1.3.6.1.4.1.311.2.1.14";
+// Windows and older Microsoft clients send their extensions in msExtReq (OID.msExtensionRequest) instead of PKCS#9 extensionRequest.
 
 /**
  * Parses a DER CertificationRequest (RFC 2986 §4). The outer structure is walked as raw TLVs (fast,
@@ -71,7 +70,9 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
     return parseCsrOrThrow(der);
   } catch (e) {
     if (e instanceof CsrError) throw e;
-    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest");
+    throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest", {
+      cause: e,
+    });
   }
 }
 
@@ -106,16 +107,14 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
       if (!first) continue;
       if (attrOid === OID.challengePassword) {
         challengePassword = readDirectoryString(first.tag, content(der, first));
-      } else if (attrOid === OID.extensionRequest || attrOid === MS_EXTENSION_REQUEST) {
+      } else if (attrOid === OID.extensionRequest || attrOid === OID.msExtensionRequest) {
         requestedExtensions = readExtensions(der, first);
       }
     }
   }
   const san = requestedExtensions.find((e) => e.oid === OID.subjectAltName);
-  const seen = new Set<string>();
-  const duplicateExtension = requestedExtensions.find((e) => (seen.has(e.oid) ? true : (seen.add(e.oid), false)))?.oid;
+  const duplicateExtension = requestedExtensions.find((e, i) => requestedExtensions.findIndex((f) => f.oid === e.oid) !== i)?.oid;
   const subjectDer = slice(der, subject);
-  let subjectText: string | undefined;
   const spkiDer = slice(der, spki);
   const { info, publicKey } = describeSpki(spkiDer, decodeOid(content(der, spkiOid)));
 
@@ -123,10 +122,6 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     der,
     tbsDer: slice(der, cri),
     subjectDer,
-    // Rendered on first use: the hot path and the refusals before authentication need only bytes.
-    get subjectText() {
-      return (subjectText ??= nameToText(subjectDer));
-    },
     spkiDer,
     key: info,
     publicKey,
@@ -137,37 +132,8 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     duplicateExtension,
     subjectAltNameDer: san?.value,
     subjectAltNameCritical: san?.critical,
-    sidExtensionDer: requestedExtensions.find((e) => e.oid === SID_EXTENSION)?.value,
+    sidExtensionDer: requestedExtensions.find((e) => e.oid === OID.ntdsCaSecurity)?.value,
   };
-}
-
-/**
- * challengePassword is a DirectoryString (PKCS#9 / RFC 2985 §5.4.1): PrintableString in most
- * clients, UTF8String in others (Windows, some Android builds); BMPString, T61String, IA5String and
- * UniversalString are seen in old gear. Any of them is accepted.
- */
-function readDirectoryString(tag: number, body: Uint8Array): string | undefined {
-  switch (tag) {
-    case 0x0c: // UTF8String
-      return new TextDecoder().decode(body);
-    case 0x13: // PrintableString
-    case 0x16: // IA5String
-    case 0x1a: // VisibleString
-    case 0x14: // T61String: read as Latin-1, which is what senders of T61 actually mean
-      return String.fromCharCode(...body);
-    case 0x1e: // BMPString, UTF-16BE
-      return new TextDecoder("utf-16be").decode(body);
-    case 0x1c: {
-      // UniversalString, UTF-32BE
-      let out = "";
-      for (let i = 0; i + 3 < body.length; i += 4) {
-        out += String.fromCodePoint(((body[i]! << 24) | (body[i + 1]! << 16) | (body[i + 2]! << 8) | body[i + 3]!) >>> 0);
-      }
-      return out;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1), values left as bytes. */
@@ -176,7 +142,7 @@ function readExtensions(der: Uint8Array, seq: Tlv): RequestedExtension[] {
   return children(der, seq).map((ext) => {
     const parts = ext.tag === TAG.SEQUENCE ? children(der, ext) : [];
     const id = parts[0];
-    const critical = parts.length === 3 && parts[1]!.tag === 0x01 && der[parts[1]!.contentStart] !== 0;
+    const critical = parts.length === 3 && parts[1]!.tag === TAG.BOOLEAN && der[parts[1]!.contentStart] !== 0;
     const value = parts[parts.length - 1];
     if (id?.tag !== TAG.OID || value?.tag !== TAG.OCTET_STRING || parts.length > 3) throw new CsrError("unreadable extensionRequest attribute");
     return { oid: decodeOid(content(der, id)), critical, value: content(der, value).slice() };

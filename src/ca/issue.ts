@@ -1,5 +1,7 @@
 // End-entity issuance for SCEP enrolments: the certificate profile applied to a verified CSR.
-import type { HashName } from "../scep/oids";
+import { OID } from "../asn1/oids";
+import type { HashName } from "../crypto/algorithms";
+import { fingerprintHex, signCertificate } from "../x509/cert-builder";
 import type { CaMaterial } from "./ca-material";
 import {
   authorityKeyIdentifierExtension,
@@ -12,11 +14,10 @@ import {
   keyUsageExtension,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
-  wholeSeconds,
-} from "./profile";
+} from "../x509/extensions";
+import { wholeSeconds } from "../x509/time";
 import { keyUsageFor, type CertificateProfile } from "./profiles";
 import { serialToHex } from "./serial";
-import { fingerprintHex, signCertificate } from "./sign-cert";
 
 export interface IssueInput {
   /** The requested key (from the verified CSR). */
@@ -53,10 +54,9 @@ export interface IssuedCertificate {
 }
 
 const DAY_MS = 86_400_000;
-const NTDS_CA_SECURITY_EXT = "1.3.6.1.4.1.311.25.2";
 
 /** notBefore/notAfter in whole seconds; notAfter never outlives the issuing CA (RFC 5280 §6 path validation). */
-export function validityWindow(now: Date, validityDays: number, backdateSeconds: number, caNotAfter: Date) {
+function validityWindow(now: Date, validityDays: number, backdateSeconds: number, caNotAfter: Date) {
   const notBefore = wholeSeconds(new Date(now.getTime() - backdateSeconds * 1000));
   const wanted = wholeSeconds(new Date(now.getTime() + validityDays * DAY_MS));
   const notAfter = wanted > caNotAfter ? wholeSeconds(caNotAfter) : wanted;
@@ -65,8 +65,8 @@ export function validityWindow(now: Date, validityDays: number, backdateSeconds:
 
 /** The CA cannot issue at all (its certificate expired): a server condition, not a bad request. */
 export class CaExpiredError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "CaExpiredError";
   }
 }
@@ -74,9 +74,9 @@ export class CaExpiredError extends Error {
 export function issueCertificate(input: IssueInput): IssuedCertificate {
   const { names, ca, profile } = input;
   const hash = input.hash ?? "sha256";
-  const { notBefore, notAfter } = validityWindow(input.now, profile.validityDays, profile.backdateSeconds, ca.caCert.notAfter.value);
+  const { notBefore, notAfter } = validityWindow(input.now, profile.validityDays, profile.backdateSeconds, ca.caCert.notAfter);
   if (notAfter <= notBefore) throw new CaExpiredError("the CA certificate has expired: no validity window left to issue in");
-  if (input.key.algorithm === "other") throw new Error("issueCertificate: the key policy admits RSA and EC keys only");
+  if (input.key.algorithm === "other") throw new TypeError("issueCertificate: the key policy admits RSA and EC keys only");
 
   const extensions: Uint8Array[] = [
     basicConstraintsExtension(false),
@@ -87,7 +87,7 @@ export function issueCertificate(input: IssueInput): IssuedCertificate {
   ];
   // RFC 5280 §4.2.1.6: with an empty subject the SAN carries the identity and must be critical.
   if (names.subjectAltNameDer) extensions.push(subjectAltNameExtension(names.subjectAltNameDer, names.subjectAltNameCritical));
-  if (names.sidExtensionDer) extensions.push(extensionDer(NTDS_CA_SECURITY_EXT, false, names.sidExtensionDer));
+  if (names.sidExtensionDer) extensions.push(extensionDer(OID.ntdsCaSecurity, false, names.sidExtensionDer));
   if (input.crlUrl) extensions.push(crlDistributionPointsExtension(input.crlUrl));
   if (input.caIssuersUrl) extensions.push(caIssuersExtension(input.caIssuersUrl));
 

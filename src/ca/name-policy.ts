@@ -1,7 +1,8 @@
 // The name policy every issued certificate passes: which subject and subjectAltNames a request may
 // carry, and whether it may carry a Microsoft SID (strong mapping, KB5014754). Pure: the caller
 // passes what it knows (was the request validated by Intune?) and gets the re-encoded names back.
-import { NameError } from "../x509/der-strict";
+import { SettingError } from "../util/setting-error";
+import { NameError } from "../x509/name-error";
 import {
   generalNameKey,
   generalNamesText,
@@ -15,7 +16,7 @@ import { encodeName, nameToText, parseName, sameName, type RelativeName } from "
 import { dnsNameProblem, domainOf } from "../x509/name-syntax";
 import { parseSidExtension, SID_URI_PREFIX } from "../x509/sid-extension";
 
-export { encodeSidExtension, SID_EXTENSION_OID } from "../x509/sid-extension";
+export { encodeSidExtension } from "../x509/sid-extension";
 
 export type SanType = "dns" | "email" | "upn" | "uri" | "ip";
 export type SidPolicy = "intune" | "never" | "always";
@@ -32,12 +33,9 @@ const SAN_TYPES: readonly SanType[] = ["dns", "email", "upn", "uri", "ip"];
 export const DEFAULT_NAME_POLICY: NamePolicy = Object.freeze({ sanTypes: new Set(SAN_TYPES), sid: "intune" as const });
 
 /** A bad name-policy setting. The message names the setting and never quotes its value. */
-export class NamePolicySettingError extends Error {
-  constructor(
-    readonly setting: string,
-    problem: string,
-  ) {
-    super(`${setting}: ${problem}`);
+export class NamePolicySettingError extends SettingError {
+  constructor(setting: string, problem: string) {
+    super(setting, problem);
     this.name = "NamePolicySettingError";
   }
 }
@@ -223,7 +221,10 @@ export function describeIdentityChange(
   const added = requested.sans.filter((n) => !oldKeys.has(generalNameKey(n))).map(generalNameText);
   const removed = old.sans.filter((n) => !newKeys.has(generalNameKey(n))).map(generalNameText);
   if (added.length > 0 || removed.length > 0) {
-    const parts = [added.length ? `added: ${shortText(added.join(", "), 160)}` : "", removed.length ? `removed: ${shortText(removed.join(", "), 160)}` : ""];
+    const parts = [
+      added.length ? `added: ${shortText(added.join(", "), 160)}` : "",
+      removed.length ? `removed: ${shortText(removed.join(", "), 160)}` : "",
+    ];
     changes.push(`SANs ${parts.filter(Boolean).join("; ")}`);
   }
   if ((old.sid ?? "") !== (requested.sid ?? "")) changes.push("the SID extension differs");

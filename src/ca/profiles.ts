@@ -3,8 +3,10 @@
 // enrollment path (/scep/<profile>). CERT_PROFILES holds them as JSON; the built-in "default" is
 // what the endpoint always issued: 365 days (CERT_VALIDITY_DAYS), digitalSignature+keyEncipherment
 // (RSA) or digitalSignature (EC), clientAuth, RSA 2048–8192 or EC P-256/P-384.
+import { DerError } from "../asn1/der";
+import { oidOctets } from "../asn1/oid";
 import { SettingError } from "../util/setting-error";
-import type { KeyUsageName } from "./profile";
+import type { KeyUsageName } from "../x509/extensions";
 
 export type ProfileKind = "static" | "one-time" | "intune";
 
@@ -23,7 +25,7 @@ export interface CertificateProfile {
   challengeKinds?: ProfileKind[];
 }
 
-export class ProfileSettingError extends SettingError {
+class ProfileSettingError extends SettingError {
   constructor(setting: string, problem: string) {
     super(setting, problem);
     this.name = "ProfileSettingError";
@@ -34,7 +36,7 @@ export class ProfileSettingError extends SettingError {
 const KEY_USAGES: readonly KeyUsageName[] = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement"];
 
 /** Extended key usages by name (RFC 5280 §4.2.1.12, RFC 4945 §5.1.3.12, Microsoft). anyExtendedKeyUsage is never granted. */
-export const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
+const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
   serverAuth: "1.3.6.1.5.5.7.3.1",
   clientAuth: "1.3.6.1.5.5.7.3.2",
   codeSigning: "1.3.6.1.5.5.7.3.3",
@@ -84,9 +86,11 @@ export function parseProfiles(value: unknown, base: CertificateProfile): Map<str
       throw new ProfileSettingError("CERT_PROFILES", "not valid JSON (an object of profile names to settings)");
     }
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ProfileSettingError("CERT_PROFILES", "must be an object of profile names to settings");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ProfileSettingError("CERT_PROFILES", "must be an object of profile names to settings");
   for (const [name, settings] of Object.entries(raw)) {
-    if (!NAME.test(name)) throw new ProfileSettingError("CERT_PROFILES", "profile names are 1–32 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+    if (!NAME.test(name))
+      throw new ProfileSettingError("CERT_PROFILES", "profile names are 1–32 of a-z, 0-9, '-' and '_', starting with a letter or digit");
     profiles.set(name, parseProfile(name, settings, name === "default" ? base : profiles.get("default")!));
   }
   return profiles;
@@ -96,7 +100,8 @@ function parseProfile(name: string, settings: unknown, base: CertificateProfile)
   const at = (field: string) => `CERT_PROFILES.${name}${field ? `.${field}` : ""}`;
   if (typeof settings !== "object" || settings === null || Array.isArray(settings)) throw new ProfileSettingError(at(""), "must be an object");
   const s = settings as Record<string, unknown>;
-  for (const field of Object.keys(s)) if (!FIELDS.has(field)) throw new ProfileSettingError(at(field), `unknown field (use ${[...FIELDS].join(", ")})`);
+  for (const field of Object.keys(s))
+    if (!FIELDS.has(field)) throw new ProfileSettingError(at(field), `unknown field (use ${[...FIELDS].join(", ")})`);
   const profile: CertificateProfile = { ...base, name };
   if (s.validityDays !== undefined) profile.validityDays = integer(s.validityDays, 1, 3650, at("validityDays"));
   if (s.backdateMinutes !== undefined) profile.backdateSeconds = integer(s.backdateMinutes, 0, 10080, at("backdateMinutes")) * 60;
@@ -109,7 +114,8 @@ function parseProfile(name: string, settings: unknown, base: CertificateProfile)
     });
     if (profile.keyUsage.length === 0) throw new ProfileSettingError(at("keyUsage"), "must name at least one key usage");
   }
-  if (s.extendedKeyUsage !== undefined) profile.extendedKeyUsage = names(s.extendedKeyUsage, at("extendedKeyUsage")).map((e) => ekuOid(e, at("extendedKeyUsage")));
+  if (s.extendedKeyUsage !== undefined)
+    profile.extendedKeyUsage = names(s.extendedKeyUsage, at("extendedKeyUsage")).map((e) => ekuOid(e, at("extendedKeyUsage")));
   if (s.rsaBits !== undefined) {
     const [min, max] = Array.isArray(s.rsaBits) ? s.rsaBits : [];
     profile.rsaBits = { min: integer(min, 2048, 8192, at("rsaBits")), max: integer(max, 2048, 8192, at("rsaBits")) };
@@ -134,10 +140,21 @@ function parseProfile(name: string, settings: unknown, base: CertificateProfile)
 function ekuOid(value: string, setting: string): string {
   const named = EXTENDED_KEY_USAGES[value];
   if (named) return named;
-  const oid = /^\d+(\.\d+)+$/.test(value) ? value : undefined;
+  // Checked here, not when the first certificate is signed: encoding a bad OID would fail mid-issuance.
+  const oid = /^\d+(\.\d+)+$/.test(value) && isOid(value) ? value : undefined;
   if (!oid) throw new ProfileSettingError(setting, `use known names (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) or dotted OIDs`);
   if (REFUSED_EKUS[oid]) throw new ProfileSettingError(setting, `${REFUSED_EKUS[oid]} is never granted to an enrolled device`);
   return oid;
+}
+
+function isOid(dotted: string): boolean {
+  try {
+    oidOctets(dotted);
+    return true;
+  } catch (e) {
+    if (e instanceof DerError) return false;
+    throw e;
+  }
 }
 
 function names(value: unknown, setting: string): string[] {
@@ -146,7 +163,8 @@ function names(value: unknown, setting: string): string[] {
 }
 
 function integer(value: unknown, min: number, max: number, setting: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw new ProfileSettingError(setting, `must be an integer from ${min} to ${max}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw new ProfileSettingError(setting, `must be an integer from ${min} to ${max}`);
   return value;
 }
 

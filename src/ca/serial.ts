@@ -2,7 +2,7 @@
 // CSPRNG output). Uniqueness is decided by the ledger Durable Object, not here.
 import { bytesToHex } from "../util/bytes";
 
-export const SERIAL_LENGTH = 16;
+const SERIAL_LENGTH = 16;
 
 /**
  * 16 random bytes read as a positive DER INTEGER. The top bit is cleared so the value is positive

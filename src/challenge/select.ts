@@ -2,18 +2,17 @@
 // secret is checked first in any order: it is local and constant-time, and a mixed fleet
 // (intune,static) must not send static-challenge devices to Intune. One-time challenges carry a
 // recognisable prefix so they are never forwarded to Intune either.
-import { createHash } from "node:crypto";
-import type { ChallengeMode } from "../config";
-import { bytesToHex, utf8 } from "../util/bytes";
+import { digestHex } from "../crypto/digest";
+import { utf8 } from "../util/bytes";
 import { staticChallengeMatches } from "./static";
 
 export const ONE_TIME_PREFIX = "otc_";
 
-export type ChallengeRoute =
-  | { kind: "static" }
-  | { kind: "one-time"; sha256: string }
-  | { kind: "intune" }
-  | { kind: "refused"; detail: string };
+/** CHALLENGE_MODE's values: which verifiers a challengePassword may go to. */
+export type ChallengeMode = "static" | "intune" | "one-time";
+export const CHALLENGE_MODES: readonly ChallengeMode[] = ["static", "intune", "one-time"];
+
+export type ChallengeRoute = { kind: "static" } | { kind: "one-time"; sha256: string } | { kind: "intune" } | { kind: "refused"; detail: string };
 
 export function routeChallenge(
   presented: string | undefined,
@@ -31,5 +30,5 @@ export function routeChallenge(
 
 /** One-time challenges are stored only as this hash (RFC 8894 §7.3). */
 export function oneTimeChallengeHash(challenge: string): string {
-  return bytesToHex(new Uint8Array(createHash("sha256").update(utf8(challenge)).digest()));
+  return digestHex("sha256", utf8(challenge));
 }

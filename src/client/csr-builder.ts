@@ -1,16 +1,26 @@
 // Client-side building blocks of an enrollment: a PKCS#10 with challengePassword and SANs, and the
 // self-signed signer certificate SCEP clients use before they hold a certificate (RFC 8894 §2.3).
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
+// A client writes what it is asked to: names are not checked here (the server's policy decides).
+import { TAG, tlv } from "../asn1/der";
+import { OID } from "../asn1/oids";
+import { isPrintable } from "../asn1/strings";
+import type { HashName } from "../crypto/algorithms";
 import { spkiOfPrivateKey, type PrivateKeyHandle } from "../crypto/keys";
-import { signBytes } from "../crypto/signature";
-import { buildNameDer, nameFromDer, type SimpleName } from "../ca/dn";
-import { authorityKeyIdentifierExtension, extKeyUsageExtension, keyIdentifierOfSpki, keyUsageExtension, subjectAltNameExtension } from "../ca/profile";
-import { randomSerial } from "../ca/serial";
-import { algorithmIdentifier, signCertificate } from "../ca/sign-cert";
-import { OID, type HashName } from "../scep/oids";
-import { parseCertificate } from "../scep/asn1";
-import { toArrayBuffer, toBytes } from "../util/bytes";
+import { utf8 } from "../util/bytes";
+import { signCertificate } from "../x509/cert-builder";
+import { parseCertView, type CertView } from "../x509/cert-view";
+import { buildCsr as buildPkcs10 } from "../x509/csr-builder";
+import {
+  authorityKeyIdentifierExtension,
+  extKeyUsageExtension,
+  keyIdentifierOfSpki,
+  keyUsageExtension,
+  subjectAltNameExtension,
+} from "../x509/extensions";
+import { encodeName, simpleName, type SimpleName } from "../x509/name";
+import { wholeSeconds } from "../x509/time";
+
+export type { SimpleName } from "../x509/name";
 
 export interface CsrInput {
   key: PrivateKeyHandle;
@@ -26,71 +36,46 @@ export interface CsrInput {
   hash?: HashName;
 }
 
+export function nameDer(subject: SimpleName | Uint8Array): Uint8Array {
+  return subject instanceof Uint8Array ? subject : encodeName(simpleName(subject));
+}
+
 export function buildCsr(input: CsrInput): Uint8Array {
-  const hash = input.hash ?? "sha256";
-  const csr = new pkijs.CertificationRequest();
-  csr.subject = nameFromDer(nameDerOf(input.subject));
-  csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(spkiOfPrivateKey(input.key));
-  const attributes: pkijs.Attribute[] = [];
+  let challengeDer: Uint8Array | undefined;
   if (input.challenge !== undefined) {
-    const encoding = input.challengeEncoding ?? (PRINTABLE.test(input.challenge) ? "printable" : "utf8");
-    const value =
-      encoding === "utf8" ? new asn1js.Utf8String({ value: input.challenge }) : new asn1js.PrintableString({ value: input.challenge });
-    attributes.push(new pkijs.Attribute({ type: OID.challengePassword, values: [value] }));
+    const encoding = input.challengeEncoding ?? (isPrintable(input.challenge) ? "printable" : "utf8");
+    challengeDer = tlv(encoding === "utf8" ? TAG.UTF8_STRING : TAG.PRINTABLE_STRING, utf8(input.challenge));
   }
-  if (input.dnsNames?.length) {
-    const names = new pkijs.GeneralNames({
-      names: input.dnsNames.map((dns) => new pkijs.GeneralName({ type: 2, value: dns })),
-    });
-    const san = subjectAltNameExtension(toBytes(names.toSchema().toBER()), false);
-    const extensions = new asn1js.Sequence({ value: [asn1js.fromBER(toArrayBuffer(san)).result] });
-    attributes.push(new pkijs.Attribute({ type: OID.extensionRequest, values: [extensions] }));
-  }
-  csr.attributes = attributes;
-  csr.tbsView = new Uint8Array((csr as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
-  csr.signatureAlgorithm = algorithmIdentifier(input.key, hash);
-  csr.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(signBytes(input.key, hash, csr.tbsView)) });
-  return toBytes(csr.toSchema().toBER());
+  // dNSName [2] IA5String, written as given (RFC 5280 §4.2.1.6).
+  const san = input.dnsNames?.length ? [subjectAltNameExtension(tlv(TAG.SEQUENCE, ...input.dnsNames.map((d) => tlv(0x82, utf8(d)))), false)] : [];
+  return buildPkcs10({ key: input.key, subjectDer: nameDer(input.subject), challengeDer, extensions: san, hash: input.hash ?? "sha256" });
 }
 
-/** X.680 PrintableString characters. */
-const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
-
-function nameDerOf(subject: SimpleName | Uint8Array): Uint8Array {
-  return subject instanceof Uint8Array ? subject : buildNameDer(subject);
-}
-
-/** Self-signed signer certificate for the request's key (subject as the client chooses). */
+/** Self-signed signer certificate for the request's key (subject as the client chooses), valid from now-1h for 7 days. */
 export function selfSignedSigner(
   key: PrivateKeyHandle,
   subject: SimpleName | Uint8Array,
   now: Date,
   randomBytes: (n: number) => Uint8Array,
   options: { criticalAki?: boolean } = {},
-): pkijs.Certificate {
-  const nameDer = nameDerOf(subject);
+): CertView {
+  const subjectDer = nameDer(subject);
   const spkiDer = spkiOfPrivateKey(key);
-  const extensions: Uint8Array[] = [
-    keyUsageExtension(["digitalSignature", "keyEncipherment"]),
-    extKeyUsageExtension([OID.clientAuth]),
-  ];
-  if (options.criticalAki) {
-    // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
-    const aki = authorityKeyIdentifierExtension(keyIdentifierOfSpki(spkiDer));
-    const parsed = pkijs.Extension.fromBER(toArrayBuffer(aki));
-    parsed.critical = true;
-    extensions.push(toBytes(parsed.toSchema().toBER()));
-  }
+  const extensions: Uint8Array[] = [keyUsageExtension(["digitalSignature", "keyEncipherment"]), extKeyUsageExtension([OID.clientAuth])];
+  // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
+  if (options.criticalAki) extensions.push(authorityKeyIdentifierExtension(keyIdentifierOfSpki(spkiDer), true));
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x01; // positive, minimal (RFC 5280 §4.1.2.2)
   const der = signCertificate({
-    serial: randomSerial(randomBytes),
-    issuerDer: nameDer,
-    subjectDer: nameDer,
+    serial,
+    issuerDer: subjectDer,
+    subjectDer,
     spkiDer,
-    notBefore: new Date(now.getTime() - 3600_000),
-    notAfter: new Date(now.getTime() + 7 * 86400_000),
+    notBefore: wholeSeconds(new Date(now.getTime() - 3600_000)),
+    notAfter: wholeSeconds(new Date(now.getTime() + 7 * 86400_000)),
     extensions,
     signer: key,
     hash: "sha256",
   });
-  return parseCertificate(der);
+  return parseCertView(der);
 }

@@ -1,17 +1,17 @@
-// A small SCEP client over fetch: what the test client script, the benchmark and the tests use to
-// talk to any SCEP server. It follows RFC 8894 §4 and checks replies like a careful client would.
-import { createHash } from "node:crypto";
-import type * as pkijs from "pkijs";
+// The project's one SCEP client, over fetch: what scripts/scep-client.ts, the benchmark and the
+// tests use to talk to any SCEP server. It follows RFC 8894 §4 and checks replies like a careful
+// client would.
+import { encodeBase64 } from "../asn1/base64";
+import type { HashName } from "../crypto/algorithms";
 import type { PrivateKeyHandle } from "../crypto/keys";
-import { publicKeyFromSpki } from "../crypto/keys";
-import { encodeDer } from "../scep/asn1";
 import { parseCertsOnly } from "../scep/certs-only";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { decryptEnvelope, recipientKeyFor } from "../scep/envelope";
-import { MessageType, PkiStatus, type HashName } from "../scep/oids";
+import { MessageType, PkiStatus } from "../scep/oids";
 import { parsePkiMessage } from "../scep/pki-message";
 import { buildPkiRequest } from "../scep/request-builder";
-import { bytesEqual, bytesToBase64, bytesToHex } from "../util/bytes";
+import { bytesEqual } from "../util/bytes";
+import { certView, type CertRef } from "../x509/cert-ref";
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:8787/scep */
@@ -22,7 +22,10 @@ export interface ClientOptions {
 export async function getCaCaps(opts: ClientOptions): Promise<string[]> {
   const res = await (opts.fetch ?? fetch)(`${opts.url}?operation=GetCACaps`);
   if (!res.ok) throw new Error(`GetCACaps: HTTP ${res.status}`);
-  return (await res.text()).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  return (await res.text())
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export interface CaCertificates {
@@ -52,7 +55,13 @@ export async function sendPkiOperation(opts: ClientOptions, der: Uint8Array, tra
       body: der,
     });
   }
-  return f(`${opts.url}?operation=PKIOperation&message=${encodeURIComponent(bytesToBase64(der))}`);
+  return f(`${opts.url}?operation=PKIOperation&message=${encodeURIComponent(encodeBase64(der))}`);
+}
+
+/** The certificate (DER or view) and key that sign a request and open its reply. */
+export interface RequestSigner {
+  cert: CertRef;
+  key: PrivateKeyHandle;
 }
 
 export interface RequestOptions {
@@ -60,12 +69,14 @@ export interface RequestOptions {
   messageData: Uint8Array;
   transactionId: string;
   /** The certificate and key signing the request: self-signed, or the old certificate for renewal. */
-  signer: { cert: pkijs.Certificate; key: PrivateKeyHandle };
+  signer: RequestSigner;
   /** Recipients of the envelope: the RA, else the CA (scepclient: all of them). */
-  recipients: pkijs.Certificate[];
+  recipients: CertRef[];
   cipher: ContentCipherName;
   hash: HashName;
   oaep?: boolean;
+  /** Default: 16 fresh random bytes. A fixed one reproduces certmonger's rekey pair. */
+  senderNonce?: Uint8Array;
   randomBytes: (n: number) => Uint8Array;
 }
 
@@ -75,7 +86,7 @@ export interface PreparedRequest {
 }
 
 export function prepareRequest(o: RequestOptions): PreparedRequest {
-  const senderNonce = o.randomBytes(16);
+  const senderNonce = o.senderNonce ?? o.randomBytes(16);
   const der = buildPkiRequest({
     messageType: o.messageType,
     transactionId: o.transactionId,
@@ -83,7 +94,7 @@ export function prepareRequest(o: RequestOptions): PreparedRequest {
     messageData: o.messageData,
     recipients: o.recipients.map((cert) => ({
       cert,
-      publicKey: publicKeyFromSpki(encodeDer(cert.subjectPublicKeyInfo.toSchema())),
+      publicKey: certView(cert).publicKey(),
       oaep: o.oaep,
     })),
     cipher: o.cipher,
@@ -112,7 +123,7 @@ export interface CertRepResult {
  */
 export function readCertRep(
   der: Uint8Array,
-  request: { transactionId: string; senderNonce: Uint8Array; signer: { cert: pkijs.Certificate; key: PrivateKeyHandle } },
+  request: { transactionId: string; senderNonce: Uint8Array; signer: RequestSigner },
   caCertificates: Uint8Array[],
 ): CertRepResult {
   const reply = parsePkiMessage(der);

@@ -11,8 +11,8 @@ const cache = new WeakMap<KeyObject, Map<string, Uint8Array>>();
 
 /** `length` bytes derived from `key` for the purpose named by `label`. Returns a fresh copy. */
 export function derivedSecret(key: PrivateKeyHandle, label: string, length = 32): Uint8Array {
-  let perKey = cache.get(key.key);
-  if (!perKey) cache.set(key.key, (perKey = new Map()));
+  const perKey = cache.get(key.key) ?? new Map<string, Uint8Array>();
+  cache.set(key.key, perKey);
   const slot = `${length}:${label}`;
   let secret = perKey.get(slot);
   if (!secret) {

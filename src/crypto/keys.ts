@@ -15,15 +15,20 @@ export interface PrivateKeyHandle {
   curve?: string;
 }
 
-export class KeyImportError extends Error {}
+export class KeyImportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KeyImportError";
+  }
+}
 
 /** Imports a PKCS#8 (or PKCS#1 / SEC1) PEM private key. Throws KeyImportError without echoing the key. */
 export function importPrivateKeyPem(pem: string): PrivateKeyHandle {
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem.replace(/\\n/g, "\n"), format: "pem" });
-  } catch {
-    throw new KeyImportError("not a readable unencrypted PEM private key");
+  } catch (e) {
+    throw new KeyImportError("not a readable unencrypted PEM private key", { cause: e });
   }
   return describePrivateKey(key);
 }

@@ -1,6 +1,9 @@
 // Signature creation and verification by algorithm OID (X.509, PKCS#10 and CMS signerInfos).
 import { sign, verify, type KeyObject } from "node:crypto";
-import { OID, type HashName, DIGEST_OID_TO_HASH } from "../scep/oids";
+import { DER_NULL, TAG, tlv } from "../asn1/der";
+import { oid } from "../asn1/oid";
+import { OID } from "../asn1/oids";
+import { DIGEST_OID_TO_HASH, ECDSA_SIGNATURE_OID, RSA_SIGNATURE_OID, SIGNATURE_OID_TO_HASH, type HashName } from "./algorithms";
 import type { PrivateKeyHandle } from "./keys";
 
 export interface AlgorithmId {
@@ -9,35 +12,14 @@ export interface AlgorithmId {
   nullParams: boolean;
 }
 
-const SIGNATURE_OID_TO_HASH: Record<string, HashName> = {
-  [OID.sha1WithRSA]: "sha1",
-  [OID.sha256WithRSA]: "sha256",
-  [OID.sha384WithRSA]: "sha384",
-  [OID.sha512WithRSA]: "sha512",
-  [OID.ecdsaWithSHA1]: "sha1",
-  [OID.ecdsaWithSHA256]: "sha256",
-  [OID.ecdsaWithSHA384]: "sha384",
-  [OID.ecdsaWithSHA512]: "sha512",
-};
-
-const RSA_SIGNATURE_OID: Record<HashName, string> = {
-  sha1: OID.sha1WithRSA,
-  sha256: OID.sha256WithRSA,
-  sha384: OID.sha384WithRSA,
-  sha512: OID.sha512WithRSA,
-};
-
-const ECDSA_SIGNATURE_OID: Record<HashName, string> = {
-  sha1: OID.ecdsaWithSHA1,
-  sha256: OID.ecdsaWithSHA256,
-  sha384: OID.ecdsaWithSHA384,
-  sha512: OID.ecdsaWithSHA512,
-};
-
 export function signatureAlgorithmFor(key: PrivateKeyHandle, hash: HashName): AlgorithmId {
-  return key.algorithm === "rsa"
-    ? { oid: RSA_SIGNATURE_OID[hash], nullParams: true }
-    : { oid: ECDSA_SIGNATURE_OID[hash], nullParams: false };
+  return key.algorithm === "rsa" ? { oid: RSA_SIGNATURE_OID[hash], nullParams: true } : { oid: ECDSA_SIGNATURE_OID[hash], nullParams: false };
+}
+
+/** AlgorithmIdentifier DER: explicit NULL parameters for RSA (RFC 4055 §5), absent for ECDSA (RFC 5758 §3.2). */
+export function signatureAlgorithmDer(key: PrivateKeyHandle, hash: HashName): Uint8Array {
+  const alg = signatureAlgorithmFor(key, hash);
+  return alg.nullParams ? tlv(TAG.SEQUENCE, oid(alg.oid), DER_NULL) : tlv(TAG.SEQUENCE, oid(alg.oid));
 }
 
 /** RSASSA-PKCS1-v1_5 or ECDSA (DER-encoded Ecdsa-Sig-Value, as X.509 and CMS expect). */

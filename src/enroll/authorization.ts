@@ -18,8 +18,8 @@ import { certificateExtension } from "../x509/cert-extensions";
 import { parseGeneralNames, type GeneralName } from "../x509/general-names";
 import { nameToText, parseName, type RelativeName } from "../x509/name";
 import { parseSidExtension, SID_EXTENSION_OID } from "../x509/sid-extension";
-import { OID } from "../scep/oids";
-import { fail } from "./errors";
+import { OID } from "../asn1/oids";
+import { refuse } from "./errors";
 import type { EnrollDeps } from "./ports";
 
 /** A certificate of ours that signed the request. */
@@ -61,15 +61,13 @@ export async function authorize(signer: CertView, signerDer: Uint8Array, csr: Pa
     // Still live and the same identity: a challenge-authorised request replaces it (REVOKE_SUPERSEDED).
     const live = status.ok || status.reason === "lineage" || status.reason === "outside-window";
     if (live && !change && known) predecessor = known;
-    if (csr.challengePassword === undefined) throw fail.badRequest(renewalRefusal, `renewal by ${signerCa.keyId}:${serial} refused`);
+    if (csr.challengePassword === undefined)
+      throw refuse({ kind: "renewal-refused", reason: renewalRefusal, detail: `renewal by ${signerCa.keyId}:${serial} refused` });
   }
   const route = routeChallenge(csr.challengePassword, config.challengeModes, config.staticChallenge);
   switch (route.kind) {
     case "refused":
-      throw fail.badRequest(
-        renewalRefusal ? `${renewalRefusal}; and the challenge password was not accepted` : "challenge password missing or not accepted",
-        route.detail,
-      );
+      throw refuse({ kind: "challenge-refused", renewalRefusal, detail: route.detail });
     case "one-time":
       return { kind: "one-time", challengeSha256: route.sha256, predecessor };
     case "static":
@@ -79,7 +77,7 @@ export async function authorize(signer: CertView, signerDer: Uint8Array, csr: Pa
 }
 
 /** The names a certificate carries (subject, subjectAltName, SID extension). */
-export function certificateIdentity(certDer: Uint8Array, subjectDer: Uint8Array): Identity {
+function certificateIdentity(certDer: Uint8Array, subjectDer: Uint8Array): Identity {
   const san = certificateExtension(certDer, OID.subjectAltName);
   const sid = certificateExtension(certDer, SID_EXTENSION_OID);
   return { subject: parseName(subjectDer), sans: san ? parseGeneralNames(san.value) : [], sid: sid ? parseSidExtension(sid.value) : undefined };

@@ -1,18 +1,17 @@
 // PKCSReq (19) and RenewalReq (17), as one linear pipeline: CSR checks (cheap, on bytes) ->
 // authorisation (a renewal credential or a challenge) -> names and profile -> Intune or manual
 // approval where configured -> issuance and the ledger record that commits before delivery.
-import { createHash } from "node:crypto";
 import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature, type ParsedCsr } from "../ca/csr";
-import { stripChallengePassword } from "../ca/csr-redaction";
+import { stripChallengePassword } from "../x509/csr-redaction";
 import type { Config } from "../config";
 import type { LineageKind, TransactionInput } from "../ledger/types";
 import type { PkiMessage } from "../scep/pki-message";
-import { bytesToHex } from "../util/bytes";
+import { digestHex } from "../crypto/digest";
 import { authorize, type Authorization } from "./authorization";
-import { fail } from "./errors";
+import { refuse } from "./errors";
 import { enrollWithIntune } from "./intune-enrollment";
 import { issueRequestFor, type IssueRequest } from "./issue-request";
-import { answerForRecorded, issueAndRecord, type EnrollmentResult } from "./issuance";
+import { awaitApproval, delivered, issueAndRecord, type EnrollmentResult } from "./issuance";
 import type { EnrollDeps } from "./ports";
 
 export type { EnrollmentResult };
@@ -22,7 +21,13 @@ export interface EnrollmentRoute {
   pathProfile?: string;
 }
 
-export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<EnrollmentResult> {
+export async function enroll(
+  message: PkiMessage,
+  csrDer: Uint8Array,
+  config: Config,
+  deps: EnrollDeps,
+  route: EnrollmentRoute = {},
+): Promise<EnrollmentResult> {
   const csr = checkedCsr(csrDer);
   const auth = await authorize(message.signer, message.signerCertDer, csr, config, deps);
   const lineage: LineageKind = auth.kind === "renewal" ? auth.credential.lineage : auth.kind;
@@ -34,24 +39,23 @@ export async function enroll(message: PkiMessage, csrDer: Uint8Array, config: Co
   });
   const tx = transactionFor(message, csr, auth, lineage, request, config);
 
+  // Intune validates before anything is issued and is told before anything is delivered.
   if (auth.kind === "intune") {
-    if (!deps.intune) throw new Error("CHALLENGE_MODE includes intune but no Intune client is wired");
+    if (!deps.intune) throw new TypeError("CHALLENGE_MODE includes intune but no Intune client is wired");
     return enrollWithIntune(tx, csr, request, config, deps, deps.intune);
   }
-  if (config.manualApproval.has(tx.challengeKind)) {
-    const outcome = await deps.ledger.recordPending(tx, deps.runtime.now().getTime());
-    if (outcome.kind === "pending") deps.runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
-    const answer = answerForRecorded(outcome, tx, config, deps.runtime);
-    // Only Intune issuances are recorded unconfirmed; anything else here is withheld.
-    if (answer.kind === "issued" && !answer.confirmed) throw fail.withheld(`transaction ${tx.transactionId} unconfirmed`);
-    return answer;
-  }
-  const issued = await issueAndRecord(tx, request, config, deps);
-  if (issued.kind === "issued" && !issued.confirmed) throw fail.withheld(`transaction ${tx.transactionId} unconfirmed`);
-  return issued;
+  if (config.manualApproval.has(tx.challengeKind)) return awaitApproval(tx, config, deps);
+  return delivered(await issueAndRecord(tx, request, config, deps), tx);
 }
 
-function transactionFor(message: PkiMessage, csr: ParsedCsr, auth: Authorization, lineage: LineageKind, request: IssueRequest, config: Config): TransactionInput {
+function transactionFor(
+  message: PkiMessage,
+  csr: ParsedCsr,
+  auth: Authorization,
+  lineage: LineageKind,
+  request: IssueRequest,
+  config: Config,
+): TransactionInput {
   // No challenge at rest: the ledger keeps the CSR without its challengePassword (docs/security.md),
   // and the request's identity for retries is the hash of that redacted CSR.
   const stored = stripChallengePassword(csr.der) ?? csr.der;
@@ -85,7 +89,7 @@ function transactionFor(message: PkiMessage, csr: ParsedCsr, auth: Authorization
 }
 
 function sha256Hex(data: Uint8Array): string {
-  return bytesToHex(new Uint8Array(createHash("sha256").update(data).digest()));
+  return digestHex("sha256", data);
 }
 
 /** Parsing, proof of possession (RFC 2986 §3) and the key checks that hold whatever the profile. */
@@ -94,11 +98,11 @@ function checkedCsr(der: Uint8Array): ParsedCsr {
   try {
     csr = parseCsr(der);
   } catch (e) {
-    if (e instanceof CsrError) throw fail.badRequest("the certificate request could not be parsed", e.reason);
+    if (e instanceof CsrError) throw refuse({ kind: "csr-unreadable", detail: e.reason }, { cause: e });
     throw e;
   }
-  if (!verifyCsrSignature(csr)) throw fail.badMessageCheck("the certificate request signature does not verify");
+  if (!verifyCsrSignature(csr)) throw refuse({ kind: "csr-signature" });
   const refusal = checkKeyPolicy(csr.key);
-  if (refusal) throw fail.badRequest(`key refused: ${refusal}`);
+  if (refusal) throw refuse({ kind: "key-refused", reason: refusal });
   return csr;
 }

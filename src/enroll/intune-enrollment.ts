@@ -4,15 +4,15 @@
 // certificate Intune did not accept. A retry of a served request never reaches Intune again; a
 // notification that got a 2xx is not repeated once its confirmation is recorded.
 import type { ParsedCsr } from "../ca/csr";
-import { nameToText } from "../ca/dn";
 import type { Config } from "../config";
 import { seal } from "../crypto/seal";
 import { E_UNEXPECTED } from "../intune";
 import type { TransactionInput } from "../ledger/types";
 import { parseCertView } from "../x509/cert-view";
-import { EnrollmentFailure, fail } from "./errors";
+import { nameDerToText } from "../x509/name";
+import { EnrollmentFailure, refuse } from "./errors";
 import type { IssueRequest } from "./issue-request";
-import { answerForRecorded, issueAndRecord, settleRenewalElsewhere, WITHHELD_REASON, type EnrollmentResult } from "./issuance";
+import { answerForRecorded, awaitApproval, issueAndRecord, settleRenewalElsewhere, WITHHELD_REASON, type EnrollmentResult } from "./issuance";
 import type { EnrollDeps, IntunePort } from "./ports";
 
 /** Label of the sealed original CSR kept for a pending Intune request (src/crypto/seal.ts). */
@@ -38,18 +38,13 @@ export async function enrollWithIntune(
   const verdict = await intune.validateRequest(tx.transactionId, csr.der);
   if (!verdict.ok) {
     // No failureNotification after a rejected validate (ref-scep-api.md).
-    throw fail.badRequest(`Intune did not validate the request: ${verdict.code}`, `intune validate ${verdict.code}`);
+    throw refuse({ kind: "intune-not-validated", code: verdict.code });
   }
 
   if (config.manualApproval.has("intune")) {
     // The approval must tell Intune about the issuance with the CSR Intune validated; it is kept
     // sealed, since it carries the Intune challenge (no challenge at rest).
-    const pendingTx = { ...tx, sealedCsr: seal(config.ca.caKey, PENDING_CSR_LABEL, csr.der, runtime.randomBytes) };
-    const outcome = await ledger.recordPending(pendingTx, runtime.now().getTime());
-    if (outcome.kind === "pending") runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
-    const answer = answerForRecorded(outcome, tx, config, runtime);
-    if (answer.kind === "issued" && !answer.confirmed) throw fail.withheld(`transaction ${tx.transactionId} unconfirmed`);
-    return answer;
+    return awaitApproval({ ...tx, sealedCsr: seal(config.ca.caKey, PENDING_CSR_LABEL, csr.der, runtime.randomBytes) }, config, deps);
   }
 
   let issued: EnrollmentResult;
@@ -84,14 +79,15 @@ export async function confirmWithIntune(
     certDer: issued.der,
     serialHex: issued.serial,
     notAfter: parseCertView(issued.der).notAfter,
-    issuerName: nameToText(config.ca.caSubjectDer),
+    issuerName: nameDerToText(config.ca.caSubjectDer),
   });
   const now = deps.runtime.now().getTime();
   if (!ack.ok) {
     await deps.ledger.markUndelivered(issued.serial, WITHHELD_REASON, now);
     deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: issued.serial, code: ack.code });
-    throw fail.badRequest(`Intune did not accept the issuance notification: ${ack.code}`, `intune successNotification ${ack.code}`);
+    throw refuse({ kind: "intune-notification-refused", code: ack.code });
   }
-  if (!(await deps.ledger.confirmDelivery(issued.serial, now))) throw fail.withheld(`serial ${issued.serial} was revoked before delivery`);
+  if (!(await deps.ledger.confirmDelivery(issued.serial, now)))
+    throw refuse({ kind: "withheld", detail: `serial ${issued.serial} was revoked before delivery` });
   if ("csrSha256" in tx) await settleRenewalElsewhere(tx, issued.serial, config, deps);
 }

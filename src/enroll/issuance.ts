@@ -1,12 +1,14 @@
-// Sign, then record: the certificate is built in the Worker (CPU stays out of the Durable Object)
-// and only a committed certificate is returned. Shared by enrollment and admin approval.
+// The steps every path to a certificate shares (enrollment, Intune, admin approval): sign with a
+// fresh serial, record before delivery, wait for an admin where configured, settle a renewal in a
+// retired CA's ledger, and answer a request the ledger already knows. The certificate is built in
+// the Worker (CPU stays out of the Durable Object); only a committed certificate is returned.
 import { caByKeyId } from "../ca/ca-set";
 import { CaExpiredError, issueCertificate, type IssuedCertificate } from "../ca/issue";
 import { randomSerial } from "../ca/serial";
 import { publicationUrls, type Config } from "../config";
-import type { CertificateInput, RecordOutcome, TransactionInput } from "../ledger/types";
+import type { CertificateInput, EarlierOutcome, TransactionInput } from "../ledger/types";
 import { refusalText } from "./authorization";
-import { fail } from "./errors";
+import { refuse } from "./errors";
 import type { IssueRequest } from "./issue-request";
 import type { EnrollDeps, Runtime } from "./ports";
 
@@ -25,8 +27,10 @@ export type EnrollmentResult = Issued | { kind: "pending" };
 const MAX_SERIAL_ATTEMPTS = 3;
 /** RFC 5280 §5.3.1 cessationOfOperation: recorded, then withheld; the certificate was never put into service. */
 export const WITHHELD_REASON = 5;
+/** RFC 5280 §5.3.1 superseded. */
+const SUPERSEDED = 4;
 
-export function signFor(request: IssueRequest, config: Config, runtime: Runtime, now: Date): CertificateInput {
+function signFor(request: IssueRequest, config: Config, runtime: Runtime, now: Date): CertificateInput {
   let issued: IssuedCertificate;
   const ca = config.cas.current;
   try {
@@ -40,7 +44,7 @@ export function signFor(request: IssueRequest, config: Config, runtime: Runtime,
       ...publicationUrls(config, ca),
     });
   } catch (e) {
-    if (e instanceof CaExpiredError) throw fail.badRequest("the CA cannot issue: its certificate has expired", e.message);
+    if (e instanceof CaExpiredError) throw refuse({ kind: "ca-expired", detail: e.message }, { cause: e });
     throw e;
   }
   return {
@@ -55,6 +59,27 @@ export function signFor(request: IssueRequest, config: Config, runtime: Runtime,
   };
 }
 
+/**
+ * Signs and hands the certificate to `record` until the ledger takes its serial: a random 126-bit
+ * serial that is already taken (the database's primary key says so) is drawn again, a few times.
+ */
+export async function recordWithFreshSerial<O extends { kind: string }>(
+  request: IssueRequest,
+  config: Config,
+  deps: EnrollDeps,
+  delivered: boolean,
+  record: (cert: CertificateInput, now: Date) => Promise<O>,
+): Promise<{ cert: CertificateInput; outcome: Exclude<O, { kind: "serial-taken" }> }> {
+  for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
+    const now = deps.runtime.now();
+    const cert = { ...signFor(request, config, deps.runtime, now), delivered };
+    const outcome = await record(cert, now);
+    if (outcome.kind !== "serial-taken") return { cert, outcome: outcome as Exclude<O, { kind: "serial-taken" }> };
+    deps.runtime.log("serial-collision", { serial: cert.serial });
+  }
+  throw refuse({ kind: "serial-exhausted" });
+}
+
 export async function issueAndRecord(
   tx: TransactionInput,
   request: IssueRequest,
@@ -63,23 +88,37 @@ export async function issueAndRecord(
   options: { delivered: boolean } = { delivered: true },
 ): Promise<EnrollmentResult> {
   const { ledger, runtime } = deps;
-  const now = runtime.now();
-  for (let attempt = 0; attempt < MAX_SERIAL_ATTEMPTS; attempt++) {
-    const cert = { ...signFor(request, config, runtime, now), delivered: options.delivered };
-    const outcome = await ledger.recordIssuance(tx, cert, now.getTime());
-    switch (outcome.kind) {
-      case "recorded":
-        runtime.log("issued", { transactionId: tx.transactionId, serial: cert.serial, subject: cert.subject, challengeKind: tx.challengeKind, profile: tx.profile });
-        if (options.delivered) await settleRenewalElsewhere(tx, cert.serial, config, deps);
-        return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true, confirmed: options.delivered };
-      case "serial-taken":
-        runtime.log("serial-collision", { serial: cert.serial });
-        continue;
-      default:
-        return answerForRecorded(outcome, tx, config, runtime);
-    }
-  }
-  throw fail.badRequest("could not allocate a unique serial number", "serial collisions exhausted");
+  const { cert, outcome } = await recordWithFreshSerial(request, config, deps, options.delivered, (c, now) =>
+    ledger.recordIssuance(tx, c, now.getTime()),
+  );
+  if (outcome.kind !== "recorded") return answerForRecorded(outcome, tx, config, runtime);
+  runtime.log("issued", {
+    transactionId: tx.transactionId,
+    serial: cert.serial,
+    subject: cert.subject,
+    challengeKind: tx.challengeKind,
+    profile: tx.profile,
+  });
+  if (options.delivered) await settleRenewalElsewhere(tx, cert.serial, config, deps);
+  return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true, confirmed: options.delivered };
+}
+
+/**
+ * Manual approval (APPROVAL_MODE): the request is recorded as pending, or gets what the ledger
+ * already holds for it. Only Intune issuances are recorded unconfirmed, so an unconfirmed one here
+ * is withheld.
+ */
+export async function awaitApproval(tx: TransactionInput, config: Config, deps: EnrollDeps): Promise<EnrollmentResult> {
+  const { ledger, runtime } = deps;
+  const outcome = await ledger.recordPending(tx, runtime.now().getTime());
+  if (outcome.kind === "pending") runtime.log("pending", { transactionId: tx.transactionId, subject: tx.subject, challengeKind: tx.challengeKind });
+  return delivered(answerForRecorded(outcome, tx, config, runtime), tx);
+}
+
+/** A result that may leave the Worker: an unconfirmed certificate is withheld. */
+export function delivered(result: EnrollmentResult, tx: Pick<TransactionInput, "transactionId">): EnrollmentResult {
+  if (result.kind === "issued" && !result.confirmed) throw refuse({ kind: "withheld", detail: `transaction ${tx.transactionId} unconfirmed` });
+  return result;
 }
 
 /**
@@ -97,17 +136,18 @@ export async function settleRenewalElsewhere(tx: TransactionInput, newSerial: st
     const status = await other.confirmRenewal(r.serial, r.sha256, now, r.policy, r.supersede);
     if (!status.ok) {
       await deps.ledger.markUndelivered(newSerial, WITHHELD_REASON, now);
-      deps.runtime.log("withheld", { transactionId: tx.transactionId, serial: newSerial, renewalOf: `${ca.keyId}:${r.serial}`, reason: status.reason });
-      throw fail.badRequest(refusalText(status, config));
+      deps.runtime.log("withheld", {
+        transactionId: tx.transactionId,
+        serial: newSerial,
+        renewalOf: `${ca.keyId}:${r.serial}`,
+        reason: status.reason,
+      });
+      throw refuse({ kind: "renewal-refused", reason: refusalText(status, config) });
     }
   } else if (r.supersede) {
     await other.revoke(r.serial, SUPERSEDED, now);
   }
 }
-
-const SUPERSEDED = 4;
-
-type EarlierOutcome = Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" }>;
 
 /** What a request gets when the ledger already holds its transaction (or refuses it). */
 export function answerForRecorded(outcome: EarlierOutcome, tx: TransactionInput, config: Config, runtime: Runtime): EnrollmentResult {
@@ -120,19 +160,18 @@ export function answerForRecorded(outcome: EarlierOutcome, tx: TransactionInput,
     case "pending":
       return { kind: "pending" };
     case "conflict":
-      throw fail.badRequest("transactionID already used for a different request", `transaction ${tx.transactionId} conflict`);
+      throw refuse({ kind: "transaction-conflict", transactionId: tx.transactionId });
     case "rejected":
-      throw fail.badRequest("the request was refused earlier", outcome.note);
+      throw refuse({ kind: "refused-earlier", note: outcome.note });
     case "challenge-refused":
-      throw fail.badRequest(
-        outcome.reason === "san-mismatch" || outcome.reason === "subject-mismatch"
-          ? "the one-time challenge was issued for other names"
-          : "challenge password missing or not accepted",
-        `one-time challenge ${outcome.reason}`,
-      );
+      throw refuse({ kind: "one-time-challenge-refused", reason: outcome.reason });
     case "renewal-refused":
-      throw fail.badRequest(refusalText({ ok: false, reason: outcome.reason }, config), `renewal ${tx.renewalOf?.serial ?? ""} ${outcome.reason}`);
+      throw refuse({
+        kind: "renewal-refused",
+        reason: refusalText({ ok: false, reason: outcome.reason }, config),
+        detail: `renewal ${tx.renewalOf?.serial ?? ""} ${outcome.reason}`,
+      });
     default:
-      throw new Error(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
+      throw new TypeError(`unhandled ledger outcome ${(outcome satisfies never as { kind: string }).kind}`);
   }
 }

@@ -7,7 +7,7 @@ import { profileKeyRefusal, selectProfile, type CertificateProfile, type Profile
 import type { Config } from "../config";
 import { generalNameKey, type GeneralName } from "../x509/general-names";
 import { encodeSidExtension } from "../x509/sid-extension";
-import { fail } from "./errors";
+import { refuse } from "./errors";
 
 export interface IssueRequest {
   key: { spkiDer: Uint8Array; algorithm: "rsa" | "ec" | "other" };
@@ -41,11 +41,11 @@ export function issueRequestFor(csr: ParsedCsr, config: Config, context: IssueCo
     config.namePolicy,
     { intuneValidated: context.intuneValidated },
   );
-  if (!check.ok) throw fail.badRequest(check.reason);
+  if (!check.ok) throw refuse({ kind: "names-refused", reason: check.reason });
   const chosen = selectProfile(config.profiles, { kind: context.kind, pathProfile: context.pathProfile, renewalOf: context.keepProfile });
-  if ("refusal" in chosen) throw fail.badRequest(chosen.refusal);
+  if ("refusal" in chosen) throw refuse({ kind: "profile-refused", reason: chosen.refusal });
   const keyRefusal = profileKeyRefusal(chosen.profile, csr.key);
-  if (keyRefusal) throw fail.badRequest(`key refused: ${keyRefusal}`);
+  if (keyRefusal) throw refuse({ kind: "key-refused", reason: keyRefusal });
   const n = check.names;
   return {
     key: { spkiDer: csr.spkiDer, algorithm: csr.key.algorithm },

@@ -2,8 +2,7 @@
 import { casNamed, type IssuingCa } from "../ca/ca-set";
 import { serialToHex } from "../ca/serial";
 import type { Config } from "../config";
-import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
-import { Asn1Error } from "../scep/asn1";
+import { currentCrl, CrlUnavailableError, type CurrentCrl } from "./crl-service";
 import { buildCertRep, type CertRepOutcome, type ReplyContext } from "../scep/cert-rep";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { decryptEnvelope, EnvelopeError } from "../scep/envelope";
@@ -11,10 +10,9 @@ import { MessageType, PkiStatus } from "../scep/oids";
 import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-message";
 import { buildCertsOnly } from "../scep/signed-data";
 import { enroll, type EnrollmentRoute } from "./enrollment";
-import { EnrollmentFailure, fail, RequestRejected } from "./errors";
-import type { EnrollDeps, Runtime } from "./ports";
-import { children, content as derContent, DerError, readTlv, slice, TAG } from "../util/der";
-import { stripLeadingZeros } from "../x509/cert-view";
+import { EnrollmentFailure, refuse, reject } from "./errors";
+import type { EnrollDeps } from "./ports";
+import { children, content as derContent, DerError, readTlv, slice, stripLeadingZeros, TAG } from "../asn1/der";
 
 export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<Uint8Array> {
   const { runtime } = deps;
@@ -45,8 +43,8 @@ function verifiedMessage(der: Uint8Array): PkiMessage {
   try {
     return parsePkiMessage(der);
   } catch (e) {
-    if (e instanceof PkiMessageError || e instanceof Asn1Error) {
-      throw new RequestRejected(400, "malformed or unverifiable pkiMessage", e.message);
+    if (e instanceof PkiMessageError) {
+      throw reject({ kind: "unverifiable-message", detail: e.message }, { cause: e });
     }
     throw e;
   }
@@ -57,69 +55,68 @@ async function dispatch(message: PkiMessage, config: Config, deps: EnrollDeps, r
   const chain = [config.ca.caCertDer, ...config.ca.chainDers];
   // Every SUCCESS is encrypted to the signer: refuse a non-RSA signer before anything is issued.
   if (message.signerPublicKey.asymmetricKeyType !== "rsa") {
-    throw fail.badAlg("the reply can only be encrypted to an RSA signer certificate");
+    throw refuse({ kind: "signer-not-rsa" });
   }
   switch (message.messageType) {
     case MessageType.PKCSReq:
     case MessageType.RenewalReq: {
-      const { content, cipher } = decrypted(message, config, runtime);
+      const { content, cipher } = decrypted(message, config);
       const result = await enroll(message, content, config, deps, route);
       if (result.kind === "pending") return { status: PkiStatus.PENDING };
       return success(message, buildCertsOnly([result.der, ...chain]), cipher);
     }
     case MessageType.CertPoll: {
       // RFC 8894 §3.3.3: a poll is matched by transactionID; its IssuerAndSubject is informative.
-      const { cipher } = decrypted(message, config, runtime);
+      const { cipher } = decrypted(message, config);
       const tx = await ledger.latestTransaction(message.transactionId);
-      if (!tx) throw fail.badCertId("no request with this transactionID", `poll for unknown ${message.transactionId}`);
+      if (!tx) throw refuse({ kind: "unknown-transaction", transactionId: message.transactionId });
       if (tx.state === "pending") return { status: PkiStatus.PENDING };
-      if (tx.state === "rejected") throw fail.badRequest("the request was rejected by an administrator", tx.note);
-      if (!tx.der) throw fail.badRequest("the certificate is withheld", `poll ${message.transactionId}: undelivered`);
+      if (tx.state === "rejected") throw refuse({ kind: "rejected-by-admin", note: tx.note });
+      if (!tx.der) throw refuse({ kind: "withheld", detail: `poll ${message.transactionId}: undelivered` });
       return success(message, buildCertsOnly([tx.der, ...chain]), cipher);
     }
     case MessageType.GetCert: {
-      const { content, cipher } = decrypted(message, config, runtime);
+      const { content, cipher } = decrypted(message, config);
       const asked = requestedCertificate(content);
       const found = await findCertificate(asked, config, deps);
-      if (!found?.record.delivered) throw fail.badCertId("no certificate with this serial number", `GetCert ${asked.serial}`);
+      if (!found?.record.delivered) throw refuse({ kind: "unknown-certificate", serial: asked.serial });
       return success(message, buildCertsOnly([found.record.der]), cipher);
     }
     case MessageType.GetCRL: {
       // RFC 8894 §3.3.4: the CRL of the CA that issued the named certificate, in the crls field
       // of a degenerate SignedData.
-      const { content, cipher } = decrypted(message, config, runtime);
+      const { content, cipher } = decrypted(message, config);
       const asked = requestedCertificate(content);
       const ca = (await findCertificate(asked, config, deps))?.ca ?? casNamed(config.cas, asked.issuerDer)[0];
-      if (!ca) throw fail.badCertId("the named issuer is not this CA", `GetCRL ${asked.serial}`);
-      let crl;
+      if (!ca) throw refuse({ kind: "unknown-issuer", serial: asked.serial });
+      let crl: CurrentCrl;
       try {
         crl = await currentCrl(ca, config.crlValiditySeconds, deps.ledgerOf(ca), runtime);
       } catch (e) {
-        if (e instanceof CrlUnavailableError) throw fail.badRequest("the CRL is not available right now; try again later", e.message);
+        if (e instanceof CrlUnavailableError) throw refuse({ kind: "crl-unavailable", detail: e.message }, { cause: e });
         throw e;
       }
       return success(message, buildCertsOnly([], [crl.der]), cipher);
     }
     default:
-      throw fail.badRequest(`unsupported messageType ${message.messageType}`);
+      throw refuse({ kind: "unsupported-message-type", messageType: message.messageType });
   }
 }
 
-function decrypted(message: PkiMessage, config: Config, runtime: Runtime): { content: Uint8Array; cipher: ContentCipherName } {
-  if (!message.envelope) throw new RequestRejected(400, "pkiMessage carries no pkcsPKIEnvelope");
+function decrypted(message: PkiMessage, config: Config): { content: Uint8Array; cipher: ContentCipherName } {
+  if (!message.envelope) throw reject({ kind: "no-envelope" });
   try {
     return decryptEnvelope(message.envelope, config.recipientKeys, { allowLegacyDes: config.allowLegacyDes });
   } catch (e) {
     if (e instanceof EnvelopeError) {
       // Cipher policy is an answer the client can act on; the signature already verified.
       if (e.reason === "legacy-des-refused") {
-        throw fail.badAlg("single DES is not accepted (RFC 8894 §3.5.2): use AES or 3DES");
+        throw refuse({ kind: "legacy-des" }, { cause: e });
       }
-      if (e.reason === "unsupported-cipher") throw fail.badAlg("unsupported content or key-transport algorithm", e.message);
+      if (e.reason === "unsupported-cipher") throw refuse({ kind: "unsupported-algorithm", detail: e.message }, { cause: e });
       // Decryption failures stay one indistinguishable 4xx (no padding oracle).
-      throw new RequestRejected(400, "pkcsPKIEnvelope could not be decrypted", e.reason);
+      throw reject({ kind: "undecryptable-envelope", detail: e.reason }, { cause: e });
     }
-    if (e instanceof Asn1Error) throw new RequestRejected(400, "malformed pkcsPKIEnvelope", e.message);
     throw e;
   }
 }
@@ -143,13 +140,14 @@ function requestedCertificate(content: Uint8Array): { issuerDer: Uint8Array; ser
   try {
     const outer = readTlv(content, 0);
     const [issuer, serial] = children(content, outer);
-    if (outer.end !== content.length || outer.tag !== TAG.SEQUENCE || issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER) throw new DerError("shape");
+    if (outer.end !== content.length || outer.tag !== TAG.SEQUENCE || issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER)
+      throw new DerError("shape");
     const value = stripLeadingZeros(derContent(content, serial));
     // RFC 5280 §4.1.2.2: serials are at most 20 octets; anything longer is not ours (and not logged).
     if (value.length === 0 || value.length > 20) throw new DerError("serial length");
     return { issuerDer: slice(content, issuer), serial: serialToHex(value) };
-  } catch {
-    throw fail.badRequest("messageData is not an IssuerAndSerialNumber");
+  } catch (e) {
+    throw refuse({ kind: "not-issuer-and-serial" }, { cause: e });
   }
 }
 

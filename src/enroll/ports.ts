@@ -2,9 +2,12 @@
 // the Durable Objects and the runtime's clock and randomness; tests can wire in anything.
 import type { IssuingCa } from "../ca/ca-set";
 import type { IntuneClient } from "../intune";
-import type { ApprovalOutcome, ApprovalRenewalCheck, ExistingAnswer, PendingRequest } from "../ledger/issuance-store";
 import type {
+  ApprovalOutcome,
+  ApprovalRenewalCheck,
   CertificateInput,
+  ExistingAnswer,
+  PendingRequest,
   CrlSnapshot,
   PendingOutcome,
   RecordOutcome,
@@ -35,7 +38,13 @@ export interface LedgerPort extends CrlLedgerPort {
   confirmDelivery(serial: string, now: number): Promise<boolean>;
   revoke(serial: string, reason: number, now: number): Promise<"revoked" | "not-found" | "already-revoked" | "bad-reason">;
   pendingRequest(transactionId: string, requestKey: string): Promise<PendingRequest | undefined>;
-  completeApproval(transactionId: string, requestKey: string, cert: CertificateInput, now: number, renewal?: ApprovalRenewalCheck): Promise<ApprovalOutcome>;
+  completeApproval(
+    transactionId: string,
+    requestKey: string,
+    cert: CertificateInput,
+    now: number,
+    renewal?: ApprovalRenewalCheck,
+  ): Promise<ApprovalOutcome>;
 }
 
 export interface Runtime {

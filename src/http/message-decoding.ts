@@ -1,6 +1,7 @@
 // Getting the pkiMessage bytes out of a GET query or a POST body (RFC 8894 §4.1) with the
 // tolerance real clients need, and hard size limits.
-import { RequestRejected } from "../enroll/errors";
+import { decodeBase64 } from "../asn1/base64";
+import { reject } from "../enroll/errors";
 
 const BASE64_CHARS = /^[A-Za-z0-9+/=_-]*$/;
 
@@ -23,7 +24,7 @@ function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new RequestRejected(400, "query string is not valid percent-encoding");
+    throw reject({ kind: "bad-percent-encoding" });
   }
 }
 
@@ -33,21 +34,21 @@ function safeDecode(text: string): string {
  * embedded line breaks (Cisco's %0A).
  */
 export function decodeGetMessage(value: string | undefined, maxBytes: number): Uint8Array {
-  if (value === undefined || value === "") throw new RequestRejected(400, "PKIOperation over GET needs a message parameter");
+  if (value === undefined || value === "") throw reject({ kind: "get-without-message" });
   const compact = value.replace(/[\r\n\t]/g, "").replace(/ /g, "+");
-  if (!BASE64_CHARS.test(compact)) throw new RequestRejected(400, "message is not base64");
-  if (compact.length > Math.ceil(maxBytes / 3) * 4 + 4) throw new RequestRejected(414, "message too large for GET; use POST");
-  const bytes = new Uint8Array(Buffer.from(compact.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
-  if (bytes.length > maxBytes) throw new RequestRejected(414, "message too large for GET; use POST");
-  if (bytes.length === 0) throw new RequestRejected(400, "message is empty");
+  if (!BASE64_CHARS.test(compact)) throw reject({ kind: "not-base64" });
+  if (compact.length > Math.ceil(maxBytes / 3) * 4 + 4) throw reject({ kind: "get-too-large" });
+  const bytes = decodeBase64(compact);
+  if (bytes.length > maxBytes) throw reject({ kind: "get-too-large" });
+  if (bytes.length === 0) throw reject({ kind: "empty-message" });
   return bytes;
 }
 
 /** POST body of any content type (scepclient sends application/octet-stream), read with a cap. */
 export async function readPostMessage(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw new RequestRejected(413, "pkiMessage too large");
-  if (!request.body) throw new RequestRejected(400, "empty request body");
+  if (Number.isFinite(declared) && declared > maxBytes) throw reject({ kind: "post-too-large" });
+  if (!request.body) throw reject({ kind: "empty-body" });
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -57,11 +58,11 @@ export async function readPostMessage(request: Request, maxBytes: number): Promi
     total += value.length;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new RequestRejected(413, "pkiMessage too large");
+      throw reject({ kind: "post-too-large" });
     }
     chunks.push(value);
   }
-  if (total === 0) throw new RequestRejected(400, "empty request body");
+  if (total === 0) throw reject({ kind: "empty-body" });
   const body = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

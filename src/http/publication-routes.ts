@@ -7,8 +7,8 @@
 import { caByKeyId, type IssuingCa } from "../ca/ca-set";
 import type { Config } from "../config";
 import type { CrlLedgerPort, Runtime } from "../enroll/ports";
-import { currentCrl, CrlUnavailableError } from "../revocation/crl-service";
-import { toPem } from "../util/pem";
+import { currentCrl, CrlUnavailableError, type CurrentCrl } from "../enroll/crl-service";
+import { toPem } from "../asn1/pem";
 import { text } from "./scep-routes";
 
 export type PublicationRoute = { kind: "crl"; ca: IssuingCa; pem: boolean } | { kind: "ca"; ca: IssuingCa } | { kind: "unknown-ca" };
@@ -29,8 +29,16 @@ export function publicationRoute(path: string, config: Config): PublicationRoute
   return undefined;
 }
 
-export async function crlResponse(request: Request, url: URL, ca: IssuingCa, config: Config, ledger: CrlLedgerPort, runtime: Runtime, pemPath: boolean): Promise<Response> {
-  let crl;
+export async function crlResponse(
+  request: Request,
+  url: URL,
+  ca: IssuingCa,
+  config: Config,
+  ledger: CrlLedgerPort,
+  runtime: Runtime,
+  pemPath: boolean,
+): Promise<Response> {
+  let crl: CurrentCrl;
   try {
     crl = await currentCrl(ca, config.crlValiditySeconds, ledger, runtime);
   } catch (e) {

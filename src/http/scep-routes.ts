@@ -1,7 +1,7 @@
 // The SCEP HTTP edge (RFC 8894 §4): routing on ?operation= under any path, content types, and
 // the one place where errors become HTTP responses.
 import type { Config } from "../config";
-import { RequestRejected } from "../enroll/errors";
+import { reject, RequestRejected } from "../enroll/errors";
 import { handlePkiOperation } from "../enroll/pki-operation";
 import type { EnrollDeps, Runtime } from "../enroll/ports";
 import { CONTENT_TYPE } from "../scep/ca-bodies";
@@ -32,7 +32,7 @@ async function route(request: Request, url: URL, ctx: ScepContext): Promise<Resp
     return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, POST", "content-type": "text/plain" } });
   }
   const operation = rawQueryParam(url.search, "operation");
-  if (operation === undefined) throw new RequestRejected(400, "missing operation parameter");
+  if (operation === undefined) throw reject({ kind: "missing-operation" });
   const { config } = ctx;
   // Operation names are case-sensitive in RFC 8894; clients in the wild vary, so compare loosely.
   switch (operation.toLowerCase()) {
@@ -42,7 +42,7 @@ async function route(request: Request, url: URL, ctx: ScepContext): Promise<Resp
       // message= (a CA identifier) may be absent, empty or anything: one CA per endpoint.
       return binary(config.caCert.contentType, config.caCert.body);
     case "getnextcacert":
-      if (!config.nextCaCert) throw new RequestRejected(404, "no next CA certificate is configured");
+      if (!config.nextCaCert) throw reject({ kind: "no-next-ca" });
       return binary(config.nextCaCert.contentType, config.nextCaCert.body);
     case "pkioperation": {
       const der =
@@ -53,7 +53,7 @@ async function route(request: Request, url: URL, ctx: ScepContext): Promise<Resp
       return binary(CONTENT_TYPE.pkiMessage, reply);
     }
     default:
-      throw new RequestRejected(400, "unknown operation");
+      throw reject({ kind: "unknown-operation" });
   }
 }
 

@@ -1,5 +1,5 @@
 // Certificate queries for GetCert and the admin API, revocation, and delivery marks.
-import type { CertificateFilter, CertificateView, LedgerStats } from "./types";
+import { REVOCATION_REASON_CODES, type CertificateFilter, type CertificateView, type LedgerStats } from "./types";
 import { outstandingChallenges } from "./challenge-store";
 
 interface CertificateRow extends Record<string, SqlStorageValue> {
@@ -25,7 +25,7 @@ interface CertificateRow extends Record<string, SqlStorageValue> {
 const COLUMNS =
   "serial, transaction_id, subject, sans, not_before, not_after, sha1, sha256, status, revoked_at, revocation_reason, delivered, created_at, profile, challenge_kind, lineage, renewed_from";
 
-export const MAX_PAGE = 200;
+const MAX_PAGE = 200;
 
 export function certificateDerBySerial(sql: SqlStorage, serial: string): { der: Uint8Array; status: string; delivered: boolean } | undefined {
   const row = sql
@@ -98,13 +98,6 @@ function decodeCursor(cursor: string): { createdAt: number; serial: string } | u
 export type RevokeOutcome = "revoked" | "not-found" | "already-revoked" | "bad-reason";
 
 /**
- * CRLReason codes (RFC 5280 §5.3.1) a revocation may carry. removeFromCRL (8) belongs to delta
- * CRLs and certificateHold (6) would need a release this CA does not offer; cACompromise and
- * aACompromise concern other kinds of certificate.
- */
-export const REVOCATION_REASON_CODES: ReadonlySet<number> = new Set([0, 1, 3, 4, 5, 9]);
-
-/**
  * Marks a certificate revoked and bumps the CRL revision so the next CRL request rebuilds it. The
  * reason is checked here as well as at the API: whatever reaches storage must build a CRL.
  */
@@ -125,8 +118,10 @@ export function markUndelivered(sql: SqlStorage, serial: string): void {
 
 /** Delivery confirmed (Intune acknowledged): the certificate may now leave, now and on retries. */
 export function confirmDelivery(sql: SqlStorage, serial: string, now: number): boolean {
-  const row = sql.exec<{ status: string; supersedes: string | null }>("SELECT status, supersedes FROM certificates WHERE serial = ?", serial).toArray()[0];
-  if (!row || row.status !== "valid") return false;
+  const row = sql
+    .exec<{ status: string; supersedes: string | null }>("SELECT status, supersedes FROM certificates WHERE serial = ?", serial)
+    .toArray()[0];
+  if (row?.status !== "valid") return false;
   sql.exec("UPDATE certificates SET delivered = 1 WHERE serial = ?", serial);
   // REVOKE_SUPERSEDED: the renewed certificate is revoked once its successor is delivered.
   if (row.supersedes) revokeCertificate(sql, row.supersedes, SUPERSEDED, now);

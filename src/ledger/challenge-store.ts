@@ -5,7 +5,11 @@ import type { ChallengeRefusal } from "./types";
 export function mintChallenge(sql: SqlStorage, sha256: string, subject: string | undefined, sans: string, expiresAt: number, now: number): void {
   sql.exec(
     "INSERT INTO one_time_challenges (challenge_sha256, subject, sans, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-    sha256, subject ?? null, sans, expiresAt, now,
+    sha256,
+    subject ?? null,
+    sans,
+    expiresAt,
+    now,
   );
 }
 
@@ -37,7 +41,5 @@ export function consumeChallenge(
 }
 
 export function outstandingChallenges(sql: SqlStorage, now: number): number {
-  return sql
-    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM one_time_challenges WHERE used_at IS NULL AND expires_at > ?", now)
-    .one().n;
+  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM one_time_challenges WHERE used_at IS NULL AND expires_at > ?", now).one().n;
 }

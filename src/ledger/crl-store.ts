@@ -33,14 +33,16 @@ export function crlSnapshot(sql: SqlStorage): CrlSnapshot {
 
 /** Revoked certificates not yet expired (RFC 5280 §5: expired entries may leave the CRL). */
 export function revokedEntries(sql: SqlStorage, now: number): RevokedEntry[] {
-  return sql
-    .exec<{ serial: string; revoked_at: number; revocation_reason: number }>(
-      "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked' AND not_after > ? ORDER BY serial",
-      now,
-    )
-    .toArray()
-    // Reasons are checked on the way in (revokeCertificate); a row from before that check still builds.
-    .map((r) => ({ serial: r.serial, revokedAt: r.revoked_at, reason: Number.isInteger(r.revocation_reason) ? r.revocation_reason : 0 }));
+  return (
+    sql
+      .exec<{ serial: string; revoked_at: number; revocation_reason: number }>(
+        "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked' AND not_after > ? ORDER BY serial",
+        now,
+      )
+      .toArray()
+      // Reasons are checked on the way in (revokeCertificate); a row from before that check still builds.
+      .map((r) => ({ serial: r.serial, revokedAt: r.revoked_at, reason: Number.isInteger(r.revocation_reason) ? r.revocation_reason : 0 }))
+  );
 }
 
 /** Hands out the next CRL number (RFC 5280 §5.2.3: monotonically increasing). */
@@ -50,10 +52,24 @@ export function allocateCrlNumber(sql: SqlStorage): number {
 }
 
 /** Keeps the newest CRL only: a slower concurrent builder cannot replace a higher number. */
-export function storeCrl(sql: SqlStorage, der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number, caSha256: string): void {
+export function storeCrl(
+  sql: SqlStorage,
+  der: Uint8Array,
+  number: number,
+  revision: number,
+  thisUpdate: number,
+  nextUpdate: number,
+  caSha256: string,
+): void {
   sql.exec(
     `UPDATE crl_state SET cached_der = ?, cached_number = ?, cached_revision = ?, this_update = ?, next_update = ?, cached_ca = ?
      WHERE id = 1 AND (cached_number IS NULL OR cached_number < ?)`,
-    der, number, revision, thisUpdate, nextUpdate, caSha256, number,
+    der,
+    number,
+    revision,
+    thisUpdate,
+    nextUpdate,
+    caSha256,
+    number,
   );
 }

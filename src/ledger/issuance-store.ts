@@ -2,7 +2,18 @@
 // transaction per call. A certificate row exists before the certificate leaves the Worker.
 import { consumeChallenge } from "./challenge-store";
 import { renewalStatus, supersede } from "./renewal-store";
-import type { CertificateInput, PendingOutcome, RecordOutcome, RenewalPolicy, RenewalRefusal, TransactionInput, TransactionView } from "./types";
+import type {
+  ApprovalOutcome,
+  ApprovalRenewalCheck,
+  CertificateInput,
+  ExistingAnswer,
+  PendingOutcome,
+  PendingRequest,
+  RecordOutcome,
+  RenewalRefusal,
+  TransactionInput,
+  TransactionView,
+} from "./types";
 
 interface TransactionRow extends Record<string, SqlStorageValue> {
   transaction_id: string;
@@ -39,9 +50,10 @@ function certificateRow(sql: SqlStorage, serial: string): { der: Uint8Array; del
 }
 
 /** The answer for a transaction already on record, or undefined when the request is new. */
-export type ExistingAnswer = Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" | "challenge-refused" | "renewal-refused" }>;
-
-export function answerForExisting(sql: SqlStorage, tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">): ExistingAnswer | undefined {
+export function answerForExisting(
+  sql: SqlStorage,
+  tx: Pick<TransactionInput, "transactionId" | "requestKey" | "csrSha256">,
+): ExistingAnswer | undefined {
   const existing = findTransaction(sql, tx.transactionId, tx.requestKey);
   if (!existing) return undefined;
   if (existing.csr_sha256 !== tx.csrSha256) return { kind: "conflict" };
@@ -72,9 +84,23 @@ function insertCertificate(sql: SqlStorage, issued: IssuedFor, cert: Certificate
     `INSERT INTO certificates (serial, transaction_id, request_key, subject, sans, not_before, not_after, sha1, sha256, der, delivered,
        created_at, profile, challenge_kind, lineage, renewed_from, supersedes)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    cert.serial, issued.transactionId, issued.requestKey, cert.subject, cert.sans, cert.notBefore, cert.notAfter,
-    cert.sha1, cert.sha256, cert.der, cert.delivered === false ? 0 : 1, now,
-    issued.profile, issued.challengeKind, issued.lineage, issued.renewedFrom, issued.supersedes,
+    cert.serial,
+    issued.transactionId,
+    issued.requestKey,
+    cert.subject,
+    cert.sans,
+    cert.notBefore,
+    cert.notAfter,
+    cert.sha1,
+    cert.sha256,
+    cert.der,
+    cert.delivered === false ? 0 : 1,
+    now,
+    issued.profile,
+    issued.challengeKind,
+    issued.lineage,
+    issued.renewedFrom,
+    issued.supersedes,
   );
   if (cert.delivered !== false && issued.supersedes) supersede(sql, issued.supersedes, now);
 }
@@ -98,15 +124,30 @@ function insertTransaction(sql: SqlStorage, tx: TransactionInput, state: "issued
     `INSERT INTO transactions (transaction_id, request_key, csr_sha256, csr_der, signer_sha256, subject, message_type,
        challenge_kind, state, serial, created_at, updated_at, lineage, profile, sans, renewed_from, sealed_csr)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    tx.transactionId, tx.requestKey, tx.csrSha256, tx.csrDer, tx.signerSha256, tx.subject, tx.messageType,
-    tx.challengeKind, state, serial, now, now, tx.lineage, tx.profile, tx.sans, issued.renewedFrom, tx.sealedCsr ?? null,
+    tx.transactionId,
+    tx.requestKey,
+    tx.csrSha256,
+    tx.csrDer,
+    tx.signerSha256,
+    tx.subject,
+    tx.messageType,
+    tx.challengeKind,
+    state,
+    serial,
+    now,
+    now,
+    tx.lineage,
+    tx.profile,
+    tx.sans,
+    issued.renewedFrom,
+    tx.sealedCsr ?? null,
   );
 }
 
 /** A renewal by signature whose signing certificate (of this ledger) no longer authorises it. */
 function renewalRefusal(sql: SqlStorage, tx: TransactionInput, now: number): RenewalRefusal | undefined {
   const r = tx.renewalOf;
-  if (!r || !r.authorises || r.caKeyId) return undefined;
+  if (!r?.authorises || r.caKeyId) return undefined;
   const status = renewalStatus(sql, r.serial, r.sha256, now, r.policy);
   return status.ok ? undefined : status.reason;
 }
@@ -144,23 +185,6 @@ export function recordPending(sql: SqlStorage, tx: TransactionInput, now: number
   return { kind: "pending" };
 }
 
-export interface PendingRequest {
-  transactionId: string;
-  requestKey: string;
-  /** The CSR as stored: without its challengePassword (its signature no longer verifies). */
-  csrDer: Uint8Array;
-  /** The CSR as received, sealed, when Intune must be told about the outcome. */
-  sealedCsr?: Uint8Array;
-  signerSha256: string;
-  subject: string;
-  challengeKind: string;
-  lineage: string;
-  profile: string;
-  /** The certificate this request renews: a serial of this ledger, or '<caKeyId>:<serial>'. */
-  renewedFrom?: string;
-  createdAt: number;
-}
-
 export function pendingRequest(sql: SqlStorage, transactionId: string, requestKey: string): PendingRequest | undefined {
   const row = sql
     .exec<{
@@ -176,7 +200,8 @@ export function pendingRequest(sql: SqlStorage, transactionId: string, requestKe
     }>(
       `SELECT csr_der, sealed_csr, signer_sha256, subject, challenge_kind, lineage, profile, renewed_from, created_at
        FROM transactions WHERE transaction_id = ? AND request_key = ? AND state = 'pending'`,
-      transactionId, requestKey,
+      transactionId,
+      requestKey,
     )
     .toArray()[0];
   if (!row) return undefined;
@@ -195,14 +220,6 @@ export function pendingRequest(sql: SqlStorage, transactionId: string, requestKe
   };
 }
 
-export type ApprovalOutcome = { kind: "recorded" } | { kind: "serial-taken" } | { kind: "not-pending" } | { kind: "renewal-refused"; reason: RenewalRefusal };
-
-/** How an approval re-checks a pending renewal by signature of this ledger's certificate. */
-export interface ApprovalRenewalCheck {
-  policy: RenewalPolicy;
-  supersede: boolean;
-}
-
 export function completeApproval(
   sql: SqlStorage,
   transactionId: string,
@@ -214,10 +231,11 @@ export function completeApproval(
   const tx = sql
     .exec<{ state: string; challenge_kind: string; lineage: string; profile: string; renewed_from: string | null; signer_sha256: string }>(
       "SELECT state, challenge_kind, lineage, profile, renewed_from, signer_sha256 FROM transactions WHERE transaction_id = ? AND request_key = ?",
-      transactionId, requestKey,
+      transactionId,
+      requestKey,
     )
     .toArray()[0];
-  if (!tx || tx.state !== "pending") return { kind: "not-pending" };
+  if (tx?.state !== "pending") return { kind: "not-pending" };
   if (serialTaken(sql, cert.serial)) return { kind: "serial-taken" };
   // A renewal waited for approval: its signing certificate must still authorise it now.
   const sameLedgerRenewal = tx.renewed_from !== null && !tx.renewed_from.includes(":");
@@ -241,17 +259,23 @@ export function completeApproval(
   );
   sql.exec(
     "UPDATE transactions SET state = 'issued', serial = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
-    cert.serial, now, transactionId, requestKey,
+    cert.serial,
+    now,
+    transactionId,
+    requestKey,
   );
   return { kind: "recorded" };
 }
 
 export function rejectPending(sql: SqlStorage, transactionId: string, requestKey: string, note: string, now: number): boolean {
   const tx = findTransaction(sql, transactionId, requestKey);
-  if (!tx || tx.state !== "pending") return false;
+  if (tx?.state !== "pending") return false;
   sql.exec(
     "UPDATE transactions SET state = 'rejected', note = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
-    note, now, transactionId, requestKey,
+    note,
+    now,
+    transactionId,
+    requestKey,
   );
   return true;
 }

@@ -24,13 +24,13 @@ import {
   recordIssuance,
   recordPending,
   rejectPending,
-  type ApprovalOutcome,
-  type ApprovalRenewalCheck,
-  type ExistingAnswer,
-  type PendingRequest,
 } from "./issuance-store";
 import { MIGRATIONS } from "./schema";
 import type {
+  ApprovalOutcome,
+  ApprovalRenewalCheck,
+  ExistingAnswer,
+  PendingRequest,
   CertificateFilter,
   CertificateInput,
   CertificateView,

@@ -41,7 +41,14 @@ export function renewalStatus(sql: SqlStorage, serial: string, sha256: string, n
  * certificate was recorded, that the old one still authorises it, and supersedes it when asked.
  * The renewal takes effect at this check: a revocation committed before it refuses the renewal.
  */
-export function confirmRenewal(sql: SqlStorage, serial: string, sha256: string, now: number, policy: RenewalPolicy, supersede: boolean): RenewalStatus {
+export function confirmRenewal(
+  sql: SqlStorage,
+  serial: string,
+  sha256: string,
+  now: number,
+  policy: RenewalPolicy,
+  supersede: boolean,
+): RenewalStatus {
   const status = renewalStatus(sql, serial, sha256, now, policy);
   if (status.ok && supersede) revokeCertificate(sql, serial, SUPERSEDED, now);
   return status;

@@ -2,7 +2,7 @@
 // order, inside blockConcurrencyWhile; the applied version is kept in schema_version. Never edit a
 // released migration: append a new one. A migration is SQL, or a function for row rewrites SQL
 // cannot express.
-import { stripChallengePassword } from "../ca/csr-redaction";
+import { stripChallengePassword } from "../x509/csr-redaction";
 
 export type Migration = string | ((sql: SqlStorage) => void);
 
@@ -93,10 +93,13 @@ export const MIGRATIONS: readonly Migration[] = [
    ALTER TABLE one_time_challenges ADD COLUMN sans TEXT NOT NULL DEFAULT '';`,
   // v3: no challenge at rest. Requests recorded before v2 kept the CSR as sent, challengePassword included.
   (sql) => {
-    const rows = sql.exec<{ transaction_id: string; request_key: string; csr_der: ArrayBuffer }>("SELECT transaction_id, request_key, csr_der FROM transactions").toArray();
+    const rows = sql
+      .exec<{ transaction_id: string; request_key: string; csr_der: ArrayBuffer }>("SELECT transaction_id, request_key, csr_der FROM transactions")
+      .toArray();
     for (const row of rows) {
       const stripped = stripChallengePassword(new Uint8Array(row.csr_der));
-      if (stripped) sql.exec("UPDATE transactions SET csr_der = ? WHERE transaction_id = ? AND request_key = ?", stripped, row.transaction_id, row.request_key);
+      if (stripped)
+        sql.exec("UPDATE transactions SET csr_der = ? WHERE transaction_id = ? AND request_key = ?", stripped, row.transaction_id, row.request_key);
     }
   },
 ];

@@ -1,4 +1,12 @@
-// Shapes exchanged with the ledger over Durable Object RPC (structured-clone friendly).
+// Shapes exchanged with the ledger over Durable Object RPC (structured-clone friendly): the contract
+// between the ledger and its callers, importable from any layer (no Worker API, no storage).
+
+/**
+ * CRLReason codes (RFC 5280 §5.3.1) a revocation may carry. removeFromCRL (8) belongs to delta
+ * CRLs and certificateHold (6) would need a release this CA does not offer; cACompromise and
+ * aACompromise concern other kinds of certificate.
+ */
+export const REVOCATION_REASON_CODES: ReadonlySet<number> = new Set([0, 1, 3, 4, 5, 9]);
 
 export type TransactionState = "pending" | "issued" | "rejected";
 /** How a request was authorised. */
@@ -111,14 +119,14 @@ export type RecordOutcome =
   /** The renewal's signing certificate stopped being a renewal credential (revoked meanwhile…). */
   | { kind: "renewal-refused"; reason: RenewalRefusal };
 
-export type PendingOutcome =
-  | { kind: "pending" }
-  | { kind: "existing"; der: Uint8Array; serial: string }
-  | { kind: "unconfirmed"; der: Uint8Array; serial: string }
-  | { kind: "conflict" }
-  | { kind: "rejected"; note: string }
-  | { kind: "challenge-refused"; reason: ChallengeRefusal }
-  | { kind: "renewal-refused"; reason: RenewalRefusal };
+/** What a request gets when the ledger already holds its transaction, or refuses it. */
+export type EarlierOutcome = Exclude<RecordOutcome, { kind: "recorded" | "serial-taken" }>;
+
+/** recordPending's answer: pending, or what an earlier record of the transaction says. */
+export type PendingOutcome = EarlierOutcome;
+
+/** The answer for a transaction already on record (lookupRequest), without the refusals of a new record. */
+export type ExistingAnswer = Exclude<EarlierOutcome, { kind: "challenge-refused" | "renewal-refused" }>;
 
 export interface TransactionView {
   transactionId: string;
@@ -189,4 +197,33 @@ export interface LedgerStats {
   pending: number;
   rejected: number;
   challengesOutstanding: number;
+}
+
+export interface PendingRequest {
+  transactionId: string;
+  requestKey: string;
+  /** The CSR as stored: without its challengePassword (its signature no longer verifies). */
+  csrDer: Uint8Array;
+  /** The CSR as received, sealed, when Intune must be told about the outcome. */
+  sealedCsr?: Uint8Array;
+  signerSha256: string;
+  subject: string;
+  challengeKind: string;
+  lineage: string;
+  profile: string;
+  /** The certificate this request renews: a serial of this ledger, or '<caKeyId>:<serial>'. */
+  renewedFrom?: string;
+  createdAt: number;
+}
+
+export type ApprovalOutcome =
+  | { kind: "recorded" }
+  | { kind: "serial-taken" }
+  | { kind: "not-pending" }
+  | { kind: "renewal-refused"; reason: RenewalRefusal };
+
+/** How an approval re-checks a pending renewal by signature of this ledger's certificate. */
+export interface ApprovalRenewalCheck {
+  policy: RenewalPolicy;
+  supersede: boolean;
 }

@@ -38,12 +38,7 @@ export function caCertBody(input: { raDer?: Uint8Array; caDer: Uint8Array; chain
 }
 
 /** GetNextCACert (§4.7): the rollover certificate(s) in a SignedData signed by the current CA. */
-export function nextCaCertBody(input: {
-  nextCaDer: Uint8Array;
-  raDer?: Uint8Array;
-  signer: SignerIdentity;
-  certificates: CertRef[];
-}): CaCertBody {
+export function nextCaCertBody(input: { nextCaDer: Uint8Array; raDer?: Uint8Array; signer: SignerIdentity; certificates: CertRef[] }): CaCertBody {
   const payload = buildCertsOnly([...(input.raDer ? [input.raDer] : []), input.nextCaDer]);
   const body = buildSignedData({
     content: payload,

@@ -1,12 +1,13 @@
 // CertRep (RFC 8894 §3.3.2): the signed reply to every PKIOperation request.
 import type { KeyObject } from "node:crypto";
+import { TAG, tlv } from "../asn1/der";
+import type { HashName } from "../crypto/algorithms";
 import { utf8 } from "../util/bytes";
-import { TAG, tlv } from "../util/der";
 import type { CertRef } from "../x509/cert-ref";
 import type { ContentCipherName } from "./content-cipher";
 import { encryptEnvelope } from "./envelope";
-import { FailInfo, MessageType, OID, PkiStatus, type HashName } from "./oids";
-import { attributeDer, buildSignedData, type SignerIdentity } from "./signed-data";
+import { type FailInfo, MessageType, PkiStatus, SCEP_OID } from "./oids";
+import { attributeDer, buildSignedData, printableAttribute, type SignerIdentity } from "./signed-data";
 
 /** Who the reply answers: the parts of the request a CertRep must echo. */
 export interface ReplyContext {
@@ -37,30 +38,22 @@ export interface CertRepInput {
   randomBytes: (n: number) => Uint8Array;
 }
 
-const PRINTABLE_STRING = 0x13;
-const UTF8_STRING = 0x0c;
-
-/** SCEP strings go out as PrintableString: certmonger reads nothing else. */
-function printable(text: string): Uint8Array {
-  return tlv(PRINTABLE_STRING, utf8(text));
-}
-
 export function buildCertRep(input: CertRepInput): Uint8Array {
   const { reply, outcome } = input;
   const attributes = [
     // Echo the transactionID octets exactly (clients compare bytes, certmonger compares strings).
-    attributeDer(OID.transactionID, tlv(PRINTABLE_STRING, reply.transactionIdBytes)),
-    attributeDer(OID.messageType, printable(String(MessageType.CertRep))),
-    attributeDer(OID.pkiStatus, printable(String(outcome.status))),
-    attributeDer(OID.senderNonce, tlv(TAG.OCTET_STRING, input.randomBytes(16))),
-    attributeDer(OID.recipientNonce, tlv(TAG.OCTET_STRING, reply.requestNonce)),
+    attributeDer(SCEP_OID.transactionID, tlv(TAG.PRINTABLE_STRING, reply.transactionIdBytes)),
+    printableAttribute(SCEP_OID.messageType, String(MessageType.CertRep)),
+    printableAttribute(SCEP_OID.pkiStatus, String(outcome.status)),
+    attributeDer(SCEP_OID.senderNonce, tlv(TAG.OCTET_STRING, input.randomBytes(16))),
+    attributeDer(SCEP_OID.recipientNonce, tlv(TAG.OCTET_STRING, reply.requestNonce)),
   ];
   // FAILURE and PENDING carry no pkcsPKIEnvelope (RFC 8894 §3.3.2), but an empty eContent rather
   // than none: certmonger's PKCS7_verify fails with "no content" on a detached SignedData.
   let content: Uint8Array = new Uint8Array(0);
   if (outcome.status === PkiStatus.FAILURE) {
-    attributes.push(attributeDer(OID.failInfo, printable(String(outcome.failInfo))));
-    attributes.push(attributeDer(OID.failInfoText, tlv(UTF8_STRING, utf8(outcome.failInfoText))));
+    attributes.push(printableAttribute(SCEP_OID.failInfo, String(outcome.failInfo)));
+    attributes.push(attributeDer(SCEP_OID.failInfoText, tlv(TAG.UTF8_STRING, utf8(outcome.failInfoText))));
   } else if (outcome.status === PkiStatus.SUCCESS) {
     content = encryptEnvelope(outcome.payload, [{ cert: outcome.recipientCert, publicKey: outcome.recipientPublicKey }], {
       cipher: outcome.cipher,

@@ -1,7 +1,7 @@
 // Content-encryption ciphers of the pkcsPKIEnvelope (RFC 8894 §3.2.2, §3.5.2 capabilities).
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { concatBytes } from "../util/bytes";
-import { OID } from "./oids";
+import { OID } from "../asn1/oids";
 
 export type ContentCipherName = "aes-128-cbc" | "aes-192-cbc" | "aes-256-cbc" | "des-ede3-cbc" | "des-cbc";
 
@@ -38,7 +38,12 @@ function engineParams(spec: CipherSpec, key: Uint8Array): { algorithm: string; k
   return { algorithm: spec.name, key };
 }
 
-export class CipherError extends Error {}
+class CipherError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CipherError";
+  }
+}
 
 /** CBC with PKCS#7 padding. Throws CipherError on a wrong key or IV length or a padding failure. */
 export function decryptContent(spec: CipherSpec, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
@@ -47,8 +52,8 @@ export function decryptContent(spec: CipherSpec, key: Uint8Array, iv: Uint8Array
   try {
     const d = createDecipheriv(p.algorithm, p.key, iv);
     return concatBytes(new Uint8Array(d.update(data)), new Uint8Array(d.final()));
-  } catch {
-    throw new CipherError("content decryption failed");
+  } catch (e) {
+    throw new CipherError("content decryption failed", { cause: e });
   }
 }
 

@@ -1,15 +1,17 @@
 // pkcsPKIEnvelope (RFC 8894 §3.2.2): CMS EnvelopedData (RFC 5652 §6) with RSA key transport,
 // read and written as raw DER.
 import type { KeyObject } from "node:crypto";
+import { berToDer } from "../asn1/ber";
+import { children, content, DER_NULL, derInteger, derSetOf, DerError, readTlv, slice, stripLeadingZeros, TAG, tlv, type Tlv } from "../asn1/der";
+import { oid, readOidTlv } from "../asn1/oid";
+import { OID } from "../asn1/oids";
+import { DIGEST_OID_TO_HASH, type HashName } from "../crypto/algorithms";
 import type { PrivateKeyHandle } from "../crypto/keys";
-import { berToDer } from "../util/ber";
 import { bytesEqual, concatBytes } from "../util/bytes";
-import { children, content, DerError, oid, readTlv, slice, TAG, tlv, type Tlv } from "../util/der";
 import { certView, issuerAndSerial, type CertRef } from "../x509/cert-ref";
-import { algorithmOid, readOid, stripLeadingZeros } from "../x509/cert-view";
+import { algorithmOid } from "../x509/cert-view";
 import { cipherByName, cipherByOid, decryptContent, encryptContent, type ContentCipherName } from "./content-cipher";
 import { unwrapOaepImplicit, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
-import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
 
 /** A certificate/key pair we can decrypt with, identified the way recipientInfos name it. */
 export interface RecipientKey {
@@ -27,8 +29,13 @@ export type EnvelopeFailure =
   | "undecryptable"; // wrong key, bad padding or bad content: deliberately one outcome
 
 export class EnvelopeError extends Error {
-  constructor(readonly reason: EnvelopeFailure, detail: string) {
-    super(detail);
+  constructor(
+    readonly reason: EnvelopeFailure,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(detail, options);
+    this.name = "EnvelopeError";
   }
 }
 
@@ -64,7 +71,7 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
   try {
     parsed = parseEnvelopedData(berToDer(envelopeDer));
   } catch (e) {
-    if (e instanceof DerError) throw new EnvelopeError("malformed", `pkcsPKIEnvelope: ${e.message}`);
+    if (e instanceof DerError) throw new EnvelopeError("malformed", `pkcsPKIEnvelope: ${e.message}`, { cause: e });
     throw e;
   }
   const spec = cipherByOid(parsed.cipherOid);
@@ -79,8 +86,8 @@ export function decryptEnvelope(envelopeDer: Uint8Array, keys: RecipientKey[], o
     const contentKey = unwrapContentKey(ktri, candidate.key, spec.keyLength);
     try {
       return { content: decryptContent(spec, contentKey, parsed.iv, parsed.ciphertext), cipher: spec.name };
-    } catch {
-      throw new EnvelopeError("undecryptable", "envelope could not be decrypted");
+    } catch (e) {
+      throw new EnvelopeError("undecryptable", "envelope could not be decrypted", { cause: e });
     }
   }
   throw new EnvelopeError("not-for-us", "no recipientInfo names this server's certificate");
@@ -91,7 +98,7 @@ function parseEnvelopedData(der: Uint8Array) {
   const outer = readTlv(der, 0);
   if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new DerError("not a ContentInfo");
   const [typeTlv, wrapper] = children(der, outer);
-  if (readOid(der, typeTlv, "contentType") !== OID.envelopedData || wrapper?.tag !== 0xa0) throw new DerError("not EnvelopedData");
+  if (readOidTlv(der, typeTlv, "contentType") !== OID.envelopedData || wrapper?.tag !== 0xa0) throw new DerError("not EnvelopedData");
   const ed = children(der, wrapper)[0];
   if (ed?.tag !== TAG.SEQUENCE) throw new DerError("malformed EnvelopedData");
   const fields = children(der, ed).filter((f) => f.tag !== 0xa0 && f.tag !== 0xa1); // originatorInfo, unprotectedAttrs
@@ -105,7 +112,7 @@ function parseEnvelopedData(der: Uint8Array) {
     if (!rid || !algorithm || encryptedKeyTlv?.tag !== TAG.OCTET_STRING) throw new DerError("malformed KeyTransRecipientInfo");
     const [algTlv, params, extra] = algorithm.tag === TAG.SEQUENCE ? children(der, algorithm) : [];
     if (extra) throw new DerError("malformed keyEncryptionAlgorithm");
-    const alg = readOid(der, algTlv, "keyEncryptionAlgorithm");
+    const alg = readOidTlv(der, algTlv, "keyEncryptionAlgorithm");
     const keyTransport = {
       algorithm: alg,
       oaepHash: alg === OID.rsaesOaep ? oaepHash(der, params) : ("sha1" as const),
@@ -122,7 +129,7 @@ function parseEnvelopedData(der: Uint8Array) {
   const [, cipherAlg, encrypted] = children(der, eci);
   if (!cipherAlg || !encrypted) throw new DerError("no encrypted content");
   const [cipherOidTlv, ivTlv] = cipherAlg.tag === TAG.SEQUENCE ? children(der, cipherAlg) : [];
-  const cipherOid = readOid(der, cipherOidTlv, "contentEncryptionAlgorithm");
+  const cipherOid = readOidTlv(der, cipherOidTlv, "contentEncryptionAlgorithm");
   // encryptedContent [0] IMPLICIT OCTET STRING: primitive, or constructed segments in BER.
   let ciphertext: Uint8Array;
   if (encrypted.tag === 0x80) ciphertext = content(der, encrypted);
@@ -164,8 +171,6 @@ export interface EnvelopeRecipient {
   oaep?: boolean;
 }
 
-const NULL = new Uint8Array([0x05, 0x00]);
-
 /** EnvelopedData to RSA recipients (a CertRep has one: the request signer, RFC 8894 §3.3.2). */
 export function encryptEnvelope(data: Uint8Array, recipients: EnvelopeRecipient[], options: EncryptOptions): Uint8Array {
   const spec = cipherByName(options.cipher);
@@ -173,7 +178,7 @@ export function encryptEnvelope(data: Uint8Array, recipients: EnvelopeRecipient[
   const iv = options.randomBytes(spec.ivLength);
   const recipientInfos = recipients.map((r) => {
     const { issuerDer, serialTlv } = issuerAndSerial(r.cert);
-    const keyAlg = r.oaep ? tlv(TAG.SEQUENCE, oid(OID.rsaesOaep), tlv(TAG.SEQUENCE)) : tlv(TAG.SEQUENCE, oid(OID.rsaEncryption), NULL);
+    const keyAlg = r.oaep ? tlv(TAG.SEQUENCE, oid(OID.rsaesOaep), tlv(TAG.SEQUENCE)) : tlv(TAG.SEQUENCE, oid(OID.rsaEncryption), DER_NULL);
     const wrapped = r.oaep ? wrapOaep(r.publicKey, contentKey) : wrapPkcs1v15(r.publicKey, contentKey);
     // KeyTransRecipientInfo, version 0 with IssuerAndSerialNumber (RFC 5652 §6.2.1)
     return tlv(TAG.SEQUENCE, INTEGER_0, tlv(TAG.SEQUENCE, issuerDer, serialTlv), keyAlg, tlv(TAG.OCTET_STRING, wrapped));
@@ -188,14 +193,4 @@ export function encryptEnvelope(data: Uint8Array, recipients: EnvelopeRecipient[
   return tlv(TAG.SEQUENCE, oid(OID.envelopedData), tlv(0xa0, envelopedData));
 }
 
-const INTEGER_0 = new Uint8Array([0x02, 0x01, 0x00]);
-
-/** DER SET OF: elements in ascending order of their encodings (X.690 §11.6). */
-export function derSetOf(elements: Uint8Array[]): Uint8Array {
-  const sorted = [...elements].sort((a, b) => {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-    return a.length - b.length;
-  });
-  return tlv(TAG.SET, ...sorted);
-}
+const INTEGER_0 = derInteger(0);

@@ -3,7 +3,7 @@
 import { constants, createHmac, privateDecrypt, publicEncrypt, type KeyObject } from "node:crypto";
 import { derivedSecret } from "../crypto/derived-secret";
 import type { PrivateKeyHandle } from "../crypto/keys";
-import type { HashName } from "./oids";
+import type { HashName } from "../crypto/algorithms";
 
 const IMPLICIT_REJECTION_LABEL = "edge-scep: RSA key transport implicit rejection v1";
 
@@ -16,7 +16,10 @@ const IMPLICIT_REJECTION_LABEL = "edge-scep: RSA key transport implicit rejectio
  */
 export function implicitRejectionKey(key: PrivateKeyHandle, encryptedKey: Uint8Array, length: number): Uint8Array {
   const secret = derivedSecret(key, IMPLICIT_REJECTION_LABEL);
-  const prk = createHmac("sha256", secret).update(Uint8Array.of(length >>> 8, length & 0xff)).update(encryptedKey).digest();
+  const prk = createHmac("sha256", secret)
+    .update(Uint8Array.of(length >>> 8, length & 0xff))
+    .update(encryptedKey)
+    .digest();
   const out = new Uint8Array(length);
   let block: Uint8Array = new Uint8Array(0);
   for (let at = 0, i = 1; at < length; at += 32, i++) {
@@ -51,7 +54,7 @@ export function unwrapPkcs1v15(key: PrivateKeyHandle, encryptedKey: Uint8Array, 
   bad |= em[separatorIndex]!;
   bad |= separatorIndex < 10 ? 1 : 0;
   // mask = 0xff when good, 0x00 when bad; select byte by byte without branching on secret data.
-  const mask = ((bad | -bad) >>> 31) - 1 & 0xff;
+  const mask = (((bad | -bad) >>> 31) - 1) & 0xff;
   const out = new Uint8Array(expectedLength);
   for (let i = 0; i < expectedLength; i++) {
     out[i] = (em[separatorIndex + 1 + i]! & mask) | (fallback[i]! & ~mask & 0xff);
@@ -59,15 +62,18 @@ export function unwrapPkcs1v15(key: PrivateKeyHandle, encryptedKey: Uint8Array, 
   return out;
 }
 
-export class KeyTransportError extends Error {}
+export class KeyTransportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KeyTransportError";
+  }
+}
 
 export function unwrapOaep(key: PrivateKeyHandle, encryptedKey: Uint8Array, hash: HashName): Uint8Array {
   try {
-    return new Uint8Array(
-      privateDecrypt({ key: key.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, encryptedKey),
-    );
-  } catch {
-    throw new KeyTransportError("key transport failed");
+    return new Uint8Array(privateDecrypt({ key: key.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, encryptedKey));
+  } catch (e) {
+    throw new KeyTransportError("key transport failed", { cause: e });
   }
 }
 

@@ -1,17 +1,25 @@
 // Parsing and verifying an incoming pkiMessage (RFC 8894 §3.2): SignedData over the
 // pkcsPKIEnvelope, one signer, SCEP signed attributes. The message is normalised from BER to DER
 // once and then walked as raw TLVs: no object model is built for the parts SCEP ignores.
-import * as pkijs from "pkijs";
 import { createHash, type KeyObject } from "node:crypto";
+import { berToDer } from "../asn1/ber";
+import { children, content, DerError, readTlv, slice, stripLeadingZeros, TAG, type Tlv } from "../asn1/der";
+import { readOidTlv } from "../asn1/oid";
+import { OID } from "../asn1/oids";
+import { attributeText } from "../asn1/strings";
+import { DIGEST_OID_TO_HASH, type HashName } from "../crypto/algorithms";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
-import { berToDer } from "../util/ber";
-import { bytesEqual, concatBytes } from "../util/bytes";
-import { children, content, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
-import { algorithmOid, parseCertView, readOid, stripLeadingZeros, type CertView } from "../x509/cert-view";
-import { parseBer } from "./asn1";
-import { DIGEST_OID_TO_HASH, OID, type HashName } from "./oids";
+import { bytesEqual, compareBytes, concatBytes } from "../util/bytes";
+import { algorithmOid, parseCertView, type CertView } from "../x509/cert-view";
+import { SCEP_OID } from "./oids";
 
-export class PkiMessageError extends Error {}
+/** A pkiMessage that is malformed or does not verify; the message is for logs (it never echoes request bytes). */
+export class PkiMessageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PkiMessageError";
+  }
+}
 
 export interface PkiMessage {
   messageType: number;
@@ -32,9 +40,6 @@ export interface PkiMessage {
   recipientNonce?: Uint8Array;
   /** DER of every certificate in the SignedData (a CertRep may carry the CA). */
   certificateDers: Uint8Array[];
-  /** pkijs forms, built on first use (tests and tools; the server path never needs them). */
-  readonly signerCert: pkijs.Certificate;
-  readonly certificates: pkijs.Certificate[];
 }
 
 /**
@@ -46,7 +51,7 @@ export function parsePkiMessage(input: Uint8Array): PkiMessage {
   try {
     return parse(input);
   } catch (e) {
-    if (e instanceof DerError) throw new PkiMessageError(`pkiMessage: ${e.message}`);
+    if (e instanceof DerError) throw new PkiMessageError(`pkiMessage: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -56,7 +61,7 @@ function parse(input: Uint8Array): PkiMessage {
   const outer = readTlv(der, 0);
   if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new PkiMessageError("not a ContentInfo");
   const [typeTlv, wrapper] = children(der, outer);
-  if (readOid(der, typeTlv, "contentType") !== OID.signedData || wrapper?.tag !== 0xa0) throw new PkiMessageError("not SignedData");
+  if (readOidTlv(der, typeTlv, "contentType") !== OID.signedData || wrapper?.tag !== 0xa0) throw new PkiMessageError("not SignedData");
   const sd = children(der, wrapper)[0];
   if (sd?.tag !== TAG.SEQUENCE) throw new PkiMessageError("empty SignedData");
   // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos } (RFC 5652 §5.1)
@@ -65,7 +70,11 @@ function parse(input: Uint8Array): PkiMessage {
   const signerInfos = fields[fields.length - 1];
   if (encap?.tag !== TAG.SEQUENCE || fields.length < 4 || signerInfos?.tag !== TAG.SET) throw new PkiMessageError("malformed SignedData");
   const certsField = fields.slice(3, -1).find((f) => f.tag === 0xa0);
-  const certificateDers = certsField ? children(der, certsField).filter((c) => c.tag === TAG.SEQUENCE).map((c) => slice(der, c)) : [];
+  const certificateDers = certsField
+    ? children(der, certsField)
+        .filter((c) => c.tag === TAG.SEQUENCE)
+        .map((c) => slice(der, c))
+    : [];
 
   const signers = children(der, signerInfos);
   const [signerInfo] = signers;
@@ -93,7 +102,11 @@ function parse(input: Uint8Array): PkiMessage {
   const eContent = eContentOf(der, encap);
   const digestAttr = attrs.get(OID.messageDigest);
   if (!digestAttr || digestAttr.tag !== TAG.OCTET_STRING) throw new PkiMessageError("messageDigest attribute missing");
-  const digest = new Uint8Array(createHash(hash).update(eContent ?? new Uint8Array(0)).digest());
+  const digest = new Uint8Array(
+    createHash(hash)
+      .update(eContent ?? new Uint8Array(0))
+      .digest(),
+  );
   if (!bytesEqual(digestAttr.value, digest)) throw new PkiMessageError("messageDigest does not match the content");
 
   let signerPublicKey: KeyObject;
@@ -106,18 +119,16 @@ function parse(input: Uint8Array): PkiMessage {
     throw new PkiMessageError("signature does not verify with the signer certificate");
   }
 
-  const messageTypeText = attrs.get(OID.messageType)?.text?.trim();
+  const messageTypeText = attrs.get(SCEP_OID.messageType)?.text?.trim();
   if (!messageTypeText || !/^\d+$/.test(messageTypeText)) throw new PkiMessageError("messageType attribute missing or not a number");
-  const tx = attrs.get(OID.transactionID);
+  const tx = attrs.get(SCEP_OID.transactionID);
   if (!tx?.text) throw new PkiMessageError("transactionID attribute missing");
-  const nonce = attrs.get(OID.senderNonce);
+  const nonce = attrs.get(SCEP_OID.senderNonce);
   if (!nonce || nonce.tag !== TAG.OCTET_STRING) throw new PkiMessageError("senderNonce attribute missing");
-  const recipientNonce = attrs.get(OID.recipientNonce);
-  const pkiStatus = attrs.get(OID.pkiStatus)?.text;
-  const failInfo = attrs.get(OID.failInfo)?.text;
+  const recipientNonce = attrs.get(SCEP_OID.recipientNonce);
+  const pkiStatus = attrs.get(SCEP_OID.pkiStatus)?.text;
+  const failInfo = attrs.get(SCEP_OID.failInfo)?.text;
 
-  let signerCert: pkijs.Certificate | undefined;
-  let certificates: pkijs.Certificate[] | undefined;
   return {
     messageType: Number(messageTypeText),
     transactionId: tx.text,
@@ -130,20 +141,10 @@ function parse(input: Uint8Array): PkiMessage {
     hash,
     pkiStatus: pkiStatus !== undefined ? Number(pkiStatus) : undefined,
     failInfo: failInfo !== undefined ? Number(failInfo) : undefined,
-    failInfoText: attrs.get(OID.failInfoText)?.text,
+    failInfoText: attrs.get(SCEP_OID.failInfoText)?.text,
     recipientNonce: recipientNonce?.tag === TAG.OCTET_STRING ? recipientNonce.value.slice() : undefined,
     certificateDers,
-    get signerCert() {
-      return (signerCert ??= pkijsCertificate(signer.der));
-    },
-    get certificates() {
-      return (certificates ??= certificateDers.map(pkijsCertificate));
-    },
   };
-}
-
-function pkijsCertificate(der: Uint8Array): pkijs.Certificate {
-  return new pkijs.Certificate({ schema: parseBer(der, "certificate") });
 }
 
 /** encapContentInfo eContent [0] EXPLICIT OCTET STRING (already flattened by berToDer). */
@@ -163,18 +164,16 @@ interface AttributeValue {
   text?: string;
 }
 
-const STRING_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a]);
-
 function readAttributes(der: Uint8Array, signedAttrs: Tlv): Map<string, AttributeValue> {
   const out = new Map<string, AttributeValue>();
   for (const attr of children(der, signedAttrs)) {
     const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
     if (values?.tag !== TAG.SET) throw new PkiMessageError("malformed attribute");
-    const typeOid = readOid(der, type, "attrType");
+    const typeOid = readOidTlv(der, type, "attrType");
     const first = children(der, values)[0];
     if (!first) continue;
     const value = content(der, first);
-    const text = STRING_TAGS.has(first.tag) ? new TextDecoder().decode(value) : undefined;
+    const text = attributeText(first.tag, value);
     out.set(typeOid, { tag: first.tag, value, text });
   }
   return out;
@@ -212,10 +211,4 @@ function verifySignedAttributes(der: Uint8Array, signedAttrs: Tlv, key: KeyObjec
   const body = concatBytes(...sorted);
   const set = concatBytes(asSent.subarray(0, signedAttrs.contentStart - signedAttrs.start), body);
   return verifyBytes(key, hash, set, signature);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }

@@ -1,11 +1,11 @@
 // Client side of PKIOperation (RFC 8894 §3.3.1): builds pkiMessages the way real clients do.
 // Used by the SCEP test client in scripts/ and by tests; the server never calls it.
-import { utf8 } from "../util/bytes";
-import { TAG, tlv } from "../util/der";
+import { TAG, tlv } from "../asn1/der";
+import type { HashName } from "../crypto/algorithms";
 import type { ContentCipherName } from "./content-cipher";
 import { encryptEnvelope, type EnvelopeRecipient } from "./envelope";
-import { OID, type HashName, type MessageType } from "./oids";
-import { attributeDer, buildSignedData, type SignerIdentity } from "./signed-data";
+import { SCEP_OID, type MessageType } from "./oids";
+import { attributeDer, buildSignedData, printableAttribute, type SignerIdentity } from "./signed-data";
 
 export interface PkiRequestInput {
   messageType: MessageType;
@@ -20,8 +20,6 @@ export interface PkiRequestInput {
   randomBytes: (n: number) => Uint8Array;
 }
 
-const PRINTABLE_STRING = 0x13;
-
 export function buildPkiRequest(input: PkiRequestInput): Uint8Array {
   const envelope = encryptEnvelope(input.messageData, input.recipients, {
     cipher: input.cipher,
@@ -30,9 +28,9 @@ export function buildPkiRequest(input: PkiRequestInput): Uint8Array {
   return buildSignedData({
     content: envelope,
     attributes: [
-      attributeDer(OID.transactionID, tlv(PRINTABLE_STRING, utf8(input.transactionId))),
-      attributeDer(OID.messageType, tlv(PRINTABLE_STRING, utf8(String(input.messageType)))),
-      attributeDer(OID.senderNonce, tlv(TAG.OCTET_STRING, input.senderNonce)),
+      printableAttribute(SCEP_OID.transactionID, input.transactionId),
+      printableAttribute(SCEP_OID.messageType, String(input.messageType)),
+      attributeDer(SCEP_OID.senderNonce, tlv(TAG.OCTET_STRING, input.senderNonce)),
     ],
     signer: input.signer,
     hash: input.hash,

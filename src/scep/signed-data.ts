@@ -2,14 +2,14 @@
 // and the degenerate certs-only form (§3.4). Written as raw DER: everything here is built per
 // request on the hot path. Signing goes through node:crypto with the handle's key.
 import { createHash } from "node:crypto";
-import type * as asn1js from "asn1js";
+import { DER_NULL, derInteger, derSetOf, TAG, tlv } from "../asn1/der";
+import { oid } from "../asn1/oid";
+import { OID } from "../asn1/oids";
+import { ECDSA_SIGNATURE_OID, HASH_TO_DIGEST_OID, type HashName } from "../crypto/algorithms";
 import type { PrivateKeyHandle } from "../crypto/keys";
 import { signBytes } from "../crypto/signature";
-import { oid, TAG, tlv } from "../util/der";
-import { issuerAndSerial, type CertRef } from "../x509/cert-ref";
-import { certView } from "../x509/cert-ref";
-import { derSetOf } from "./envelope";
-import { HASH_TO_DIGEST_OID, OID, type HashName } from "./oids";
+import { utf8 } from "../util/bytes";
+import { certDer, issuerAndSerial, type CertRef } from "../x509/cert-ref";
 
 export interface SignerIdentity {
   cert: CertRef;
@@ -27,35 +27,45 @@ export interface SignedDataInput {
   certificates: CertRef[];
 }
 
-const NULL = new Uint8Array([0x05, 0x00]);
-const INTEGER_1 = new Uint8Array([0x02, 0x01, 0x01]);
+const INTEGER_1 = derInteger(1);
 
 /** Attribute ::= SEQUENCE { attrType OID, attrValues SET OF AttributeValue } with one value. */
-export function attributeDer(type: string, valueDer: Uint8Array | asn1js.AsnType): Uint8Array {
-  const value = valueDer instanceof Uint8Array ? valueDer : new Uint8Array(valueDer.toBER(false));
-  return tlv(TAG.SEQUENCE, oid(type), tlv(TAG.SET, value));
+export function attributeDer(type: string, valueDer: Uint8Array): Uint8Array {
+  return tlv(TAG.SEQUENCE, oid(type), tlv(TAG.SET, valueDer));
 }
 
-const ECDSA_SIGNATURE_OID: Record<HashName, string> = {
-  sha1: OID.ecdsaWithSHA1,
-  sha256: OID.ecdsaWithSHA256,
-  sha384: OID.ecdsaWithSHA384,
-  sha512: OID.ecdsaWithSHA512,
-};
+/**
+ * An attribute whose value is text as a PrintableString (RFC 8894 §3.2.1: messageType, pkiStatus,
+ * failInfo, transactionID): certmonger reads nothing else. The octets are the text's UTF-8 bytes,
+ * unchecked: a transactionID is echoed as the client sent it.
+ */
+export function printableAttribute(type: string, text: string): Uint8Array {
+  return attributeDer(type, tlv(TAG.PRINTABLE_STRING, utf8(text)));
+}
 
 export function buildSignedData(input: SignedDataInput): Uint8Array {
-  const digestAlg = tlv(TAG.SEQUENCE, oid(HASH_TO_DIGEST_OID[input.hash]), NULL);
+  const digestAlg = tlv(TAG.SEQUENCE, oid(HASH_TO_DIGEST_OID[input.hash]), DER_NULL);
   const content = input.content;
   const signedAttrs = derSetOf([
     ...input.attributes,
     attributeDer(OID.contentType, oid(OID.data)),
-    attributeDer(OID.messageDigest, tlv(TAG.OCTET_STRING, new Uint8Array(createHash(input.hash).update(content ?? new Uint8Array(0)).digest()))),
+    attributeDer(
+      OID.messageDigest,
+      tlv(
+        TAG.OCTET_STRING,
+        new Uint8Array(
+          createHash(input.hash)
+            .update(content ?? new Uint8Array(0))
+            .digest(),
+        ),
+      ),
+    ),
   ]);
   // The signature covers the DER SET OF the signed attributes (RFC 5652 §5.4).
   const signature = signBytes(input.signer.key, input.hash, signedAttrs);
   const signatureAlg =
     input.signer.key.algorithm === "rsa"
-      ? tlv(TAG.SEQUENCE, oid(OID.rsaEncryption), NULL) // what scepclient, certmonger and micromdm use
+      ? tlv(TAG.SEQUENCE, oid(OID.rsaEncryption), DER_NULL) // what scepclient, certmonger and micromdm use
       : tlv(TAG.SEQUENCE, oid(ECDSA_SIGNATURE_OID[input.hash]));
   const { issuerDer, serialTlv } = issuerAndSerial(input.signer.cert);
   const signedAttrsImplicit = signedAttrs.slice();
@@ -96,9 +106,7 @@ export function buildCertsOnly(certDers: Uint8Array[], crlDers: Uint8Array[] = [
 
 /** EncapsulatedContentInfo of type data; eContent is a primitive OCTET STRING (DER). */
 function encapsulatedData(content: Uint8Array | undefined): Uint8Array {
-  return content === undefined
-    ? tlv(TAG.SEQUENCE, oid(OID.data))
-    : tlv(TAG.SEQUENCE, oid(OID.data), tlv(0xa0, tlv(TAG.OCTET_STRING, content)));
+  return content === undefined ? tlv(TAG.SEQUENCE, oid(OID.data)) : tlv(TAG.SEQUENCE, oid(OID.data), tlv(0xa0, tlv(TAG.OCTET_STRING, content)));
 }
 
 /**
@@ -107,5 +115,5 @@ function encapsulatedData(content: Uint8Array | undefined): Uint8Array {
  */
 function certificateSet(certs: CertRef[]): Uint8Array[] {
   if (certs.length === 0) return [];
-  return [tlv(0xa0, ...certs.map((c) => (c instanceof Uint8Array ? c : certView(c).der)))];
+  return [tlv(0xa0, ...certs.map(certDer))];
 }

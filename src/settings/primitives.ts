@@ -23,7 +23,10 @@ export function parseInteger(name: string, value: string | undefined, fallback: 
 
 /** A comma list whose every item is one of `allowed` (case-insensitive, spaces ignored). */
 export function parseList<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
-  const items = value.split(",").map((m) => m.trim().toLowerCase()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((m) => m.trim().toLowerCase())
+    .filter(Boolean);
   for (const item of items) {
     if (!(allowed as readonly string[]).includes(item)) throw new SettingError(name, `unknown value (use ${allowed.join(", ")})`);
   }

@@ -25,7 +25,8 @@ export function parseRenewalSettings(env: {
     kinds = parseList("RENEWAL_POLICY", raw, ["static", "one-time", "intune"] as const);
     // Intune renews by a new request with a fresh challenge (Microsoft's SCEP profiles), so that
     // Intune validates the identity again and its console shows the renewal.
-    if (kinds.includes("intune")) throw new SettingError("RENEWAL_POLICY", "certificates issued through Intune renew only through Intune; list static and/or one-time, or none");
+    if (kinds.includes("intune"))
+      throw new SettingError("RENEWAL_POLICY", "certificates issued through Intune renew only through Intune; list static and/or one-time, or none");
   }
   const graceDays = parseInteger("RENEWAL_GRACE_DAYS", env.RENEWAL_GRACE_DAYS, 0, 0, 365);
   const windowDays = parseInteger("RENEWAL_WINDOW_DAYS", env.RENEWAL_WINDOW_DAYS, undefined, 1, 3650);

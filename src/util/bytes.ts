@@ -36,15 +36,6 @@ export function hexToBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, "hex"));
 }
 
-export function bytesToBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-}
-
-/** Standard or URL-safe base64, with or without padding; whitespace is ignored. */
-export function base64ToBytes(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text.replace(/\s+/g, ""), "base64"));
-}
-
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
@@ -61,4 +52,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Lexicographic order of octet strings, a shorter prefix first (X.690 §11.6 SET OF order). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }

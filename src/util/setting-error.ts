@@ -5,8 +5,9 @@ export class SettingError extends Error {
   constructor(
     readonly setting: string,
     readonly problem: string,
+    options?: ErrorOptions,
   ) {
-    super(`${setting}: ${problem}`);
+    super(`${setting}: ${problem}`, options);
     this.name = "SettingError";
   }
 }

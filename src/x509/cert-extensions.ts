@@ -1,5 +1,6 @@
 // Reading one extension of a DER certificate (RFC 5280 §4.1, §4.2) without building an object model.
-import { children, content, decodeOid, DerError, readTlv, TAG } from "../util/der";
+import { children, content, DerError, readTlv, TAG } from "../asn1/der";
+import { decodeOid } from "../asn1/oid";
 
 export interface CertificateExtension {
   critical: boolean;
@@ -20,9 +21,10 @@ export function certificateExtension(certDer: Uint8Array, oid: string): Certific
     const parts = children(certDer, ext);
     const id = parts[0];
     const value = parts[parts.length - 1];
-    if (!id || id.tag !== TAG.OID || !value || value.tag !== TAG.OCTET_STRING || parts.length > 3) throw new DerError("certificate: malformed extension");
+    if (!id || id.tag !== TAG.OID || !value || value.tag !== TAG.OCTET_STRING || parts.length > 3)
+      throw new DerError("certificate: malformed extension");
     if (decodeOid(content(certDer, id)) !== oid) continue;
-    const critical = parts.length === 3 && parts[1]!.tag === 0x01 && certDer[parts[1]!.contentStart] !== 0;
+    const critical = parts.length === 3 && parts[1]!.tag === TAG.BOOLEAN && certDer[parts[1]!.contentStart] !== 0;
     return { critical, value: content(certDer, value) };
   }
   return undefined;

@@ -1,14 +1,16 @@
-// Certificates reach the SCEP code either as raw views (the server path) or as pkijs objects
-// (tools and tests). These helpers give the few fields envelopes and signers need from either.
-import * as pkijs from "pkijs";
-import { parseCertView, stripLeadingZeros, type CertView } from "./cert-view";
+// Certificates reach the SCEP code as DER or as views of it (src/x509/cert-view.ts): these give
+// the few fields envelopes and signers need from either.
+import { stripLeadingZeros } from "../asn1/der";
+import { parseCertView, type CertView } from "./cert-view";
 
-export type CertRef = CertView | pkijs.Certificate | Uint8Array;
+export type CertRef = CertView | Uint8Array;
 
 export function certView(cert: CertRef): CertView {
-  if (cert instanceof Uint8Array) return parseCertView(cert);
-  if (cert instanceof pkijs.Certificate) return parseCertView(new Uint8Array(cert.toSchema().toBER(false)));
-  return cert;
+  return cert instanceof Uint8Array ? parseCertView(cert) : cert;
+}
+
+export function certDer(cert: CertRef): Uint8Array {
+  return cert instanceof Uint8Array ? cert : cert.der;
 }
 
 /** IssuerAndSerialNumber (RFC 5652 §10.2.4) parts: the issuer Name and the serial INTEGER TLVs. */

@@ -1,10 +1,12 @@
 // A read-only view of a DER X.509 certificate as raw slices (RFC 5280 §4.1). The SCEP path needs
 // only a few fields of each certificate it sees (signer, recipients), and slicing them is far
 // cheaper than building pkijs objects; the slices are byte-exact for echoing and comparing.
-import { createHash, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { children, content, DerError, readTlv, slice, stripLeadingZeros, TAG, type Tlv } from "../asn1/der";
+import { readOidTlv } from "../asn1/oid";
+import { OID } from "../asn1/oids";
 import { publicKeyFromSpki } from "../crypto/keys";
-import { children, content, decodeOid, DerError, readTlv, slice, TAG, type Tlv } from "../util/der";
-import { OID } from "../scep/oids";
+import { parseTime } from "./time";
 
 export interface CertView {
   der: Uint8Array;
@@ -48,7 +50,7 @@ export function parseCertView(der: Uint8Array): CertView {
   checkSpki(der, spki);
   const times = validity.tag === TAG.SEQUENCE ? children(der, validity) : [];
   if (times.length !== 2) throw new DerError("certificate: malformed validity");
-  const extensions = optionalTail(der, fields.slice(i + 6));
+  const extensions = optionalTail(fields.slice(i + 6));
   const sigBits = bitStringBytes(der, sigValue, "signatureValue");
   let key: KeyObject | undefined;
   const spkiDer = slice(der, spki);
@@ -60,8 +62,8 @@ export function parseCertView(der: Uint8Array): CertView {
     issuerDer: slice(der, issuer),
     subjectDer: slice(der, subject),
     spkiDer,
-    notBefore: parseTime(der, times[0]!),
-    notAfter: parseTime(der, times[1]!),
+    notBefore: parseTime(der, times[0]!, "certificate"),
+    notAfter: parseTime(der, times[1]!, "certificate"),
     signatureAlgorithmOid,
     signature: sigBits,
     subjectKeyId: extensions ? subjectKeyIdOf(der, extensions) : undefined,
@@ -69,25 +71,11 @@ export function parseCertView(der: Uint8Array): CertView {
   };
 }
 
-/**
- * Dotted text of an OBJECT IDENTIFIER TLV, checked (X.690 §8.19): the right tag, at least one
- * subidentifier, the last one complete and none with a leading 0x80 octet. DerError otherwise.
- */
-export function readOid(der: Uint8Array, tlv: Tlv | undefined, what: string): string {
-  if (!tlv || tlv.tag !== TAG.OID) throw new DerError(`${what}: not an OBJECT IDENTIFIER`);
-  const body = content(der, tlv);
-  if (body.length === 0 || (body[body.length - 1]! & 0x80) !== 0) throw new DerError(`${what}: malformed OBJECT IDENTIFIER`);
-  for (let j = 0; j < body.length; j++) {
-    if (body[j] === 0x80 && (j === 0 || (body[j - 1]! & 0x80) === 0)) throw new DerError(`${what}: malformed OBJECT IDENTIFIER`);
-  }
-  return decodeOid(body);
-}
-
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL } (RFC 5280 §4.1.1.2). */
 export function algorithmOid(der: Uint8Array, alg: Tlv, what: string): string {
   const parts = alg.tag === TAG.SEQUENCE ? children(der, alg) : [];
   if (parts.length < 1 || parts.length > 2) throw new DerError(`${what}: malformed AlgorithmIdentifier`);
-  return readOid(der, parts[0], what);
+  return readOidTlv(der, parts[0], what);
 }
 
 /** The bits of a BIT STRING with no unused bits (signatures and keys are whole octets, RFC 5280 §4.1.1.3). */
@@ -106,7 +94,7 @@ function checkSpki(der: Uint8Array, spki: Tlv): void {
 }
 
 /** issuerUniqueID [1], subjectUniqueID [2], extensions [3], in that order, each optional (RFC 5280 §4.1). */
-function optionalTail(der: Uint8Array, tail: Tlv[]): Tlv | undefined {
+function optionalTail(tail: Tlv[]): Tlv | undefined {
   let last = 0;
   for (const f of tail) {
     const n = f.tag & 0x1f;
@@ -115,18 +103,6 @@ function optionalTail(der: Uint8Array, tail: Tlv[]): Tlv | undefined {
   }
   return tail.find((f) => f.tag === 0xa3);
 }
-
-export function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return bytes.subarray(start);
-}
-
-export function sha256(der: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(der).digest());
-}
-
-const BOOLEAN = 0x01;
 
 /** Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension; returns the subjectKeyIdentifier (§4.2.1.2). */
 function subjectKeyIdOf(der: Uint8Array, extensionsWrapper: Tlv): Uint8Array | undefined {
@@ -137,11 +113,11 @@ function subjectKeyIdOf(der: Uint8Array, extensionsWrapper: Tlv): Uint8Array | u
     // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
     const parts = ext.tag === TAG.SEQUENCE ? children(der, ext) : [];
     const value = parts[parts.length - 1];
-    const criticalOk = parts.length === 2 || parts[1]?.tag === BOOLEAN;
+    const criticalOk = parts.length === 2 || parts[1]?.tag === TAG.BOOLEAN;
     if (parts.length < 2 || parts.length > 3 || !criticalOk || value?.tag !== TAG.OCTET_STRING) {
       throw new DerError("certificate: malformed extension");
     }
-    if (readOid(der, parts[0], "extnID") !== OID.subjectKeyIdentifier) continue;
+    if (readOidTlv(der, parts[0], "extnID") !== OID.subjectKeyIdentifier) continue;
     // KeyIdentifier ::= OCTET STRING, itself inside extnValue's OCTET STRING.
     const inner = content(der, value);
     const id = readTlv(inner, 0);
@@ -149,24 +125,4 @@ function subjectKeyIdOf(der: Uint8Array, extensionsWrapper: Tlv): Uint8Array | u
     keyId = content(inner, id);
   }
   return keyId;
-}
-
-/**
- * UTCTime (YYMMDDHHMM[SS]Z, RFC 5280 §4.1.2.5.1) or GeneralizedTime (YYYYMMDDHHMM[SS][.f]Z); a date
- * that does not exist (month 13, 31 November, hour 24) is refused rather than rolled over.
- */
-function parseTime(der: Uint8Array, tlv: Tlv): Date {
-  if (tlv.tag !== TAG.UTC_TIME && tlv.tag !== TAG.GENERALIZED_TIME) throw new DerError("certificate: validity time is not a Time");
-  const text = new TextDecoder().decode(content(der, tlv));
-  const m = tlv.tag === TAG.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(text);
-  if (!m) throw new DerError("certificate: unreadable time");
-  let year = Number(m[1]);
-  if (tlv.tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
-  const [month, day, hour, minute, second] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const exact =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
-  if (!exact) throw new DerError("certificate: time out of range");
-  return date;
 }

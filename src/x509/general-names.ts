@@ -1,8 +1,11 @@
 // GeneralNames (RFC 5280 §4.2.1.6) read strictly from raw DER, written back byte for byte, and
 // rendered for the ledger ("upn:alice@corp.example" rather than an opaque "type0").
 import { concatBytes } from "../util/bytes";
-import { content, slice, TAG, tlv, type Tlv } from "../util/der";
-import { clip, decodeString, encodeOid, encodeString, NameError, oidOctets, readChildren, readOid, readStrict, STRING_TAG, stringOctets } from "./der-strict";
+import { content, DerError, slice, TAG, tlv, type Tlv } from "../asn1/der";
+import { encodeOid, oidOctets, readOid } from "../asn1/oid";
+import { readChildren, readStrict } from "../asn1/strict";
+import { decodeString, encodeString, STRING_TAG, stringOctets } from "../asn1/strings";
+import { asNameError, clip, NameError } from "./name-error";
 import { encodeName, nameToText, parseName, type RelativeName } from "./name";
 import { dnsNameProblem, domainOf, emailProblem, ipText, isWildcardDns, upnProblem, uriProblem } from "./name-syntax";
 import { isSidUri, SID_URI_PREFIX } from "./sid-extension";
@@ -20,8 +23,8 @@ export type GeneralName =
   /** An otherName other than UPN: only its type-id is kept, so a policy can refuse it by name. */
   | { type: "otherName"; typeId: string };
 
-export const UPN_OID = "1.3.6.1.4.1.311.20.2.3"; // szOID_NT_PRINCIPAL_NAME, [MS-WCCE] §2.2.2.7.5
-export const MAX_GENERAL_NAMES = 32;
+const UPN_OID = "1.3.6.1.4.1.311.20.2.3"; // szOID_NT_PRINCIPAL_NAME, [MS-WCCE] §2.2.2.7.5
+const MAX_GENERAL_NAMES = 32;
 const MAX_GENERAL_NAMES_OCTETS = 32_768;
 
 // Context tags of the GeneralName CHOICE (RFC 5280 §4.2.1.6; IMPLICIT, except the CHOICE-typed Name).
@@ -117,6 +120,10 @@ function checkList(names: GeneralName[]): void {
 
 /** GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName, exactly one DER value, at most 32 names. */
 export function parseGeneralNames(der: Uint8Array): GeneralName[] {
+  return asNameError(() => readGeneralNames(der));
+}
+
+function readGeneralNames(der: Uint8Array): GeneralName[] {
   if (der.length > MAX_GENERAL_NAMES_OCTETS) throw new NameError(`longer than ${MAX_GENERAL_NAMES_OCTETS} bytes`);
   const outer = readStrict(der, 0, der.length, "GeneralNames");
   if (outer.tag !== TAG.SEQUENCE) throw new NameError("GeneralNames must be a SEQUENCE");
@@ -126,7 +133,7 @@ export function parseGeneralNames(der: Uint8Array): GeneralName[] {
     try {
       return parseOne(der, t);
     } catch (e) {
-      if (e instanceof NameError) throw new NameError(`name ${i + 1}: ${e.message}`);
+      if (e instanceof NameError || e instanceof DerError) throw new NameError(`name ${i + 1}: ${e.message}`, { cause: e });
       throw e;
     }
   });
@@ -166,8 +173,10 @@ function encodeOne(n: GeneralName): Uint8Array {
 
 /** DER GeneralNames; for names from parseGeneralNames of DER input, the same bytes. */
 export function encodeGeneralNames(names: GeneralName[]): Uint8Array {
-  checkList(names);
-  return tlv(TAG.SEQUENCE, concatBytes(...names.map(encodeOne)));
+  return asNameError(() => {
+    checkList(names);
+    return tlv(TAG.SEQUENCE, concatBytes(...names.map(encodeOne)));
+  });
 }
 
 /** "dns:host.example", "upn:alice@corp.example", "ip:2001:db8::1", "dirname:CN=x", "rid:1.2.3", "othername:1.2.3". */

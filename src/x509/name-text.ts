@@ -5,8 +5,8 @@
 import type { NameAttribute, RelativeName } from "./name";
 
 export class NameTextError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "NameTextError";
   }
 }
@@ -30,7 +30,12 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 const CN = "2.5.4.3";
 // RFC 5280 Appendix A: countryName and serialNumber are PrintableString; emailAddress and DC are IA5String.
-const TAG_BY_TYPE: Readonly<Record<string, number>> = { "2.5.4.6": 0x13, "2.5.4.5": 0x13, "1.2.840.113549.1.9.1": 0x16, "0.9.2342.19200300.100.1.25": 0x16 };
+const TAG_BY_TYPE: Readonly<Record<string, number>> = {
+  "2.5.4.6": 0x13,
+  "2.5.4.5": 0x13,
+  "1.2.840.113549.1.9.1": 0x16,
+  "0.9.2342.19200300.100.1.25": 0x16,
+};
 const UTF8_STRING = 0x0c;
 
 /** RDNs in DER order (first = most significant). Throws NameTextError with a reason. */
@@ -52,7 +57,7 @@ function attribute(text: string): NameAttribute {
   const key = text.slice(0, eq).trim();
   const type = TYPES[key.toLowerCase()] ?? (/^\d+(\.\d+)+$/.test(key) ? key : undefined);
   if (!type) throw new NameTextError(`unknown attribute type "${key.slice(0, 24)}"`);
-  const value = unescape(text.slice(eq + 1).trim());
+  const value = unescapeValue(text.slice(eq + 1).trim());
   if (value === "") throw new NameTextError(`empty value for ${key.slice(0, 24)}`);
   return { type, tag: TAG_BY_TYPE[type] ?? UTF8_STRING, value };
 }
@@ -81,7 +86,7 @@ function split(text: string, separators: string): string[] {
 }
 
 /** RFC 4514 §3 escapes: \<special> and \<hex><hex>; a quoted value keeps its content. */
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   if (value.startsWith("#")) throw new NameTextError("hex-encoded (#…) values are not accepted here");
   const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
   const bytes: number[] = [];

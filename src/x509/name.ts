@@ -1,22 +1,14 @@
 // X.501 Name (RFC 5280 §4.1.2.4) read strictly from raw DER and written back byte for byte, so an
 // issued subject is rebuilt from checked values rather than copied from the request (design rule 7).
 import { concatBytes } from "../util/bytes";
-import { content, TAG, tlv } from "../util/der";
-import {
-  clip,
-  decodeString,
-  derSetOf,
-  encodeOid,
-  encodeString,
-  NameError,
-  readChildren,
-  readOid,
-  readStrict,
-  STRING_TAG,
-} from "./der-strict";
+import { content, DerError, derSetOf, TAG, tlv } from "../asn1/der";
+import { encodeOid, readOid } from "../asn1/oid";
+import { readChildren, readStrict } from "../asn1/strict";
+import { decodeString, encodeString, STRING_TAG } from "../asn1/strings";
+import { asNameError, clip, NameError } from "./name-error";
 import { emailProblem } from "./name-syntax";
 
-export { NameError } from "./der-strict";
+export { NameError } from "./name-error";
 
 export interface NameAttribute {
   /** Dotted OID of the attribute type. */
@@ -27,8 +19,27 @@ export interface NameAttribute {
 }
 export type RelativeName = NameAttribute[];
 
-export const MAX_RDNS = 16;
-export const MAX_ATTRIBUTES_PER_RDN = 4;
+/** The subjects tools and the client library write: one attribute per RDN. */
+export interface SimpleName {
+  commonName: string;
+  organization?: string;
+  organizationalUnit?: string;
+  /** Two-letter ISO 3166 code; a PrintableString (RFC 5280 Appendix A). */
+  country?: string;
+}
+
+/** RDNs in the order C, O, OU, CN, values as UTF8String (RFC 5280 §4.1.2.6), C as PrintableString. */
+export function simpleName(name: SimpleName): RelativeName[] {
+  const rdns: RelativeName[] = [];
+  if (name.country) rdns.push([{ type: "2.5.4.6", tag: STRING_TAG.PRINTABLE, value: name.country }]);
+  if (name.organization) rdns.push([{ type: "2.5.4.10", tag: STRING_TAG.UTF8, value: name.organization }]);
+  if (name.organizationalUnit) rdns.push([{ type: "2.5.4.11", tag: STRING_TAG.UTF8, value: name.organizationalUnit }]);
+  rdns.push([{ type: "2.5.4.3", tag: STRING_TAG.UTF8, value: name.commonName }]);
+  return rdns;
+}
+
+const MAX_RDNS = 16;
+const MAX_ATTRIBUTES_PER_RDN = 4;
 const MAX_NAME_OCTETS = 16_384; // 16 RDNs × 4 values × 256 characters fit well inside
 
 const OID_EMAIL = "1.2.840.113549.1.9.1";
@@ -84,11 +95,13 @@ function checkAttribute(type: string, tag: number, value: string): void {
   }
 }
 
+/** Prefixes a refusal with where it happened ("RDN 2: CN: …"), once. */
 function withContext<T>(where: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof NameError && !e.message.startsWith(where)) throw new NameError(`${where}: ${e.message}`);
+    if ((e instanceof NameError || e instanceof DerError) && !e.message.startsWith(where))
+      throw new NameError(`${where}: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -98,6 +111,10 @@ function withContext<T>(where: string, fn: () => T): T {
  * AttributeTypeAndValue (X.501 §9). Exactly one DER value, nothing after it.
  */
 export function parseName(der: Uint8Array): RelativeName[] {
+  return asNameError(() => readName(der));
+}
+
+function readName(der: Uint8Array): RelativeName[] {
   if (der.length > MAX_NAME_OCTETS) throw new NameError(`the Name is longer than ${MAX_NAME_OCTETS} bytes`);
   const outer = readStrict(der, 0, der.length, "Name");
   if (outer.tag !== TAG.SEQUENCE) throw new NameError("a Name must be a SEQUENCE");
@@ -139,6 +156,10 @@ function checkDistinctValues(rdn: RelativeName): void {
 
 /** DER of a Name; each RDN's SET OF sorted (X.690 §11.6). Validates like parseName. */
 export function encodeName(rdns: RelativeName[]): Uint8Array {
+  return asNameError(() => writeName(rdns));
+}
+
+function writeName(rdns: RelativeName[]): Uint8Array {
   if (rdns.length > MAX_RDNS) throw new NameError(`a Name with more than ${MAX_RDNS} RDNs`);
   const encoded = rdns.map((rdn, i) =>
     withContext(`RDN ${i + 1}`, () => {
@@ -182,9 +203,27 @@ function escapeValue(value: string): string {
  */
 export function nameToText(rdns: RelativeName[]): string {
   return rdns
-    .map((rdn) => rdn.map((a) => `${label(a.type)}=${escapeValue(a.value)}`).reverse().join("+"))
+    .map((rdn) =>
+      rdn
+        .map((a) => `${label(a.type)}=${escapeValue(a.value)}`)
+        .reverse()
+        .join("+"),
+    )
     .reverse()
     .join(",");
+}
+
+/**
+ * RFC 4514 text of a Name's DER for logs and notifications; never throws: a Name that does not
+ * parse strictly renders as '#' and its hex (RFC 4514 §2.4's form for unrenderable values).
+ */
+export function nameDerToText(der: Uint8Array): string {
+  try {
+    return nameToText(parseName(der));
+  } catch (e) {
+    if (e instanceof NameError) return `#${Array.from(der, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    throw e;
+  }
 }
 
 /**

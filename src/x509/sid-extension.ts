@@ -9,11 +9,13 @@
 // which is what Windows CAs emit and what public encoders build, e.g. PKISolutions' PSPKI
 // X509NtdsSecurityExtension (AddExplicit(0, { OID, AddExplicit(0, OctetString) })) and
 // PSCertificateEnrollment's New-SidExtension.ps1 (30 / A0 / 06 0A 2B0601040182371902 01 / A0 / 04).
-import { content, TAG, tlv } from "../util/der";
-import { encodeOid, NameError, readChildren, readOid, readStrict } from "./der-strict";
+import { content, TAG, tlv } from "../asn1/der";
+import { encodeOid, readOid } from "../asn1/oid";
+import { readChildren, readStrict } from "../asn1/strict";
+import { asNameError, NameError } from "./name-error";
 
 export const SID_EXTENSION_OID = "1.3.6.1.4.1.311.25.2";
-export const SID_OTHERNAME_OID = "1.3.6.1.4.1.311.25.2.1";
+const SID_OTHERNAME_OID = "1.3.6.1.4.1.311.25.2.1";
 /** The SAN URI form, KB5014754 "SAN URL" mapping. */
 export const SID_URI_PREFIX = "tag:microsoft.com,2022-09-14:sid:";
 
@@ -42,6 +44,10 @@ const SID_OTHERNAME_OID_DER = encodeOid(SID_OTHERNAME_OID);
 
 /** The SID carried in the extnValue of a szOID_NTDS_CA_SECURITY_EXT extension; NameError when malformed. */
 export function parseSidExtension(extnValue: Uint8Array): string {
+  return asNameError(() => readSidExtension(extnValue));
+}
+
+function readSidExtension(extnValue: Uint8Array): string {
   const what = "SID extension";
   const outer = readStrict(extnValue, 0, extnValue.length, what);
   if (outer.tag !== TAG.SEQUENCE || outer.end !== extnValue.length) throw new NameError(`${what}: expected exactly one SEQUENCE`);
@@ -63,6 +69,9 @@ export function parseSidExtension(extnValue: Uint8Array): string {
 /** extnValue of a szOID_NTDS_CA_SECURITY_EXT extension (non-critical, [MS-WCCE] §2.2.2.7.7.4) for this SID. */
 export function encodeSidExtension(sid: string): Uint8Array {
   if (!isSid(sid)) throw new NameError("not a SID (S-1-<authority>-<sub-authorities>)");
-  const sidOctets = tlv(TAG.OCTET_STRING, Uint8Array.from(sid, (c) => c.charCodeAt(0)));
+  const sidOctets = tlv(
+    TAG.OCTET_STRING,
+    Uint8Array.from(sid, (c) => c.charCodeAt(0)),
+  );
   return tlv(TAG.SEQUENCE, tlv(0xa0, SID_OTHERNAME_OID_DER, tlv(0xa0, sidOctets)));
 }

@@ -6,9 +6,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { accessClaims, jwksOf, newSigningKey, signJwt } from "../support/access-jwt-signer";
 import { AdminClient, newAdminToken } from "./support/admin-client";
-import { formatRun, runCommand } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { formatRun, runCommand, tsxScript } from "./support/clients";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const AUD = "4714c1358e65fe4b408ad6d432a5f878f08194bdb4752441fd56faefa9b2b6f2";
 const TOKEN = newAdminToken();
@@ -39,7 +39,15 @@ afterAll(async () => {
 });
 
 function bindings(extra: Record<string, string>): Record<string, string> {
-  return { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: "unused-challenge", CHALLENGE_MODE: "static", ACCESS_TEAM_DOMAIN: issuer, ACCESS_AUD: AUD, ...extra };
+  return {
+    CA_CERT: ca.certPem,
+    CA_KEY: ca.keyPem,
+    SCEP_CHALLENGE: "unused-challenge",
+    CHALLENGE_MODE: "static",
+    ACCESS_TEAM_DOMAIN: issuer,
+    ACCESS_AUD: AUD,
+    ...extra,
+  };
 }
 const jwt = (extra: Record<string, unknown> = {}) => signJwt(key, accessClaims(issuer, AUD, Date.now(), extra));
 
@@ -98,7 +106,9 @@ describe("Access JWT and bearer token (both configured)", () => {
   test("the CF_Authorization cookie works when the header is absent", async () => {
     const r = await admin.request("GET", "/admin/stats", { headers: { cookie: `theme=dark; CF_Authorization=${jwt()}` } });
     expect(r.status).toBe(200);
-    const expired = await admin.request("GET", "/admin/stats", { headers: { cookie: `CF_Authorization=${jwt({ exp: Math.floor(Date.now() / 1000) - 3600 })}` } });
+    const expired = await admin.request("GET", "/admin/stats", {
+      headers: { cookie: `CF_Authorization=${jwt({ exp: Math.floor(Date.now() / 1000) - 3600 })}` },
+    });
     expect(expired.status).toBe(401);
   });
 });
@@ -125,7 +135,7 @@ describe("Access alone (no ADMIN_TOKEN)", () => {
   test("scripts/admin.ts sends the JWT from SCEP_ACCESS_TOKEN (no bearer token needed)", async () => {
     const env: Record<string, string | undefined> = { ...process.env, SCEP_ACCESS_TOKEN: jwt() };
     delete env.SCEP_ADMIN_TOKEN;
-    const r = await runCommand("npx", ["--no-install", "tsx", "scripts/admin.ts", "--url", worker.origin, "stats", "--json"], { env, timeoutSec: 60 });
+    const r = await runCommand(...tsxScript("scripts/admin.ts", ["--url", worker.origin, "stats", "--json"]), { env, timeoutSec: 60 });
     expect(r.code, formatRun(r)).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ certificates: 0 });
   });

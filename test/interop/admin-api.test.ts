@@ -2,10 +2,10 @@
 // and one-time challenges (CHALLENGE_MODE includes one-time; RFC 8894 §7.3 single use, stored hashed).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { summarizeCert } from "../../scripts/lib/scep-enroll";
+import { summarizeCert } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, keyPool, newAdminToken, type ClientKey } from "./support/admin-client";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `admin-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -84,7 +84,10 @@ describe("authentication and input errors", () => {
     const unknownShow = await admin.request("GET", "/admin/certificates/0123456789ABCDEF");
     expect(unknownShow.status).toBe(404);
 
-    const badJson = await admin.request("POST", `/admin/certificates/${serial}/revoke`, { rawBody: "{reason:", headers: { "content-type": "application/json" } });
+    const badJson = await admin.request("POST", `/admin/certificates/${serial}/revoke`, {
+      rawBody: "{reason:",
+      headers: { "content-type": "application/json" },
+    });
     expect(badJson.status).toBe(400);
     expect(badJson.body).toMatchObject({ error: "bad_json" });
     const arrayJson = await admin.request("POST", "/admin/pending/approve", { rawBody: "[1,2]" });
@@ -122,7 +125,11 @@ describe("authentication and input errors", () => {
     const off = await startWorker({ bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static" } });
     try {
       const client = new AdminClient(off.origin, TOKEN);
-      for (const [method, path] of [["GET", "/admin/stats"], ["GET", "/admin/certificates"], ["POST", "/admin/challenges"]] as const) {
+      for (const [method, path] of [
+        ["GET", "/admin/stats"],
+        ["GET", "/admin/certificates"],
+        ["POST", "/admin/challenges"],
+      ] as const) {
         const r = await client.request(method, path);
         expect(r.status).toBe(404);
         expect(r.body).toMatchObject({ error: "admin_disabled" });

@@ -1,4 +1,4 @@
-// scripts/admin.ts (the admin CLI) against a running Worker, through `npx tsx` as admins run it.
+// scripts/admin.ts (the admin CLI) against a running Worker, through tsx as `npm run admin` runs it.
 // The Worker waits for approval only for one-time challenges (APPROVAL_MODE=manual:one-time), so
 // static enrollments issue at once and a CLI-minted challenge exercises pending/approve/reject.
 import { readFile } from "node:fs/promises";
@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { nameDer, summarizeCert } from "../../scripts/lib/scep-enroll";
+import { nameDer } from "../../src/client/csr-builder";
+import { summarizeCert } from "../../src/client/certificates";
 import { ScepTestClient, keyPool, newAdminToken, normSerial, openssl, type ClientKey } from "./support/admin-client";
-import { formatRun, runCommand, type CmdResult } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { REPO_ROOT, startWorker, type RunningWorker } from "./support/worker-server";
+import { formatRun, runCommand, tsxScript, type CmdResult } from "./support/clients";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { REPO_ROOT, startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `cli-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -26,9 +27,9 @@ const serials: string[] = [];
 /** npx tsx scripts/admin.ts --url ORIGIN [--token T] ...args */
 function cli(args: string[], opts: { token?: string | null; env?: Record<string, string> } = {}): Promise<CmdResult> {
   const token = opts.token === undefined ? TOKEN : opts.token;
-  const full = ["tsx", "scripts/admin.ts", "--url", worker.origin, ...(token ? ["--token", token] : []), ...args];
+  const [cmd, full] = tsxScript("scripts/admin.ts", ["--url", worker.origin, ...(token ? ["--token", token] : []), ...args]);
   // SCEP_ADMIN_TOKEN is cleared unless a test sets it, so --token is what is under test.
-  return runCommand("npx", full, { cwd: REPO_ROOT, timeoutSec: 60, env: { SCEP_ADMIN_TOKEN: "", NO_COLOR: "1", ...(opts.env ?? {}) } });
+  return runCommand(cmd, full, { cwd: REPO_ROOT, timeoutSec: 60, env: { SCEP_ADMIN_TOKEN: "", NO_COLOR: "1", ...(opts.env ?? {}) } });
 }
 
 describe("scripts/admin.ts", () => {
@@ -173,7 +174,9 @@ describe("scripts/admin.ts", () => {
     expect(approved.code, formatRun(approved)).toBe(0);
     const serial = /issued serial ([0-9A-F]+)/.exec(approved.stdout)?.[1];
     expect(serial, approved.stdout).toBeDefined();
-    const poll = await scep.send(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "cli-otc" }) }));
+    const poll = await scep.send(
+      scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "cli-otc" }) }),
+    );
     expect(poll.status).toBe(PkiStatus.SUCCESS);
     expect(normSerial(summarizeCert(poll.certificates[0]!).serialHex)).toBe(normSerial(serial!));
     const twice = await cli(["approve", req.transactionId]);

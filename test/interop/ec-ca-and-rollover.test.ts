@@ -15,13 +15,13 @@ import { loadCaMaterial } from "../../src/ca/ca-material";
 import { buildCsr, selfSignedSigner } from "../../src/client/csr-builder";
 import { getCaCaps, getCaCert, prepareRequest, readCertRep, sendPkiOperation } from "../../src/client/scep-client";
 import { importPrivateKeyPem } from "../../src/crypto/keys";
-import { parseCertificate } from "../../src/scep/asn1";
+import { certificateDer, parseCertificate } from "../support/pkijs";
 import { parseCertsOnly } from "../../src/scep/certs-only";
 import { MessageType, PkiStatus } from "../../src/scep/oids";
 import { parsePkiMessage } from "../../src/scep/pki-message";
-import { toPem } from "../../src/util/pem";
+import { toPem } from "../../src/asn1/pem";
 import { SCEP_SUBMIT, SCEP_SUBMIT_EXIT, formatRun, pkcs7Pem, runCommand, scepSubmit } from "./support/clients";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-ec-${crypto.randomUUID()}`;
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
@@ -50,12 +50,29 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
   let raPem: string;
 
   beforeAll(async () => {
-    const ca = generateCa({ subject: { commonName: "Interop EC Issuing CA" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 30, now: new Date(), randomBytes: rnd });
-    const ra = generateRaPair({ ca: loadCaMaterial({ caCertPem: ca.certPem, caKeyPem: ca.keyPem }, { issuerOnly: true }), now: new Date(), randomBytes: rnd });
+    const ca = generateCa({
+      subject: { commonName: "Interop EC Issuing CA" },
+      key: { algorithm: "ec", curve: "P-256" },
+      validityDays: 30,
+      now: new Date(),
+      randomBytes: rnd,
+    });
+    const ra = generateRaPair({
+      ca: loadCaMaterial({ caCertPem: ca.certPem, caKeyPem: ca.keyPem }, { issuerOnly: true }),
+      now: new Date(),
+      randomBytes: rnd,
+    });
     caPem = ca.certPem;
     raPem = ra.certPem;
     worker = await startWorker({
-      bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, RA_CERT: ra.certPem, RA_KEY: ra.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static" },
+      bindings: {
+        CA_CERT: ca.certPem,
+        CA_KEY: ca.keyPem,
+        RA_CERT: ra.certPem,
+        RA_KEY: ra.keyPem,
+        SCEP_CHALLENGE: CHALLENGE,
+        CHALLENGE_MODE: "static",
+      },
     });
   });
   afterAll(async () => {
@@ -73,7 +90,7 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
       messageData: buildCsr({ key, subject: { commonName: "ec-device" }, challenge: CHALLENGE }),
       transactionId: "ec-ca-1",
       signer,
-      recipients: [parseCertificate(cas.certificates[0]!)], // the RSA RA: an EC key cannot receive
+      recipients: [cas.certificates[0]!], // the RSA RA: an EC key cannot receive
       cipher: "aes-256-cbc",
       hash: "sha256",
       randomBytes: rnd,
@@ -97,7 +114,7 @@ describe.skipIf(skip)("ECDSA P-256 issuing CA with an RSA RA", () => {
       messageData: buildCsr({ key, subject: { commonName: "ec-certmonger" }, challenge: CHALLENGE }),
       transactionId: "ec-ca-2",
       signer,
-      recipients: [ra],
+      recipients: [certificateDer(ra)],
       cipher: "aes-256-cbc",
       hash: "sha256",
       randomBytes: rnd,
@@ -126,7 +143,13 @@ describe.skipIf(skip)("CA rollover: GetNextCACert", () => {
   let next: { certPem: string; certDer: Uint8Array };
 
   beforeAll(async () => {
-    current = generateCa({ subject: { commonName: "Interop Current CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 30, now: new Date(), randomBytes: rnd });
+    current = generateCa({
+      subject: { commonName: "Interop Current CA" },
+      key: { algorithm: "rsa", bits: 2048 },
+      validityDays: 30,
+      now: new Date(),
+      randomBytes: rnd,
+    });
     // The next CA is certified by the current one, so clients can chain it to what they trust.
     next = generateCa({
       subject: { commonName: "Interop Next CA" },
@@ -136,7 +159,9 @@ describe.skipIf(skip)("CA rollover: GetNextCACert", () => {
       now: new Date(),
       randomBytes: rnd,
     });
-    worker = await startWorker({ bindings: { CA_CERT: current.certPem, CA_KEY: current.keyPem, NEXT_CA_CERT: next.certPem, SCEP_CHALLENGE: CHALLENGE } });
+    worker = await startWorker({
+      bindings: { CA_CERT: current.certPem, CA_KEY: current.keyPem, NEXT_CA_CERT: next.certPem, SCEP_CHALLENGE: CHALLENGE },
+    });
   });
   afterAll(async () => {
     await worker?.stop();
@@ -156,7 +181,21 @@ describe.skipIf(skip)("CA rollover: GetNextCACert", () => {
     const out = join(work, "next-payload.der");
     await writeFile(body, der);
     await writeFile(ca, current.certPem);
-    const r = await runCommand("openssl", ["cms", "-verify", "-inform", "DER", "-in", body, "-CAfile", ca, "-purpose", "any", "-out", out, "-binary"]);
+    const r = await runCommand("openssl", [
+      "cms",
+      "-verify",
+      "-inform",
+      "DER",
+      "-in",
+      body,
+      "-CAfile",
+      ca,
+      "-purpose",
+      "any",
+      "-out",
+      out,
+      "-binary",
+    ]);
     expect(r.code, formatRun(r)).toBe(0);
     const payload = new Uint8Array(await (await import("node:fs/promises")).readFile(out));
     expect(parseCertsOnly(payload).certificates).toEqual([next.certDer]);

@@ -11,7 +11,7 @@ import { PkiStatus } from "../../src/scep/oids";
 import { createMicrosoftFake } from "../fakes/microsoft/fake";
 import { startMicrosoftFakeServer } from "../fakes/microsoft/node-server";
 import { intuneTrace, newKey, startIntuneStack, type DeviceKey, type IntuneStack } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 let ca: TestCa;
 let key: DeviceKey;

@@ -5,8 +5,8 @@ import { PkiStatus, FailInfo } from "../../src/scep/oids";
 import { createMicrosoftFake, FAKE_CLIENT_SECRET, type MicrosoftFake } from "../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../fakes/microsoft/node-server";
 import { ADMIN_TOKEN, intuneBindings, intuneTrace, newKey, STATIC_SECRET, startIntuneStack, type DeviceKey, type IntuneStack } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker } from "../../scripts/lib/worker-server";
 
 let ca: TestCa;
 let key: DeviceKey;

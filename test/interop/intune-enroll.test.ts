@@ -2,7 +2,7 @@
 // Microsoft fake served over HTTP on 127.0.0.1 (test/fakes/microsoft). The Worker reaches the fake
 // only through ENTRA_AUTHORITY_URL / GRAPH_BASE_URL. Wire contract: docs/intune-validation-api.md.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FailInfo, PkiStatus } from "../../src/scep/oids";
+import { PkiStatus } from "../../src/scep/oids";
 import { INTUNE_AUDIENCE } from "../fakes/microsoft/fake";
 import {
   b64,
@@ -17,7 +17,7 @@ import {
   type DeviceKey,
   type IntuneStack,
 } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 let ca: TestCa;
 let key: DeviceKey;

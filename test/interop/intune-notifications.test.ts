@@ -9,7 +9,7 @@ import { FailInfo, PkiStatus } from "../../src/scep/oids";
 import type { FaultKind } from "../fakes/microsoft/fake";
 import { formatRun, runCommand } from "./support/clients";
 import { b64, intuneTrace, newKey, serialUpper, type DeviceKey, startIntuneStack, type IntuneStack } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 let ca: TestCa;
 let key: DeviceKey;

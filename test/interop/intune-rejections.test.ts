@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
 import type { ChallengeOptions, FaultKind } from "../fakes/microsoft/fake";
 import { intuneTrace, newKey, startIntuneStack, type DeviceKey, type IntuneStack } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 const CN = "rejected-device";
 const SAN = "rejected-device.contoso.example";

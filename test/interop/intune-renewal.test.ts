@@ -6,7 +6,7 @@ import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, MessageType, PkiStatus } from "../../src/scep/oids";
 import { intuneTrace, newKey, startIntuneStack, type DeviceKey, type IntuneStack } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 let ca: TestCa;
 let s: IntuneStack;

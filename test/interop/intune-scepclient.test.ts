@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { certInfo, formatRun, newClientDir, opensslVerify, runScepclient, SCEPCLIENT } from "./support/clients";
 import { intuneTrace, startIntuneStack, type IntuneStack } from "./support/intune-harness";
-import { createTestCa, type TestCa } from "./support/test-ca";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 
 const haveScepclient = existsSync(SCEPCLIENT) || existsSync("/usr/bin/scepclient");
 const t = haveScepclient || process.env.CI === "true" ? test : test.skip;

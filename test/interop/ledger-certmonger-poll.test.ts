@@ -13,11 +13,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { certPem, certificateDer, decryptEnvelopePem, nameDer, summarizeCert } from "../../scripts/lib/scep-enroll";
+import { certPem, decryptEnvelopePem, summarizeCert } from "../../src/client/certificates";
+import { certDer } from "../../src/x509/cert-ref";
+import { nameDer } from "../../src/client/csr-builder";
 import { AdminClient, ScepTestClient, keyPool, newAdminToken, normSerial, type ClientKey } from "./support/admin-client";
 import { SCEP_SUBMIT, SCEP_SUBMIT_EXIT, formatRun, opensslVerify, pkcs7Pem, runCommand, scepSubmit } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `cm-poll-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -43,20 +45,15 @@ function submitEnv(operation: "SUBMIT" | "POLL", vars: Record<string, string>) {
   });
 }
 
-/** KNOWN SERVER BUG (also noted in real-clients.test.ts): PENDING and FAILURE CertReps omit
- *  eContent (src/scep/signed-data.ts buildSignedData; pinned by test/unit/scep-cert-rep.test.ts
- *  "eContent present only on SUCCESS"), so certmonger's PKCS7_verify(..., indata=NULL) fails with
- *  "no content" and scep-submit exits 3 (CA unreachable: the daemon would retry, never poll).
- *  micromdm sends an empty OCTET STRING eContent instead. */
-function isNoContentBug(r: { code: number; stdout: string }): boolean {
-  return r.code === SCEP_SUBMIT_EXIT.UNREACHABLE && /PKCS7 routines::no content/.test(r.stdout);
-}
-
-/** Exit 1 (pending), or the known no-content bug; anything else fails. */
+/**
+ * Exit 1 (pending) with the server's senderNonce (base64) as scep-submit's "cookie". PENDING and
+ * FAILURE CertReps carry an empty eContent (src/scep/cert-rep.ts): certmonger's
+ * PKCS7_verify(..., indata=NULL) needs content, and without it exits 3 "no content" (CA
+ * unreachable: the daemon would retry, never poll). That failure now fails the test.
+ */
 function expectPending(r: Awaited<ReturnType<typeof runCommand>>): void {
-  if (isNoContentBug(r)) return;
+  expect(r.stdout, formatRun(r)).not.toMatch(/no content/);
   expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.WAIT);
-  // On PENDING scep-submit prints the server's senderNonce (base64) as its "cookie".
   expect(r.stdout.trim(), formatRun(r)).toMatch(/^[A-Za-z0-9+/]+=*$/);
 }
 
@@ -88,12 +85,21 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
   test("submit -> exit 1 (pending); approve; POLL with a GetCertInitial message -> exit 0 and the envelope holds the certificate", async () => {
     const cn = "cm-poll-1";
     const req = scep.pkcsReq({ key: keys[0]!, cn, challenge: CHALLENGE, transactionId: `cm-${Date.now()}` });
-    const submitted = await scepSubmit({ url: worker.url, op: "PKIOperation", request: pkcs7Pem(req.der), raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "env" });
+    const submitted = await scepSubmit({
+      url: worker.url,
+      op: "PKIOperation",
+      request: pkcs7Pem(req.der),
+      raCertPem: ca.certPem,
+      caCertPem: ca.certPem,
+      mode: "env",
+    });
     expectPending(submitted);
     expect((await admin.pending()).items.map((p) => p.transactionId)).toContain(req.transactionId);
 
     // Polling before approval: still pending.
-    const pollMessage = pkcs7Pem(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: cn }) }).der);
+    const pollMessage = pkcs7Pem(
+      scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: cn }) }).der,
+    );
     const early = await submitEnv("POLL", { CERTMONGER_PKCSREQ: pollMessage });
     expectPending(early);
 
@@ -111,7 +117,7 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
     const summary = summarizeCert(issued);
     expect(summary.subject).toBe(`CN=${cn}`);
     expect(normSerial(summary.serialHex)).toBe(normSerial(approved.serial));
-    expect(summary.spkiSha256).toBe(summarizeCert(certificateDer(req.signer.cert)).spkiSha256);
+    expect(summary.spkiSha256).toBe(summarizeCert(certDer(req.signer.cert)).spkiSha256);
     const path = join(work, "cm-poll-1.pem");
     await writeFile(path, certPem(issued));
     const v = await opensslVerify(ca.certPath, path);
@@ -138,7 +144,7 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
     expect(summarizeCert(opened.certificates[0]!).subject).toBe(`CN=${cn}`);
   });
 
-  test("PENDING answers exit 1 and a POLL after an admin reject exits 2 (skipped while the no-content bug stands)", async (ctx) => {
+  test("PENDING answers exit 1 and a POLL after an admin reject exits 2", async () => {
     const cn = "cm-poll-3";
     const req = scep.pkcsReq({ key: keys[1]!, cn, challenge: CHALLENGE, transactionId: `cm3-${Date.now()}` });
     const submitted = await submitEnv("SUBMIT", { CERTMONGER_PKCSREQ: pkcs7Pem(req.der) });
@@ -146,9 +152,6 @@ describe.skipIf(skip)("certmonger scep-submit: PENDING, admin approval, then POL
     await admin.reject(req.transactionId, "no");
     const poll = scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: cn }) });
     const r = await submitEnv("POLL", { CERTMONGER_PKCSREQ: pkcs7Pem(poll.der) });
-    if (isNoContentBug(submitted) || isNoContentBug(r)) {
-      ctx.skip("KNOWN BUG: PENDING/FAILURE CertRep without eContent -> certmonger exit 3 'no content' instead of 1 / 2");
-    }
     expect(submitted.code, formatRun(submitted)).toBe(SCEP_SUBMIT_EXIT.WAIT);
     expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.REJECTED);
     expect(r.stdout).toContain("not permitted");

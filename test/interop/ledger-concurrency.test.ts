@@ -4,10 +4,10 @@
 // API agrees (stats and a full cursor walk with pages of 100).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { summarizeCert } from "../../scripts/lib/scep-enroll";
+import { summarizeCert } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, keyPool, mapConcurrent, newAdminToken, normSerial, type BuiltRequest } from "./support/admin-client";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const TOTAL = 300;
 const CONCURRENCY = 32;
@@ -34,7 +34,12 @@ describe("300 enrollments at concurrency 32", () => {
     const keys = keyPool(KEYS);
     const t0 = performance.now();
     requests = Array.from({ length: TOTAL }, (_, i) =>
-      scep.pkcsReq({ key: keys[i % KEYS]!, cn: `conc-${String(i).padStart(3, "0")}`, challenge: CHALLENGE, transactionId: `conc-${i}-${crypto.randomUUID()}` }),
+      scep.pkcsReq({
+        key: keys[i % KEYS]!,
+        cn: `conc-${String(i).padStart(3, "0")}`,
+        challenge: CHALLENGE,
+        transactionId: `conc-${i}-${crypto.randomUUID()}`,
+      }),
     );
     console.log(`[concurrency] built ${TOTAL} PKCSReq messages in ${Math.round(performance.now() - t0)} ms (untimed)`);
   }, 180_000);
@@ -75,7 +80,7 @@ describe("300 enrollments at concurrency 32", () => {
     const serials = new Set(summaries.map((s) => normSerial(s.serialHex)));
     expect(serials.size).toBe(TOTAL);
     // Each reply carries the certificate for its own request.
-    summaries.forEach((s, i) => expect(s.subject).toBe(`CN=conc-${String(i).padStart(3, "0")}`));
+    for (const [i, s] of summaries.entries()) expect(s.subject).toBe(`CN=conc-${String(i).padStart(3, "0")}`);
 
     const stats = await admin.stats();
     expect(stats.certificates).toBe(TOTAL);

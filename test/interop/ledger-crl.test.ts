@@ -6,12 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { certPem, summarizeCert } from "../../scripts/lib/scep-enroll";
+import { certPem, summarizeCert } from "../../src/client/certificates";
 import { AdminClient, MessageType, ScepTestClient, keyPool, newAdminToken, normSerial, openssl, type BuiltRequest } from "./support/admin-client";
 import { formatRun } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
-import { toPem } from "../../src/util/pem";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
+import { toPem } from "../../src/asn1/pem";
 
 const CHALLENGE = `crl-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -37,7 +37,13 @@ async function fetchCrl(path = "/crl"): Promise<FetchedCrl> {
   expect(res.status).toBe(200);
   const der = new Uint8Array(await res.arrayBuffer());
   const etag = res.headers.get("etag") ?? "";
-  return { der, number: await crlNumber(der), etag, contentType: res.headers.get("content-type") ?? "", cacheControl: res.headers.get("cache-control") ?? "" };
+  return {
+    der,
+    number: await crlNumber(der),
+    etag,
+    contentType: res.headers.get("content-type") ?? "",
+    cacheControl: res.headers.get("cache-control") ?? "",
+  };
 }
 
 async function crlText(der: Uint8Array): Promise<string> {

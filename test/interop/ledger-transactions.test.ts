@@ -8,11 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { certPem, nameDer, selfSigned, summarizeCert } from "../../scripts/lib/scep-enroll";
+import { certPem, summarizeCert } from "../../src/client/certificates";
+import { nameDer } from "../../src/client/csr-builder";
+import { selfSigned } from "../../src/client/enrollment";
 import { AdminClient, MessageType, ScepTestClient, keyPool, newAdminToken, normSerial, type ClientKey } from "./support/admin-client";
 import { formatRun, opensslVerify } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `ledger-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -59,7 +61,13 @@ describe("automatic issuance: retries and GetCert", () => {
     expect((await admin.stats()).certificates).toBe(1);
 
     // A client retry: same transactionID and CSR bytes, fresh self-signed signer (new serial) and nonce.
-    const retry = scep.pkcsReq({ key, cn: "retry-1", transactionId: first.transactionId, csrDer: first.csrDer, signer: selfSigned(key.handle, { commonName: "retry-1" }) });
+    const retry = scep.pkcsReq({
+      key,
+      cn: "retry-1",
+      transactionId: first.transactionId,
+      csrDer: first.csrDer,
+      signer: selfSigned(key.handle, { commonName: "retry-1" }),
+    });
     expect(Buffer.from(retry.senderNonce).equals(Buffer.from(first.senderNonce))).toBe(false);
     const r2 = await scep.send(retry);
     expect(r2.status).toBe(PkiStatus.SUCCESS);
@@ -99,7 +107,9 @@ describe("automatic issuance: retries and GetCert", () => {
   test("CertPoll (20) for an unknown transactionID gives FAILURE badCertId (failInfo 4)", async () => {
     const key = keys[2]!;
     const signer = selfSigned(key.handle, { commonName: "nobody" });
-    const r = await scep.send(scep.certPoll({ signer, transactionId: `unknown-${crypto.randomUUID()}`, subjectDer: nameDer({ commonName: "nobody" }) }));
+    const r = await scep.send(
+      scep.certPoll({ signer, transactionId: `unknown-${crypto.randomUUID()}`, subjectDer: nameDer({ commonName: "nobody" }) }),
+    );
     expect(r.status).toBe(PkiStatus.FAILURE);
     expect(r.failInfo).toBe(4);
     expect(r.failInfo).toBe(FailInfo.badCertId);
@@ -127,7 +137,8 @@ describe("manual approval (APPROVAL_MODE=manual): PENDING, CertPoll, approve, re
     expect(r1.status).toBe(PkiStatus.PENDING);
     expect(r1.certificates).toHaveLength(0);
 
-    const poll = () => scep.send(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "manual-approve" }) }));
+    const poll = () =>
+      scep.send(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "manual-approve" }) }));
     expect((await poll()).status).toBe(PkiStatus.PENDING);
 
     // Resubmitting the same PKCSReq while pending: PENDING again, still one pending row.
@@ -159,7 +170,9 @@ describe("manual approval (APPROVAL_MODE=manual): PENDING, CertPoll, approve, re
     expect(v.ok, formatRun(v)).toBe(true);
 
     // The same PKCSReq after approval is answered from the ledger with the same certificate.
-    const after = await scep.send(scep.pkcsReq({ key, cn: "manual-approve", transactionId: req.transactionId, csrDer: req.csrDer, signer: req.signer }));
+    const after = await scep.send(
+      scep.pkcsReq({ key, cn: "manual-approve", transactionId: req.transactionId, csrDer: req.csrDer, signer: req.signer }),
+    );
     expect(after.status).toBe(PkiStatus.SUCCESS);
     expect(Buffer.from(after.certificates[0]!).equals(Buffer.from(der))).toBe(true);
     const stats = await admin.stats();
@@ -174,7 +187,9 @@ describe("manual approval (APPROVAL_MODE=manual): PENDING, CertPoll, approve, re
     const rejected = await admin.reject(req.transactionId, "not in inventory");
     expect(rejected.status).toBe("rejected");
 
-    const poll = await scep.send(scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "manual-reject" }) }));
+    const poll = await scep.send(
+      scep.certPoll({ signer: req.signer, transactionId: req.transactionId, subjectDer: nameDer({ commonName: "manual-reject" }) }),
+    );
     expect(poll.status).toBe(PkiStatus.FAILURE);
     expect(poll.failInfo).toBe(FailInfo.badRequest);
 

@@ -6,19 +6,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parsePem } from "../../src/util/pem";
-import {
-  MessageType,
-  buildCsrDer,
-  buildRequest,
-  certPem,
-  decryptEnvelopePem,
-  describeCaCerts,
-  newRsaKey,
-  selfSigned,
-  spkiSha256OfKey,
-  summarizeCert,
-} from "../../scripts/lib/scep-enroll";
+import { parsePem } from "../../src/asn1/pem";
+import { MessageType } from "../../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../../src/client/csr-builder";
+import { buildRequest, selfSigned } from "../../src/client/enrollment";
+import { certPem, decryptEnvelopePem, newRsaKey, spkiSha256OfKey, summarizeCert } from "../../src/client/certificates";
+import { describeCaCerts } from "../../src/client/discovery";
 import {
   SCEPCLIENT,
   SCEP_SUBMIT,
@@ -31,8 +24,8 @@ import {
   runScepclient,
   scepSubmit,
 } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-ra-${crypto.randomUUID()}`;
 const clientsInstalled = existsSync(SCEP_SUBMIT) && existsSync(`/usr/bin/${SCEPCLIENT}`);
@@ -120,7 +113,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker with an RA (RA_CERT/
       cipher: "aes-256-cbc",
       hash: "sha256",
     });
-    const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: pkcs7Pem(req.der), raCertPem: ca.ra!.certPem, caCertPem: ca.certPem, mode: "env" });
+    const r = await scepSubmit({
+      url: worker.url,
+      op: "PKIOperation",
+      request: pkcs7Pem(req.der),
+      raCertPem: ca.ra!.certPem,
+      caCertPem: ca.certPem,
+      mode: "env",
+    });
     expect(r.code, formatRun(r)).toBe(SCEP_SUBMIT_EXIT.ISSUED);
     const der = decryptEnvelopePem(r.envelopePem!, req.signer).certificates[0]!;
     const v = await opensslVerifyCert(ca.certPath, certPem(der));

@@ -22,24 +22,16 @@ import {
   SCEP_SUBMIT_EXIT,
   type ScepSubmitResult,
 } from "./support/clients";
-import {
-  MessageType,
-  buildCsrDer,
-  buildRequest,
-  certPem,
-  decryptEnvelopePem,
-  newRsaKey,
-  rb,
-  selfSigned,
-  spkiSha256OfKey,
-  summarizeCert,
-  type PrivateKeyHandle,
-  type Signer,
-} from "../../scripts/lib/scep-enroll";
-import { encodeDer, parseCertificate } from "../../src/scep/asn1";
-import { parsePem } from "../../src/util/pem";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { MessageType } from "../../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../../src/client/csr-builder";
+import { buildRequest, randomOctets as rb, selfSigned } from "../../src/client/enrollment";
+import { certPem, decryptEnvelopePem, newRsaKey, spkiSha256OfKey, summarizeCert } from "../../src/client/certificates";
+import type { PrivateKeyHandle } from "../../src/crypto/keys";
+import type { RequestSigner as Signer } from "../../src/client/scep-client";
+import { certificateDer, encodeDer, parseCertificate } from "../support/pkijs";
+import { parsePem } from "../../src/asn1/pem";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-${crypto.randomUUID()}`;
 const clientsInstalled = existsSync(SCEP_SUBMIT) && existsSync(`/usr/bin/${SCEPCLIENT}`);
@@ -135,7 +127,7 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
 
   // ---------------------------------------------------------------------------------------------
   // certmonger scep-submit PKIOperation. scep-submit never builds the pkiMessage (the daemon does):
-  // we build it with the client library (scripts/lib/scep-enroll.ts over src/scep/request-builder)
+  // we build it with the client library (src/client over src/scep/request-builder)
   // and scep-submit sends it, always as GET ?operation=PKIOperation&message=<%-escaped base64>.
   // On exit 0 it prints the still-encrypted pkcsPKIEnvelope, which we decrypt with the signer key.
   // docs/scep-clients.md §4a.
@@ -152,7 +144,7 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
         messageType: MessageType.PKCSReq,
         csrDer,
         signer: selfSigned(key.handle, { commonName: cn }),
-        recipients: [parseCertificate(caDer)],
+        recipients: [caDer],
         cipher: "aes-256-cbc",
         hash: "sha256",
       });
@@ -176,7 +168,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
 
     test("PKCSReq in flags mode (-r/-N/-p): exit 0, envelope decrypts to a certificate openssl verifies", async () => {
       const m = certmongerRequest("cm-flags", CHALLENGE);
-      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "flags" });
+      const r = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: m.pem,
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "flags",
+      });
       const issued = await expectIssued(r, m.req.signer, m.key.handle, "cm-flags");
       expect(issued.cipher).toBe("aes-256-cbc");
     });
@@ -190,7 +189,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
     test("rekey pair (old-cert-signed + self-signed, same transactionID and senderNonce): reply to the OLD certificate, new cert for the NEW key", async () => {
       // 1. An initial certificate for key1.
       const first = certmongerRequest("cm-rekey", CHALLENGE);
-      const r1 = await scepSubmit({ url: worker.url, op: "PKIOperation", request: first.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "env" });
+      const r1 = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: first.pem,
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "env",
+      });
       const old = await expectIssued(r1, first.req.signer, first.key.handle, "cm-rekey");
       const oldCert = parseCertificate(old.der);
 
@@ -203,8 +209,16 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
       const csrDer = buildCsrDer({ key: key2.handle, subject: subjectDer, challenge: CHALLENGE, hash: "sha256" });
       const transactionId = `${BigInt("0x" + Buffer.from(rb(32)).toString("hex"))}`; // certmonger: decimal, ~77 digits
       const senderNonce = rb(16);
-      const common = { messageType: MessageType.PKCSReq, csrDer, recipients: [parseCertificate(caDer)], cipher: "aes-256-cbc" as const, hash: "sha256" as const, transactionId, senderNonce };
-      const byOld = buildRequest({ ...common, signer: { cert: oldCert, key: first.key.handle } });
+      const common = {
+        messageType: MessageType.PKCSReq,
+        csrDer,
+        recipients: [caDer],
+        cipher: "aes-256-cbc" as const,
+        hash: "sha256" as const,
+        transactionId,
+        senderNonce,
+      };
+      const byOld = buildRequest({ ...common, signer: { cert: certificateDer(oldCert), key: first.key.handle } });
       const selfSignedReq = buildRequest({ ...common, signer: selfSigned(key2.handle, subjectDer) });
 
       const r2 = await scepSubmit({
@@ -226,7 +240,14 @@ describe.skipIf(skip)("real SCEP clients against the Worker (static challenge, n
 
     test("wrong challenge: CertRep FAILURE, scep-submit exits 2 (rejected)", async () => {
       const m = certmongerRequest("cm-wrong", "not-the-challenge");
-      const r = await scepSubmit({ url: worker.url, op: "PKIOperation", request: m.pem, raCertPem: ca.certPem, caCertPem: ca.certPem, mode: "flags" });
+      const r = await scepSubmit({
+        url: worker.url,
+        op: "PKIOperation",
+        request: m.pem,
+        raCertPem: ca.certPem,
+        caCertPem: ca.certPem,
+        mode: "flags",
+      });
       // Regression guard: scep-submit runs PKCS7_verify(..., indata=NULL). A FAILURE CertRep without
       // eContent fails there with "PKCS7 routines::no content" and exit 3 (CA unreachable; the daemon
       // would retry forever) instead of 2. The server must send an empty primitive OCTET STRING

@@ -5,9 +5,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { formatRun, opensslVerify, publicKeyFingerprint, runCommand, type CmdResult } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { REPO_ROOT, startWorker, type RunningWorker } from "./support/worker-server";
+import { formatRun, opensslVerify, publicKeyFingerprint, runCommand, tsxScript, type CmdResult } from "./support/clients";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { REPO_ROOT, startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `interop-script-${crypto.randomUUID()}`;
 
@@ -16,7 +16,7 @@ let ca: TestCa;
 let worker: RunningWorker;
 
 function scepClient(args: string[]): Promise<CmdResult> {
-  return runCommand("npx", ["--no-install", "tsx", "scripts/scep-client.ts", ...args], { cwd: REPO_ROOT, timeoutSec: 60 });
+  return runCommand(...tsxScript("scripts/scep-client.ts", args), { cwd: REPO_ROOT, timeoutSec: 60 });
 }
 
 describe("scripts/scep-client.ts against the Worker", () => {
@@ -38,7 +38,22 @@ describe("scripts/scep-client.ts against the Worker", () => {
     const key = join(work, "s1.key");
     const out = join(work, "s1.pem");
     const caFp = (await runCommand("sh", ["-c", `openssl x509 -in ${ca.certPath} -outform DER | sha256sum`])).stdout.slice(0, 64);
-    const r = await scepClient(["--url", worker.url, "--challenge", CHALLENGE, "--cn", "script-1", "--dns", "s1.example,s1b.example", "--key", key, "--out", out, "--ca-fingerprint", caFp]);
+    const r = await scepClient([
+      "--url",
+      worker.url,
+      "--challenge",
+      CHALLENGE,
+      "--cn",
+      "script-1",
+      "--dns",
+      "s1.example,s1b.example",
+      "--key",
+      key,
+      "--out",
+      out,
+      "--ca-fingerprint",
+      caFp,
+    ]);
     expect(r.code, formatRun(r)).toBe(0);
     expect(r.stdout).toMatch(/^SUCCESS\s+serial [0-9A-F]+$/m);
     expect(r.stdout).toMatch(/fingerprint\s+verified/);
@@ -61,7 +76,24 @@ describe("scripts/scep-client.ts against the Worker", () => {
 
   test("enrolls over GET with 3DES + SHA-1 (exit 0) and the certificate verifies", async () => {
     const out = join(work, "s2.pem");
-    const r = await scepClient(["--url", worker.url, "--challenge", CHALLENGE, "--cn", "script-get", "--key", join(work, "s2.key"), "--out", out, "--transport", "get", "--cipher", "des-ede3-cbc", "--digest", "sha1"]);
+    const r = await scepClient([
+      "--url",
+      worker.url,
+      "--challenge",
+      CHALLENGE,
+      "--cn",
+      "script-get",
+      "--key",
+      join(work, "s2.key"),
+      "--out",
+      out,
+      "--transport",
+      "get",
+      "--cipher",
+      "des-ede3-cbc",
+      "--digest",
+      "sha1",
+    ]);
     expect(r.code, formatRun(r)).toBe(0);
     expect(r.stdout).toMatch(/PKCSReq \(19\), des-ede3-cbc, sha1, GET/);
     const v = await opensslVerify(ca.certPath, out);

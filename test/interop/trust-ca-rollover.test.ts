@@ -9,15 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { parseCertificate } from "../../src/scep/asn1";
-import { buildRequest, certPem, newRsaKey, rb, type ClientKey, type Signer } from "../../scripts/lib/scep-enroll";
-import { cn } from "../support/name-der";
-import { rawCsr } from "../support/raw-csr";
+import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
+import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
+import type { RequestSigner as Signer } from "../../src/client/scep-client";
+import { rawCsr } from "../support/independent-pki";
 import { AdminClient, MessageType, ScepTestClient, newAdminToken, normSerial, openssl } from "./support/admin-client";
 import { opensslVerifyCert } from "./support/clients";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 import { parseCertView } from "../../src/x509/cert-view";
-import { tlv } from "../../src/util/der";
+import { tlv } from "../../src/asn1/der";
 import { hexToBytes } from "../../src/util/bytes";
 
 const CHALLENGE = `rollover-${crypto.randomUUID()}`;
@@ -35,7 +35,16 @@ interface Ca {
   keyId: string;
 }
 
-const CA_EXT = ["[req]", "distinguished_name = dn", "[dn]", "[v3]", "basicConstraints = critical, CA:true", "keyUsage = critical, digitalSignature, keyEncipherment, keyCertSign, cRLSign", "subjectKeyIdentifier = hash", ""];
+const CA_EXT = [
+  "[req]",
+  "distinguished_name = dn",
+  "[dn]",
+  "[v3]",
+  "basicConstraints = critical, CA:true",
+  "keyUsage = critical, digitalSignature, keyEncipherment, keyCertSign, cRLSign",
+  "subjectKeyIdentifier = hash",
+  "",
+];
 
 /** A root CA made by openssl; with `keyPath`, a re-issued certificate for an existing key and subject. */
 async function makeCa(name: string, cnText: string, keyPath?: string): Promise<Ca> {
@@ -45,10 +54,35 @@ async function makeCa(name: string, cnText: string, keyPath?: string): Promise<C
   if (!keyPath) await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key]);
   const certPath = join(work, `${name}.pem`);
   const serial = `0x${Buffer.from(rb(12)).toString("hex")}`;
-  await openssl(["req", "-x509", "-new", "-config", ext, "-extensions", "v3", "-key", key, "-sha256", "-days", "30", "-subj", `/O=Edge SCEP Tests/CN=${cnText}`, "-set_serial", serial, "-out", certPath]);
+  await openssl([
+    "req",
+    "-x509",
+    "-new",
+    "-config",
+    ext,
+    "-extensions",
+    "v3",
+    "-key",
+    key,
+    "-sha256",
+    "-days",
+    "30",
+    "-subj",
+    `/O=Edge SCEP Tests/CN=${cnText}`,
+    "-set_serial",
+    serial,
+    "-out",
+    certPath,
+  ]);
   const certText = await readFile(certPath, "utf8");
   const spki = new X509Certificate(certText).publicKey.export({ type: "spki", format: "der" });
-  return { certPath, keyPath: key, certPem: certText, keyPem: await readFile(key, "utf8"), keyId: createHash("sha256").update(spki).digest("hex").slice(0, 32) };
+  return {
+    certPath,
+    keyPath: key,
+    certPem: certText,
+    keyPem: await readFile(key, "utf8"),
+    keyId: createHash("sha256").update(spki).digest("hex").slice(0, 32),
+  };
 }
 
 interface Holder {
@@ -63,13 +97,21 @@ async function enroll(scep: ScepTestClient, name: string): Promise<Holder> {
   const r = await scep.send(scep.pkcsReq({ key, cn: name, challenge: CHALLENGE }));
   expect(r.status, r.failInfoText).toBe(PkiStatus.SUCCESS);
   const der = r.certificates[0]!;
-  return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: parseCertificate(der), key: key.handle } };
+  return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: der, key: key.handle } };
 }
 
 async function renew(scep: ScepTestClient, old: Holder) {
   const key = newRsaKey();
   const csrDer = rawCsr({ key: key.handle, subjectDer: parseCertView(old.der).subjectDer });
-  const req = buildRequest({ messageType: MessageType.RenewalReq, csrDer, signer: old.signer, recipients: scep.ca.recipients, cipher: "aes-128-cbc", hash: "sha256", transactionId: `tx-${Buffer.from(rb(10)).toString("hex")}` });
+  const req = buildRequest({
+    messageType: MessageType.RenewalReq,
+    csrDer,
+    signer: old.signer,
+    recipients: scep.ca.recipients,
+    cipher: "aes-128-cbc",
+    hash: "sha256",
+    transactionId: `tx-${Buffer.from(rb(10)).toString("hex")}`,
+  });
   return scep.send(req);
 }
 
@@ -86,7 +128,15 @@ async function crl(worker: RunningWorker, path: string, ca: Ca) {
 }
 
 function bindings(ca: Ca, extra: Record<string, string> = {}) {
-  return { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static", ADMIN_TOKEN: TOKEN, PUBLIC_BASE_URL: BASE, ...extra };
+  return {
+    CA_CERT: ca.certPem,
+    CA_KEY: ca.keyPem,
+    SCEP_CHALLENGE: CHALLENGE,
+    CHALLENGE_MODE: "static",
+    ADMIN_TOKEN: TOKEN,
+    PUBLIC_BASE_URL: BASE,
+    ...extra,
+  };
 }
 
 beforeAll(async () => {
@@ -154,7 +204,9 @@ describe("revocations outlive the CA certificate, and a rolled-over CA stays ser
     try {
       const scep = await ScepTestClient.connect(w.url);
       const admin = new AdminClient(w.origin, TOKEN);
-      expect(normSerial(new X509Certificate(Buffer.from(scep.caCertDers[0]!)).serialNumber)).toBe(normSerial(new X509Certificate(newCa.certPem).serialNumber));
+      expect(normSerial(new X509Certificate(Buffer.from(scep.caCertDers[0]!)).serialNumber)).toBe(
+        normSerial(new X509Certificate(newCa.certPem).serialNumber),
+      );
 
       // /crl is the new CA's; the old CA's keeps its entries and its numbering at /crl/<key id>.
       const current = await crl(w, "/crl", newCa);
@@ -162,7 +214,9 @@ describe("revocations outlive the CA certificate, and a rolled-over CA stays ser
       const retired = await crl(w, `/crl/${oldCa.keyId}`, reissued);
       expect(retired.text).toContain(`Serial Number: ${devices.compromised!.serial}`);
       expect(retired.number).toBeGreaterThan(firstCrlNumber);
-      expect(new Uint8Array(await (await fetch(`${w.origin}/ca/${oldCa.keyId}.crt`)).arrayBuffer())).toEqual(new Uint8Array(new X509Certificate(reissued.certPem).raw));
+      expect(new Uint8Array(await (await fetch(`${w.origin}/ca/${oldCa.keyId}.crt`)).arrayBuffer())).toEqual(
+        new Uint8Array(new X509Certificate(reissued.certPem).raw),
+      );
 
       // An old certificate is still found and revoked in its own CA's ledger.
       const cas = await admin.ok<{ items: { keyId: string; status: string }[] }>("GET", "/admin/cas");
@@ -177,7 +231,9 @@ describe("revocations outlive the CA certificate, and a rolled-over CA stays ser
       const x = new X509Certificate(Buffer.from(renewed.certificates[0]!));
       expect(x.subject).toBe("CN=renews-later");
       expect((await opensslVerifyCert(newCa.certPath, certPem(renewed.certificates[0]!))).ok).toBe(true);
-      expect((await openssl(["x509", "-noout", "-text"], { input: certPem(renewed.certificates[0]!) })).stdout).toContain(`URI:${BASE}/crl/${newCa.keyId}`);
+      expect((await openssl(["x509", "-noout", "-text"], { input: certPem(renewed.certificates[0]!) })).stdout).toContain(
+        `URI:${BASE}/crl/${newCa.keyId}`,
+      );
 
       const late = devices["revoked-after-rollover"]!;
       const revoke = await admin.ok<{ ca: string }>("POST", `/admin/certificates/${late.serial}/revoke`, { reason: "cessationOfOperation" });
@@ -196,13 +252,23 @@ describe("revocations outlive the CA certificate, and a rolled-over CA stays ser
       // GetCRL over SCEP answers with the CRL of the CA that issued the named serial.
       const issuerAndSerial = tlv(0x30, parseCertView(late.der).issuerDer, tlv(0x02, hexToBytes(late.serial)));
       const getCrl = await scep.send(
-        buildRequest({ messageType: MessageType.GetCRL, csrDer: issuerAndSerial, signer: late.signer, recipients: scep.ca.recipients, cipher: "aes-128-cbc", hash: "sha256", transactionId: "getcrl-retired" }),
+        buildRequest({
+          messageType: MessageType.GetCRL,
+          csrDer: issuerAndSerial,
+          signer: late.signer,
+          recipients: scep.ca.recipients,
+          cipher: "aes-128-cbc",
+          hash: "sha256",
+          transactionId: "getcrl-retired",
+        }),
       );
       expect(getCrl.status).toBe(PkiStatus.SUCCESS);
       const fromScep = join(work, "getcrl.der");
       await writeFile(fromScep, getCrl.crls[0]!);
       expect((await openssl(["crl", "-inform", "DER", "-in", fromScep, "-noout", "-issuer"])).stdout).toContain("Rollover CA");
-      expect((await openssl(["crl", "-inform", "DER", "-in", fromScep, "-CAfile", reissued.certPath, "-verify", "-noout"])).stderr).toContain("verify OK");
+      expect((await openssl(["crl", "-inform", "DER", "-in", fromScep, "-CAfile", reissued.certPath, "-verify", "-noout"])).stderr).toContain(
+        "verify OK",
+      );
 
       // And the compromised one still cannot renew, into either CA.
       const refused = await renew(scep, devices.compromised!);

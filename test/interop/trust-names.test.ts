@@ -4,14 +4,14 @@
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { tlv } from "../../src/util/der";
-import { certPem, newRsaKey, type ClientKey } from "../../scripts/lib/scep-enroll";
+import { tlv } from "../../src/asn1/der";
+import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
 import { atv, cn, gn, ia5, name, OIDS, raw, seq, set, utf8 } from "../support/name-der";
-import { rawCsr, sanExtension, type RawExtension } from "../support/raw-csr";
+import { rawCsr, sanExtension, type RawExtension } from "../support/independent-pki";
 import { AdminClient, ScepTestClient, newAdminToken, openssl } from "./support/admin-client";
 import { opensslVerifyCert } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `names-${crypto.randomUUID()}`;
 const TOKEN = newAdminToken();
@@ -43,20 +43,56 @@ const manyRdns = (n: number) => seq(...Array.from({ length: n }, (_, i) => set(a
 
 // One row per refusal: what an attacker (or a broken client) sent, and the reason the device is told.
 const REFUSALS: { what: string; subject: Uint8Array; sans?: Uint8Array; extensions?: RawExtension[]; reason: RegExp }[] = [
-  { what: "SAN bytes that are not GeneralNames", subject: cn("dev"), sans: tlv(0x04, new Uint8Array([1, 2, 3])), reason: /^the subjectAltName is not a valid GeneralNames: GeneralNames must be a SEQUENCE$/ },
-  { what: "a dNSName with a NUL", subject: cn("dev"), sans: seq(gn.dns("good.example\u0000.evil.example")), reason: /^the subjectAltName is not a valid GeneralNames: name 1: .*NUL or control/ },
+  {
+    what: "SAN bytes that are not GeneralNames",
+    subject: cn("dev"),
+    sans: tlv(0x04, new Uint8Array([1, 2, 3])),
+    reason: /^the subjectAltName is not a valid GeneralNames: GeneralNames must be a SEQUENCE$/,
+  },
+  {
+    what: "a dNSName with a NUL",
+    subject: cn("dev"),
+    sans: seq(gn.dns("good.example\u0000.evil.example")),
+    reason: /^the subjectAltName is not a valid GeneralNames: name 1: .*NUL or control/,
+  },
   { what: "an empty subject and no SAN", subject: seq(), reason: /^the subject is empty and there is no subjectAltName$/ },
   { what: "a 20,000-character CN", subject: cn("x".repeat(20_000)), reason: /^the subject is not acceptable: the Name is longer than 16384 bytes$/ },
   { what: "a 257-character CN", subject: cn("y".repeat(257)), reason: /^the subject is not acceptable: .*longer than 256 characters$/ },
-  { what: "a SEQUENCE where a SET belongs", subject: seq(seq(atv(OIDS.CN, utf8("dev")))), reason: /^the subject is not acceptable: .*a SEQUENCE where a SET belongs$/ },
-  { what: "a CN encoded as INTEGER", subject: name(atv(OIDS.CN, raw(0x02, "2a"))), reason: /^the subject is not acceptable: .*not a character string/ },
-  { what: "a control character in O", subject: name(atv(OIDS.O, utf8("Acme\u0007")), atv(OIDS.CN, utf8("dev"))), reason: /^the subject is not acceptable: .*NUL or control character$/ },
+  {
+    what: "a SEQUENCE where a SET belongs",
+    subject: seq(seq(atv(OIDS.CN, utf8("dev")))),
+    reason: /^the subject is not acceptable: .*a SEQUENCE where a SET belongs$/,
+  },
+  {
+    what: "a CN encoded as INTEGER",
+    subject: name(atv(OIDS.CN, raw(0x02, "2a"))),
+    reason: /^the subject is not acceptable: .*not a character string/,
+  },
+  {
+    what: "a control character in O",
+    subject: name(atv(OIDS.O, utf8("Acme\u0007")), atv(OIDS.CN, utf8("dev"))),
+    reason: /^the subject is not acceptable: .*NUL or control character$/,
+  },
   { what: "17 RDNs", subject: manyRdns(17), reason: /^the subject is not acceptable: .*16/ },
-  { what: "33 SANs", subject: cn("dev"), sans: seq(...Array.from({ length: 33 }, (_, i) => gn.dns(`h${i}.example`))), reason: /^the subjectAltName is not a valid GeneralNames: more than 32 names$/ },
-  { what: "emailAddress as UTF8String", subject: name(atv(OIDS.emailAddress, utf8("a@corp.example")), atv(OIDS.CN, utf8("dev"))), reason: /must be an IA5String/ },
+  {
+    what: "33 SANs",
+    subject: cn("dev"),
+    sans: seq(...Array.from({ length: 33 }, (_, i) => gn.dns(`h${i}.example`))),
+    reason: /^the subjectAltName is not a valid GeneralNames: more than 32 names$/,
+  },
+  {
+    what: "emailAddress as UTF8String",
+    subject: name(atv(OIDS.emailAddress, utf8("a@corp.example")), atv(OIDS.CN, utf8("dev"))),
+    reason: /must be an IA5String/,
+  },
   { what: "a wildcard DNS name", subject: cn("dev"), sans: seq(gn.dns("*.corp.example")), reason: /^wildcard DNS names are not issued/ },
   { what: "a directoryName SAN", subject: cn("dev"), sans: seq(gn.dir(cn("Domain Admins"))), reason: /is of a type this CA never issues$/ },
-  { what: "a SID URI from a static-challenge request", subject: cn("dev"), sans: seq(gn.uri("tag:microsoft.com,2022-09-14:sid:S-1-5-21-1-2-3-500")), reason: /SID URI .*accepted only from Intune-validated requests$/ },
+  {
+    what: "a SID URI from a static-challenge request",
+    subject: cn("dev"),
+    sans: seq(gn.uri("tag:microsoft.com,2022-09-14:sid:S-1-5-21-1-2-3-500")),
+    reason: /SID URI .*accepted only from Intune-validated requests$/,
+  },
   {
     what: "the same extension requested twice",
     subject: cn("dev"),
@@ -89,16 +125,30 @@ describe("finding 4: the name policy refuses what it cannot re-encode or should 
   });
 
   test("what is issued is re-encoded, loads in OpenSSL and node, and the ledger shows the SANs readably", async () => {
-    const subject = name(atv(OIDS.C, raw(0x13, "5553")), atv(OIDS.O, utf8("Acme")), atv(OIDS.emailAddress, ia5("alice@corp.example")), atv(OIDS.CN, utf8("alice")));
-    const sans = seq(gn.email("alice@corp.example"), gn.upn("alice@corp.example"), gn.dns("alice-laptop.corp.example"), gn.ip("20010db8000000000000000000000001"));
+    const subject = name(
+      atv(OIDS.C, raw(0x13, "5553")),
+      atv(OIDS.O, utf8("Acme")),
+      atv(OIDS.emailAddress, ia5("alice@corp.example")),
+      atv(OIDS.CN, utf8("alice")),
+    );
+    const sans = seq(
+      gn.email("alice@corp.example"),
+      gn.upn("alice@corp.example"),
+      gn.dns("alice-laptop.corp.example"),
+      gn.ip("20010db8000000000000000000000001"),
+    );
     const r = await send(scep, subject, [sanExtension(sans)]);
     expect(r.status, r.failInfoText).toBe(PkiStatus.SUCCESS);
     const der = r.certificates[0]!;
     const x = new X509Certificate(Buffer.from(der));
     expect(x.subject).toBe("C=US\nO=Acme\nemailAddress=alice@corp.example\nCN=alice");
-    expect(x.subjectAltName).toBe("email:alice@corp.example, othername:UPN:alice@corp.example, DNS:alice-laptop.corp.example, IP Address:2001:DB8:0:0:0:0:0:1");
+    expect(x.subjectAltName).toBe(
+      "email:alice@corp.example, othername:UPN:alice@corp.example, DNS:alice-laptop.corp.example, IP Address:2001:DB8:0:0:0:0:0:1",
+    );
     expect((await opensslVerifyCert(ca.certPath, certPem(der))).ok).toBe(true);
-    expect((await openssl(["x509", "-noout", "-text"], { input: certPem(der) })).stdout).toContain("Subject: C = US, O = Acme, emailAddress = alice@corp.example, CN = alice");
+    expect((await openssl(["x509", "-noout", "-text"], { input: certPem(der) })).stdout).toContain(
+      "Subject: C = US, O = Acme, emailAddress = alice@corp.example, CN = alice",
+    );
     const listed = await admin.ok<{ items: { sans: string; subject: string }[] }>("GET", "/admin/certificates");
     expect(listed.items[0]).toMatchObject({
       subject: "CN=alice,emailAddress=alice@corp.example,O=Acme,C=US",
@@ -119,11 +169,27 @@ describe("SAN_TYPES and SAN_DOMAINS", () => {
   });
 
   test.each([
-    { what: "a UPN of the requester's choice", sans: seq(gn.upn("administrator@corp.example")), reason: "subjectAltName type upn is not allowed by SAN_TYPES" },
+    {
+      what: "a UPN of the requester's choice",
+      sans: seq(gn.upn("administrator@corp.example")),
+      reason: "subjectAltName type upn is not allowed by SAN_TYPES",
+    },
     { what: "an IP address", sans: seq(gn.ip("0a000001")), reason: "subjectAltName type ip is not allowed by SAN_TYPES" },
-    { what: "a DNS name outside the domains", sans: seq(gn.dns("www.bank.example")), reason: "subjectAltName dns:www.bank.example is outside the domains SAN_DOMAINS allows" },
-    { what: "a look-alike suffix", sans: seq(gn.dns("evilcorp.example")), reason: "subjectAltName dns:evilcorp.example is outside the domains SAN_DOMAINS allows" },
-    { what: "an email outside the domains", sans: seq(gn.email("ceo@bank.example")), reason: "subjectAltName email:ceo@bank.example is outside the domains SAN_DOMAINS allows" },
+    {
+      what: "a DNS name outside the domains",
+      sans: seq(gn.dns("www.bank.example")),
+      reason: "subjectAltName dns:www.bank.example is outside the domains SAN_DOMAINS allows",
+    },
+    {
+      what: "a look-alike suffix",
+      sans: seq(gn.dns("evilcorp.example")),
+      reason: "subjectAltName dns:evilcorp.example is outside the domains SAN_DOMAINS allows",
+    },
+    {
+      what: "an email outside the domains",
+      sans: seq(gn.email("ceo@bank.example")),
+      reason: "subjectAltName email:ceo@bank.example is outside the domains SAN_DOMAINS allows",
+    },
   ])("refuses $what", async ({ sans, reason }) => {
     const r = await send(scep, cn("dev"), [sanExtension(sans)]);
     expect(r.status).toBe(PkiStatus.FAILURE);
@@ -149,7 +215,8 @@ describe("one-time challenges bind subject and SANs", () => {
     await worker?.stop();
   });
 
-  const mint = (body: Record<string, unknown>) => admin.ok<{ challenge: string; subject: string | null; sans: string[] }>("POST", "/admin/challenges", body);
+  const mint = (body: Record<string, unknown>) =>
+    admin.ok<{ challenge: string; subject: string | null; sans: string[] }>("POST", "/admin/challenges", body);
 
   test("minted for CN=alice without SANs: no SAN may be added, no other subject used", async () => {
     const { challenge } = await mint({ subject: "CN=alice" });

@@ -4,13 +4,13 @@
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { parseCertificate } from "../../src/scep/asn1";
 import { parseCertView } from "../../src/x509/cert-view";
-import { buildRequest, certPem, newRsaKey, rb } from "../../scripts/lib/scep-enroll";
-import { rawCsr } from "../support/raw-csr";
+import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
+import { certPem, newRsaKey } from "../../src/client/certificates";
+import { rawCsr } from "../support/independent-pki";
 import { MessageType, ScepTestClient, openssl } from "./support/admin-client";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 
 const CHALLENGE = `profiles-${crypto.randomUUID()}`;
 const DAY = 86_400_000;
@@ -27,7 +27,15 @@ let worker: RunningWorker;
 
 beforeAll(async () => {
   ca = await createTestCa({ cn: "Trust Profiles Test CA", days: 60 });
-  worker = await startWorker({ bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static", CERT_PROFILES: JSON.stringify(PROFILES) } });
+  worker = await startWorker({
+    bindings: {
+      CA_CERT: ca.certPem,
+      CA_KEY: ca.keyPem,
+      SCEP_CHALLENGE: CHALLENGE,
+      CHALLENGE_MODE: "static",
+      CERT_PROFILES: JSON.stringify(PROFILES),
+    },
+  });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -86,7 +94,7 @@ describe("profiles", () => {
     const req = buildRequest({
       messageType: MessageType.RenewalReq,
       csrDer: rawCsr({ key: next.handle, subjectDer: parseCertView(old).subjectDer }),
-      signer: { cert: parseCertificate(old), key: key.handle },
+      signer: { cert: old, key: key.handle },
       recipients: plain.ca.recipients,
       cipher: "aes-128-cbc",
       hash: "sha256",
@@ -104,12 +112,22 @@ describe("profiles are checked at start", () => {
   test.each([
     [{ bad: { extendedKeyUsage: ["anyExtendedKeyUsage"] } }, /CERT_PROFILES\.bad\.extendedKeyUsage: use known names/],
     [{ bad: { extendedKeyUsage: ["2.5.29.37.0"] } }, /CERT_PROFILES\.bad\.extendedKeyUsage: anyExtendedKeyUsage is never granted/],
-    [{ bad: { keyUsage: ["keyCertSign"] } }, /CERT_PROFILES\.bad\.keyUsage: use digitalSignature, .* \(keyCertSign and cRLSign are never granted to a device\)/],
+    [
+      { bad: { keyUsage: ["keyCertSign"] } },
+      /CERT_PROFILES\.bad\.keyUsage: use digitalSignature, .* \(keyCertSign and cRLSign are never granted to a device\)/,
+    ],
     [{ bad: { validityDays: 0 } }, /CERT_PROFILES\.bad\.validityDays: must be an integer from 1 to 3650/],
     [{ bad: { colour: "blue" } }, /CERT_PROFILES\.bad\.colour: unknown field/],
     ["{not json", /CERT_PROFILES: not valid JSON/],
   ])("%j answers 503 naming the field", async (profiles, message) => {
-    const w = await startWorker({ bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, CERT_PROFILES: typeof profiles === "string" ? profiles : JSON.stringify(profiles) } });
+    const w = await startWorker({
+      bindings: {
+        CA_CERT: ca.certPem,
+        CA_KEY: ca.keyPem,
+        SCEP_CHALLENGE: CHALLENGE,
+        CERT_PROFILES: typeof profiles === "string" ? profiles : JSON.stringify(profiles),
+      },
+    });
     try {
       const res = await fetch(`${w.url}?operation=GetCACaps`);
       expect(res.status).toBe(503);

@@ -9,14 +9,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateCa } from "../../src/ca/ca-generate";
 import { FailInfo, PkiStatus } from "../../src/scep/oids";
-import { parseCertificate } from "../../src/scep/asn1";
-import { buildRequest, certPem, newRsaKey, rb, type ClientKey, type Signer } from "../../scripts/lib/scep-enroll";
+import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
+import { certPem, newRsaKey, type ClientKey } from "../../src/client/certificates";
+import type { RequestSigner as Signer } from "../../src/client/scep-client";
 import { cn, gn, seq } from "../support/name-der";
-import { rawCsr, sanExtension } from "../support/raw-csr";
+import { rawCsr, sanExtension } from "../support/independent-pki";
 import { AdminClient, MessageType, ScepTestClient, newAdminToken, normSerial, openssl } from "./support/admin-client";
 import { opensslVerifyCert } from "./support/clients";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 import { parseCertView } from "../../src/x509/cert-view";
 
 const CHALLENGE = `renew-${crypto.randomUUID()}`;
@@ -48,7 +49,9 @@ class Fleet {
   ) {}
 
   static async start(bindings: Record<string, string>): Promise<{ worker: RunningWorker; fleet: Fleet }> {
-    const worker = await startWorker({ bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, ADMIN_TOKEN: TOKEN, ...bindings } });
+    const worker = await startWorker({
+      bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, ADMIN_TOKEN: TOKEN, ...bindings },
+    });
     return { worker, fleet: new Fleet(await ScepTestClient.connect(worker.url), new AdminClient(worker.origin, TOKEN)) };
   }
 
@@ -59,7 +62,7 @@ class Fleet {
     const r = await this.scep.send(this.scep.pkcsReq({ key, cn: commonName, csrDer }));
     if (r.status !== PkiStatus.SUCCESS) throw new Error(`enroll ${commonName}: ${r.failInfoText}`);
     const der = r.certificates[0]!;
-    return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: parseCertificate(der), key: key.handle } };
+    return { key, der, serial: normSerial(new X509Certificate(Buffer.from(der)).serialNumber), signer: { cert: der, key: key.handle } };
   }
 
   /** A request for a new key signed by `old`: RenewalReq (scepclient) or PKCSReq (certmonger, macOS). */
@@ -152,9 +155,28 @@ describe("renewal is authorised by the ledger", () => {
     await writeFile(keyPath, key.pem);
     await writeFile(extPath, "extendedKeyUsage = serverAuth\n");
     await openssl(["req", "-new", "-key", keyPath, "-subj", "/CN=www.bank.example", "-out", csrPath]);
-    await openssl(["x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-days", "5", "-extfile", extPath, "-set_serial", "0x4242", "-out", certPath]);
-    const der = new Uint8Array(Buffer.from((await openssl(["x509", "-in", certPath, "-outform", "PEM"])).stdout.replace(/-----[^-]+-----|\s/g, ""), "base64"));
-    const outside: Holder = { key, der, serial: "4242", signer: { cert: parseCertificate(der), key: key.handle } };
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      csrPath,
+      "-CA",
+      ca.certPath,
+      "-CAkey",
+      ca.keyPath,
+      "-days",
+      "5",
+      "-extfile",
+      extPath,
+      "-set_serial",
+      "0x4242",
+      "-out",
+      certPath,
+    ]);
+    const der = new Uint8Array(
+      Buffer.from((await openssl(["x509", "-in", certPath, "-outform", "PEM"])).stdout.replace(/-----[^-]+-----|\s/g, ""), "base64"),
+    );
+    const outside: Holder = { key, der, serial: "4242", signer: { cert: der, key: key.handle } };
     const { reply } = await fleet.renew(outside);
     expect(refusal(reply)).toBe("the signing certificate is not in this CA's records");
   });
@@ -206,8 +228,16 @@ describe("renewal window, supersession and expiry", () => {
 
   test("an expired certificate does not renew (its CA expired with it: the reason is the certificate's)", async () => {
     // A CA that lives 12 seconds: the certificate it issues ends with it.
-    const shortCa = generateCa({ subject: { commonName: "Short-lived Trust CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 12 / 86_400, now: new Date(), randomBytes: rb });
-    const worker = await startWorker({ bindings: { CA_CERT: shortCa.certPem, CA_KEY: shortCa.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static", ADMIN_TOKEN: TOKEN } });
+    const shortCa = generateCa({
+      subject: { commonName: "Short-lived Trust CA" },
+      key: { algorithm: "rsa", bits: 2048 },
+      validityDays: 12 / 86_400,
+      now: new Date(),
+      randomBytes: rb,
+    });
+    const worker = await startWorker({
+      bindings: { CA_CERT: shortCa.certPem, CA_KEY: shortCa.keyPem, SCEP_CHALLENGE: CHALLENGE, CHALLENGE_MODE: "static", ADMIN_TOKEN: TOKEN },
+    });
     try {
       const fleet = new Fleet(await ScepTestClient.connect(worker.url), new AdminClient(worker.origin, TOKEN));
       const old = await fleet.enroll("short-lived");

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
-import { newRsaKey } from "../../scripts/lib/scep-enroll";
+import { newRsaKey } from "../../src/client/certificates";
 import { AdminClient, ScepTestClient, newAdminToken, normSerial } from "./support/admin-client";
-import { createTestCa, type TestCa } from "./support/test-ca";
-import { startWorker, type RunningWorker } from "./support/worker-server";
+import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
+import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
 import { X509Certificate } from "node:crypto";
 
 const STATIC = `at-rest-static-${crypto.randomUUID()}`;

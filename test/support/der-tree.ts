@@ -1,7 +1,7 @@
 // A DER tree for building malformed inputs: parse, edit a node, re-encode with correct lengths all
 // the way up. Used by the structure-aware fuzz test and by hand-made "one field broken" certificates.
 import { concatBytes } from "../../src/util/bytes";
-import { readTlv, tlv } from "../../src/util/der";
+import { readTlv, tlv } from "../../src/asn1/der";
 
 export interface DerNode {
   tag: number;
@@ -10,7 +10,7 @@ export interface DerNode {
   value?: Uint8Array;
 }
 
-export function parseTree(bytes: Uint8Array): DerNode {
+function parseTree(bytes: Uint8Array): DerNode {
   const t = readTlv(bytes, 0);
   return node(bytes.subarray(0, t.end));
 }
@@ -34,12 +34,12 @@ function node(bytes: Uint8Array): DerNode {
   return { tag: t.tag, value: body.slice() };
 }
 
-export function encodeTree(n: DerNode): Uint8Array {
+function encodeTree(n: DerNode): Uint8Array {
   return n.children ? tlv(n.tag, ...n.children.map(encodeTree)) : tlv(n.tag, n.value ?? new Uint8Array(0));
 }
 
 /** The node at a path of child indices (the root for []). Throws on a path that does not exist. */
-export function at(root: DerNode, path: number[]): DerNode {
+function at(root: DerNode, path: number[]): DerNode {
   let n = root;
   for (const i of path) {
     const next = n.children?.[i];
@@ -58,9 +58,9 @@ export function edited(der: Uint8Array, path: number[], edit: (n: DerNode, paren
 }
 
 /** Every node with its path, depth first. */
-export function allPaths(root: DerNode, prefix: number[] = []): number[][] {
+function allPaths(root: DerNode, prefix: number[] = []): number[][] {
   const out = [prefix];
-  root.children?.forEach((c, i) => out.push(...allPaths(c, [...prefix, i])));
+  for (const [i, c] of (root.children ?? []).entries()) out.push(...allPaths(c, [...prefix, i]));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // DER builders for name test vectors: small enough to read in a table row, independent of the
-// code under test (util/der's tlv/oid, which the CA profile already relies on).
-import { oid, tlv } from "../../src/util/der";
+// code under test (src/asn1's tlv/oid, whose own vectors are in test/unit/asn1-der.test.ts).
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { hexToBytes } from "../../src/util/bytes";
 
 export const OIDS = {
@@ -31,7 +32,7 @@ export function str(tag: number, text: string): Uint8Array {
   if (tag === TAGS.UNIVERSAL) {
     const cps = Array.from(text, (c) => c.codePointAt(0)!);
     const out = new Uint8Array(cps.length * 4);
-    cps.forEach((cp, i) => new DataView(out.buffer).setUint32(i * 4, cp));
+    for (const [i, cp] of cps.entries()) new DataView(out.buffer).setUint32(i * 4, cp);
     return tlv(tag, out);
   }
   return tlv(tag, ascii(text));

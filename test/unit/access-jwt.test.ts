@@ -168,7 +168,11 @@ describe("JwksCache and verifyWithCache", () => {
 
   it("a failed fetch throws JwksUnavailableError (HTTP error, network error, not a key set)", async () => {
     await expect(new JwksCache(URL_, fakeFetcher([500]).fetcher).get(NOW)).rejects.toBeInstanceOf(JwksUnavailableError);
-    await expect(new JwksCache(URL_, async () => { throw new TypeError("connection refused"); }).get(NOW)).rejects.toBeInstanceOf(JwksUnavailableError);
+    await expect(
+      new JwksCache(URL_, async () => {
+        throw new TypeError("connection refused");
+      }).get(NOW),
+    ).rejects.toBeInstanceOf(JwksUnavailableError);
     await expect(new JwksCache(URL_, async () => Response.json({ nope: 1 })).get(NOW)).rejects.toBeInstanceOf(JwksUnavailableError);
     await expect(new JwksCache(URL_, async () => new Response("<html>")).get(NOW)).rejects.toBeInstanceOf(JwksUnavailableError);
   });

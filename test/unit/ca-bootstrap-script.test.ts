@@ -17,7 +17,11 @@ function bootstrap(...args: string[]): { status: number | null; out: string; dir
   const dir = mkdtempSync(join(tmpdir(), "ca-bootstrap-test-"));
   dirs.push(dir);
   const out = join(dir, "pki");
-  const r = spawnSync("npx", ["--no-install", "tsx", "scripts/ca-bootstrap.ts", ...args, "--out", out], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/ca-bootstrap.ts", ...args, "--out", out], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}`, dir: out };
 }
 
@@ -28,24 +32,28 @@ afterAll(() => {
 const read = (dir: string, name: string) => readFileSync(join(dir, name), "utf8");
 
 describe("ca-bootstrap --ec", () => {
-  it.each([[["--ec"]], [["--ec", "--ra"]]])("%j writes an EC issuing CA and an RSA-2048 RA that load together", (args) => {
-    const r = bootstrap(...args);
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toMatch(/RSA RA/);
-    const caKey = createPrivateKey(read(r.dir, "issuing-ca.key"));
-    const raKey = createPrivateKey(read(r.dir, "ra.key"));
-    expect(caKey.asymmetricKeyType).toBe("ec");
-    expect(raKey.asymmetricKeyType).toBe("rsa");
-    expect(raKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
-    const m = loadCaMaterial({
-      caCertPem: read(r.dir, "ca-chain.pem"),
-      caKeyPem: read(r.dir, "issuing-ca.key"),
-      raCertPem: read(r.dir, "ra.crt"),
-      raKeyPem: read(r.dir, "ra.key"),
-    });
-    expect(m.ra?.key.algorithm).toBe("rsa");
-    expect(m.chainDers).toHaveLength(1);
-    // Without the RA the same CA is refused, naming RA_CERT.
-    expect(() => loadCaMaterial({ caCertPem: read(r.dir, "ca-chain.pem"), caKeyPem: read(r.dir, "issuing-ca.key") })).toThrow(CaConfigError);
-  }, 60_000);
+  it.each([[["--ec"]], [["--ec", "--ra"]]])(
+    "%j writes an EC issuing CA and an RSA-2048 RA that load together",
+    (args) => {
+      const r = bootstrap(...args);
+      expect(r.status, r.out).toBe(0);
+      expect(r.out).toMatch(/RSA RA/);
+      const caKey = createPrivateKey(read(r.dir, "issuing-ca.key"));
+      const raKey = createPrivateKey(read(r.dir, "ra.key"));
+      expect(caKey.asymmetricKeyType).toBe("ec");
+      expect(raKey.asymmetricKeyType).toBe("rsa");
+      expect(raKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+      const m = loadCaMaterial({
+        caCertPem: read(r.dir, "ca-chain.pem"),
+        caKeyPem: read(r.dir, "issuing-ca.key"),
+        raCertPem: read(r.dir, "ra.crt"),
+        raKeyPem: read(r.dir, "ra.key"),
+      });
+      expect(m.ra?.key.algorithm).toBe("rsa");
+      expect(m.chainDers).toHaveLength(1);
+      // Without the RA the same CA is refused, naming RA_CERT.
+      expect(() => loadCaMaterial({ caCertPem: read(r.dir, "ca-chain.pem"), caKeyPem: read(r.dir, "issuing-ca.key") })).toThrow(CaConfigError);
+    },
+    60_000,
+  );
 });

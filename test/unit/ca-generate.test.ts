@@ -10,9 +10,23 @@ const at = String(Math.floor(now.getTime() / 1000) + 60);
 
 describe("generateCa / generateRaPair", () => {
   it("root -> issuing CA (EC) -> RA: the chain verifies with openssl and the extensions are CA-grade", () => {
-    const root = generateCa({ subject: { commonName: "Gen Root", organization: "Edge", country: "DE" }, key: { algorithm: "rsa", bits: 3072 }, validityDays: 3650, now, randomBytes });
+    const root = generateCa({
+      subject: { commonName: "Gen Root", organization: "Edge", country: "DE" },
+      key: { algorithm: "rsa", bits: 3072 },
+      validityDays: 3650,
+      now,
+      randomBytes,
+    });
     const rootM = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    const issuing = generateCa({ subject: { commonName: "Gen Issuing" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 1825, issuer: rootM, pathLength: 0, now, randomBytes });
+    const issuing = generateCa({
+      subject: { commonName: "Gen Issuing" },
+      key: { algorithm: "ec", curve: "P-256" },
+      validityDays: 1825,
+      issuer: rootM,
+      pathLength: 0,
+      now,
+      randomBytes,
+    });
     const issuingM = loadCaMaterial({ caCertPem: issuing.certPem + root.certPem, caKeyPem: issuing.keyPem }, { issuerOnly: true });
     const ra = generateRaPair({ ca: issuingM, now, randomBytes });
 
@@ -58,7 +72,10 @@ describe("generateCa / generateRaPair", () => {
   });
 
   it("generateCaCsr: openssl accepts the request's signature and sees the CA extension request", () => {
-    const { csrPem, keyPem } = generateCaCsr({ subject: { commonName: "External Issuing", organization: "Edge" }, key: { algorithm: "rsa", bits: 2048 } });
+    const { csrPem, keyPem } = generateCaCsr({
+      subject: { commonName: "External Issuing", organization: "Edge" },
+      key: { algorithm: "rsa", bits: 2048 },
+    });
     const s = scratch();
     const out = openssl(["req", "-in", s.write("req.pem", csrPem), "-noout", "-verify", "-text"]);
     expect(out.status).toBe(0);

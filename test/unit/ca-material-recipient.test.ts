@@ -20,7 +20,12 @@ beforeAll(() => {
   const ecIssuer = loadCaMaterial({ caCertPem: ecCa.certPem, caKeyPem: ecCa.keyPem }, { issuerOnly: true });
   rsaRaOfEc = generateRaPair({ ca: ecIssuer, key: { algorithm: "rsa", bits: 2048 }, now, randomBytes });
   ecRaOfEc = generateRaPair({ ca: ecIssuer, key: { algorithm: "ec" }, now, randomBytes });
-  ecRaOfRsa = generateRaPair({ ca: loadCaMaterial({ caCertPem: rsaCa.certPem, caKeyPem: rsaCa.keyPem }), key: { algorithm: "ec" }, now, randomBytes });
+  ecRaOfRsa = generateRaPair({
+    ca: loadCaMaterial({ caCertPem: rsaCa.certPem, caKeyPem: rsaCa.keyPem }),
+    key: { algorithm: "ec" },
+    now,
+    randomBytes,
+  });
 });
 
 function refusal(input: CaMaterialInput): CaConfigError {

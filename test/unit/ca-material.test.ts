@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CaConfigError, caValidityWarning, loadCaMaterial } from "../../src/ca/ca-material";
+import { CaConfigError, loadCaMaterial } from "../../src/ca/ca-material";
 import { generateCa, generateRaPair, type GeneratedPair } from "../../src/ca/ca-generate";
 import { bytesToHex } from "../../src/util/bytes";
 import { keyIdFromText, randomBytes, x509Text } from "./ca-test-helpers";
@@ -25,7 +25,13 @@ function expectConfigError(fn: () => unknown, setting: string, problem: RegExp):
 }
 
 beforeAll(() => {
-  root = generateCa({ subject: { commonName: "Test Root", organization: "Edge" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 3650, now, randomBytes });
+  root = generateCa({
+    subject: { commonName: "Test Root", organization: "Edge" },
+    key: { algorithm: "rsa", bits: 2048 },
+    validityDays: 3650,
+    now,
+    randomBytes,
+  });
   otherRoot = generateCa({ subject: { commonName: "Other Root" }, key: { algorithm: "ec" }, validityDays: 3650, now, randomBytes });
 });
 
@@ -44,7 +50,14 @@ describe("loadCaMaterial", () => {
 
   it("takes the first PEM block as the issuing CA and keeps the rest as chain, tolerating literal \\n", () => {
     const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    const sub = generateCa({ subject: { commonName: "Issuing" }, key: { algorithm: "ec" }, validityDays: 365, issuer: rootMaterial, now, randomBytes });
+    const sub = generateCa({
+      subject: { commonName: "Issuing" },
+      key: { algorithm: "ec" },
+      validityDays: 365,
+      issuer: rootMaterial,
+      now,
+      randomBytes,
+    });
     const escaped = (sub.certPem + root.certPem).replace(/\n/g, "\\n");
     const m = loadCaMaterial({ caCertPem: escaped, caKeyPem: sub.keyPem.replace(/\n/g, "\\n") }, { issuerOnly: true });
     expect(m.caKey.algorithm).toBe("ec");
@@ -65,7 +78,11 @@ describe("loadCaMaterial", () => {
     expectConfigError(() => loadCaMaterial({ caCertPem: "hello", caKeyPem: root.keyPem }), "CA_CERT", /not a certificate/);
     const broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     expectConfigError(() => loadCaMaterial({ caCertPem: broken, caKeyPem: root.keyPem }), "CA_CERT", /not a certificate/);
-    expectConfigError(() => loadCaMaterial({ caCertPem: root.certPem, caKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----" }), "CA_KEY", /not a readable/);
+    expectConfigError(
+      () => loadCaMaterial({ caCertPem: root.certPem, caKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----" }),
+      "CA_KEY",
+      /not a readable/,
+    );
   });
 
   it("refuses a CA_CERT that is not a CA (basicConstraints cA false)", () => {
@@ -91,7 +108,14 @@ describe("loadCaMaterial", () => {
 
   it("accepts a NEXT_CA_CERT signed by the current CA and refuses one that is not", () => {
     const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    const next = generateCa({ subject: { commonName: "Next" }, key: { algorithm: "rsa" }, validityDays: 365, issuer: rootMaterial, now, randomBytes });
+    const next = generateCa({
+      subject: { commonName: "Next" },
+      key: { algorithm: "rsa" },
+      validityDays: 365,
+      issuer: rootMaterial,
+      now,
+      randomBytes,
+    });
     const m = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem, nextCaCertPem: next.certPem });
     expect(bytesToHex(m.nextCaDer!)).toBe(bytesToHex(next.certDer));
     expectConfigError(
@@ -102,12 +126,12 @@ describe("loadCaMaterial", () => {
   });
 });
 
-describe("caValidityWarning", () => {
-  it("warns before notBefore, near and after notAfter, and not in between", () => {
+// caValidityWarning (used by no code, only by its test) is gone; the validity it read is checked here.
+describe("CA validity", () => {
+  it("is read from CA_CERT as OpenSSL reads it", () => {
     const m = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
-    expect(caValidityWarning(m, new Date("2027-01-01T00:00:00Z"))).toBeUndefined();
-    expect(caValidityWarning(m, new Date("2026-11-27T00:00:00Z"))).toMatch(/not valid yet/);
-    expect(caValidityWarning(m, new Date("2036-11-20T00:00:00Z"))).toMatch(/expires at .* \(in \d+ days\)/);
-    expect(caValidityWarning(m, new Date("2037-01-01T00:00:00Z"))).toMatch(/expired/);
+    const x = new X509Certificate(root.certPem);
+    expect(m.caCert.notBefore.getTime()).toBe(new Date(x.validFrom).getTime());
+    expect(m.caCert.notAfter.getTime()).toBe(new Date(x.validTo).getTime());
   });
 });

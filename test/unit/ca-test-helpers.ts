@@ -4,7 +4,7 @@ import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toPem } from "../../src/util/pem";
+import { toPem } from "../../src/asn1/pem";
 
 export const randomBytes = (n: number) => new Uint8Array(nodeRandomBytes(n));
 

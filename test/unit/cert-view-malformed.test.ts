@@ -3,8 +3,8 @@
 // an HTTP 500). The base is micromdm's test CA: v3, RSA, extensions keyUsage, basicConstraints, SKI.
 import { describe, expect, it } from "vitest";
 import { concatBytes, utf8 } from "../../src/util/bytes";
-import { DerError } from "../../src/util/der";
-import { parsePem } from "../../src/util/pem";
+import { DerError } from "../../src/asn1/der";
+import { parsePem } from "../../src/asn1/pem";
 import { parseCertView } from "../../src/x509/cert-view";
 import { edited, type DerNode } from "../support/der-tree";
 import { fixtureText } from "./support/real-clients";
@@ -27,12 +27,18 @@ const empty = (n: DerNode) => {
 const retag = (tag: number) => (n: DerNode) => void (n.tag = tag);
 const withValue = (value: Uint8Array) => (n: DerNode) => void (n.value = value);
 const dropChild = (i: number) => (n: DerNode) => void n.children!.splice(i, 1);
-const time = (text: string, tag = 0x17) => (n: DerNode) => Object.assign(n, { tag, value: utf8(text), children: undefined });
+const time =
+  (text: string, tag = 0x17) =>
+  (n: DerNode) =>
+    Object.assign(n, { tag, value: utf8(text), children: undefined });
 
 const CASES: [string, Uint8Array][] = [
   ["signatureAlgorithm is an empty SEQUENCE", edited(base, SIG_ALG, empty)],
   ["signatureAlgorithm is absent", edited(base, SIG_ALG, (_n, parent) => parent!.children!.splice(1, 1))],
-  ["signatureAlgorithm is not a SEQUENCE", edited(base, SIG_ALG, (n) => Object.assign(n, { tag: 0x04, children: undefined, value: new Uint8Array(3) }))],
+  [
+    "signatureAlgorithm is not a SEQUENCE",
+    edited(base, SIG_ALG, (n) => Object.assign(n, { tag: 0x04, children: undefined, value: new Uint8Array(3) })),
+  ],
   ["signatureAlgorithm holds an OCTET STRING where the OID belongs", edited(base, [...SIG_ALG, 0], retag(0x04))],
   ["signatureAlgorithm OID with no content", edited(base, [...SIG_ALG, 0], empty)],
   ["signatureAlgorithm OID whose last arc is cut", edited(base, [...SIG_ALG, 0], withValue(Uint8Array.of(0x2a, 0x86)))],
@@ -51,7 +57,10 @@ const CASES: [string, Uint8Array][] = [
   ["notAfter GeneralizedTime with letters", edited(base, [...VALIDITY, 1], time("2036112805305xZ", 0x18))],
   ["notAfter without Z", edited(base, [...VALIDITY, 1], time("361128053051"))],
   ["subject missing (TBSCertificate too short)", edited(base, [0], (n) => void n.children!.splice(5))],
-  ["subjectPublicKeyInfo is not a SEQUENCE", edited(base, [0, 6], (n) => Object.assign(n, { tag: 0x02, children: undefined, value: Uint8Array.of(1) }))],
+  [
+    "subjectPublicKeyInfo is not a SEQUENCE",
+    edited(base, [0, 6], (n) => Object.assign(n, { tag: 0x02, children: undefined, value: Uint8Array.of(1) })),
+  ],
   ["extensions [3] empty", edited(base, EXTENSIONS, empty)],
   ["extensions [3] holds an INTEGER", edited(base, EXTENSIONS, (n) => void (n.children = [{ tag: 0x02, value: Uint8Array.of(1) }]))],
   ["an extension with no fields", edited(base, [...EXTENSIONS, 0, 0], empty)],
@@ -59,13 +68,22 @@ const CASES: [string, Uint8Array][] = [
   ["an extension with only its OID", edited(base, SKI, dropChild(1))],
   ["an extension whose extnID is not an OID", edited(base, [...SKI, 0], retag(0x04))],
   ["an extension with four fields", edited(base, [...EXTENSIONS, 0, 0], (n) => void n.children!.push({ tag: 0x04, value: new Uint8Array(1) }))],
-  ["an extension that is not a SEQUENCE", edited(base, [...EXTENSIONS, 0, 0], (n) => Object.assign(n, { tag: 0x04, children: undefined, value: new Uint8Array(2) }))],
+  [
+    "an extension that is not a SEQUENCE",
+    edited(base, [...EXTENSIONS, 0, 0], (n) => Object.assign(n, { tag: 0x04, children: undefined, value: new Uint8Array(2) })),
+  ],
   ["SKI extnValue is not an OCTET STRING", edited(base, [...SKI, 1], retag(0x03))],
   ["SKI value inside extnValue is a SEQUENCE, not an OCTET STRING", edited(base, [...SKI, 1], withValue(Uint8Array.of(0x30, 0x02, 0x05, 0x00)))],
   ["SKI extnValue empty", edited(base, [...SKI, 1], empty)],
-  ["SKI extnValue with trailing bytes after the key identifier", edited(base, [...SKI, 1], (n) => void (n.value = concatBytes(n.value!, Uint8Array.of(0))))],
+  [
+    "SKI extnValue with trailing bytes after the key identifier",
+    edited(base, [...SKI, 1], (n) => void (n.value = concatBytes(n.value!, Uint8Array.of(0)))),
+  ],
   ["signatureValue BIT STRING without the unused-bits octet", edited(base, SIG_VALUE, empty)],
-  ["signatureValue BIT STRING with unused bits", edited(base, SIG_VALUE, (n) => void (n.value = concatBytes(Uint8Array.of(3), n.value!.subarray(1))))],
+  [
+    "signatureValue BIT STRING with unused bits",
+    edited(base, SIG_VALUE, (n) => void (n.value = concatBytes(Uint8Array.of(3), n.value!.subarray(1)))),
+  ],
   ["signatureValue is an OCTET STRING", edited(base, SIG_VALUE, retag(0x04))],
   ["a fourth element in Certificate", edited(base, [], (n) => void n.children!.push({ tag: 0x05, value: new Uint8Array(0) }))],
   ["trailing data after the certificate", concatBytes(base, Uint8Array.of(0x05, 0x00))],

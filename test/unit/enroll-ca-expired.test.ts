@@ -17,7 +17,13 @@ const rnd = (n: number) => new Uint8Array(randomBytes(n));
 
 it("CA past its notAfter: CertRep FAILURE badRequest naming the cause, no ledger write", async () => {
   const issuedAt = new Date();
-  const ca = generateCa({ subject: { commonName: "Short-lived CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 1, now: issuedAt, randomBytes: rnd });
+  const ca = generateCa({
+    subject: { commonName: "Short-lived CA" },
+    key: { algorithm: "rsa", bits: 2048 },
+    validityDays: 1,
+    now: issuedAt,
+    randomBytes: rnd,
+  });
   const config = loadConfig({ CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: "expired-ca-challenge" } as unknown as Env);
   if (config instanceof ConfigError) throw config;
   const key = importPrivateKeyPem(generateKeyPair({ algorithm: "rsa", bits: 2048 }).keyPem);

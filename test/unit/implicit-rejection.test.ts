@@ -9,9 +9,9 @@ import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/key
 import { generateKeyPair } from "../../src/ca/ca-generate";
 import { implicitRejectionKey, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "../../src/scep/key-transport";
 import { decryptEnvelope, encryptEnvelope, EnvelopeError, recipientKeyFor, type RecipientKey } from "../../src/scep/envelope";
-import { children, content, readTlv } from "../../src/util/der";
+import { children, content, readTlv } from "../../src/asn1/der";
 import { bytesToHex } from "../../src/util/bytes";
-import { fixtureCaCert, fixtureCaKey, seededBytes } from "./support/real-clients";
+import { fixtureCaCertDer, fixtureCaKey, seededBytes } from "./support/real-clients";
 
 const K = 256;
 let ours: PrivateKeyHandle;
@@ -22,7 +22,7 @@ let other: PrivateKeyHandle;
 beforeAll(() => {
   ours = fixtureCaKey();
   oursPublic = createPublicKey(ours.key);
-  recipient = recipientKeyFor(fixtureCaCert(), ours);
+  recipient = recipientKeyFor(fixtureCaCertDer(), ours);
   other = importPrivateKeyPem(generateKeyPair({ algorithm: "rsa", bits: 2048 }).keyPem);
 });
 
@@ -128,13 +128,16 @@ describe("decryptEnvelope continues with the deterministic key (PKCS#1 v1.5 and 
     // only a server that continues with exactly this key can read it.
     const fixedKey = seededBytes(`fixed-${oaep}`);
     const rnd = (n: number) => (n === 32 ? fallback : fixedKey(n));
-    const env = encryptEnvelope(payload, [{ cert: fixtureCaCert(), publicKey: oursPublic, oaep }], { cipher: "aes-256-cbc", randomBytes: rnd });
+    const env = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep }], { cipher: "aes-256-cbc", randomBytes: rnd });
     const forged = withEncryptedKey(env, bad);
     for (let i = 0; i < 5; i++) expect(hex(decryptEnvelope(forged, [recipient], { allowLegacyDes: false }).content)).toBe(hex(payload));
   });
 
   it("a corrupted OAEP key transport answers the same every time", () => {
-    const good = encryptEnvelope(payload, [{ cert: fixtureCaCert(), publicKey: oursPublic, oaep: true }], { cipher: "aes-128-cbc", randomBytes: seededBytes("o") });
+    const good = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep: true }], {
+      cipher: "aes-128-cbc",
+      randomBytes: seededBytes("o"),
+    });
     const corrupted = withEncryptedKey(good, wrapOaep(createPublicKey(other.key), new Uint8Array(16)));
     const outcomes = new Set<string>();
     for (let i = 0; i < 50; i++) {
@@ -149,7 +152,10 @@ describe("decryptEnvelope continues with the deterministic key (PKCS#1 v1.5 and 
 
   it("still opens a good envelope of either padding", () => {
     for (const oaep of [false, true]) {
-      const env = encryptEnvelope(payload, [{ cert: fixtureCaCert(), publicKey: oursPublic, oaep }], { cipher: "aes-192-cbc", randomBytes: seededBytes(`g${oaep}`) });
+      const env = encryptEnvelope(payload, [{ cert: fixtureCaCertDer(), publicKey: oursPublic, oaep }], {
+        cipher: "aes-192-cbc",
+        randomBytes: seededBytes(`g${oaep}`),
+      });
       expect(hex(decryptEnvelope(env, [recipient], { allowLegacyDes: false }).content)).toBe(hex(payload));
     }
   });

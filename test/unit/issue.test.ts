@@ -8,7 +8,7 @@ import { parseCsr, type ParsedCsr } from "../../src/ca/csr";
 import { issueCertificate, type IssueInput } from "../../src/ca/issue";
 import { checkRequestedNames, DEFAULT_NAME_POLICY } from "../../src/ca/name-policy";
 import { defaultProfile } from "../../src/ca/profiles";
-import type { HashName } from "../../src/scep/oids";
+import type { HashName } from "../../src/crypto/algorithms";
 import { randomSerial, serialToHex } from "../../src/ca/serial";
 import { bytesToHex, toBytes } from "../../src/util/bytes";
 import { fixture, keyIdFromText, openssl, randomBytes, scratch, x509Text } from "./ca-test-helpers";
@@ -18,7 +18,13 @@ let ca: CaMaterial;
 let caPem: string;
 
 beforeAll(() => {
-  const root = generateCa({ subject: { commonName: "Issue Test CA", organization: "Edge" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 3650, now: caNow, randomBytes });
+  const root = generateCa({
+    subject: { commonName: "Issue Test CA", organization: "Edge" },
+    key: { algorithm: "rsa", bits: 2048 },
+    validityDays: 3650,
+    now: caNow,
+    randomBytes,
+  });
   caPem = root.certPem;
   ca = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem });
 });
@@ -27,13 +33,28 @@ function tbsParts(der: Uint8Array) {
   const cert = pkijs.Certificate.fromBER(der);
   const tbs = (asn1js.fromBER(cert.tbsView).result as asn1js.Sequence).valueBlock.value;
   // [0] version, serial, signature, issuer, validity, subject, spki, [3] extensions
-  return { cert, issuer: tbs[3]!.valueBeforeDecodeView, validity: tbs[4] as asn1js.Sequence, subject: tbs[5]!.valueBeforeDecodeView, spki: tbs[6]!.valueBeforeDecodeView };
+  return {
+    cert,
+    issuer: tbs[3]!.valueBeforeDecodeView,
+    validity: tbs[4] as asn1js.Sequence,
+    subject: tbs[5]!.valueBeforeDecodeView,
+    spki: tbs[6]!.valueBeforeDecodeView,
+  };
 }
 
 /** What the enrollment pipeline hands the issuer for this CSR: names after the policy, the default profile. */
 function issueInput(
   csr: ParsedCsr,
-  o: { ca: CaMaterial; serial: Uint8Array; now: Date; validityDays: number; backdateSeconds: number; hash?: HashName; crlUrl?: string; caIssuersUrl?: string },
+  o: {
+    ca: CaMaterial;
+    serial: Uint8Array;
+    now: Date;
+    validityDays: number;
+    backdateSeconds: number;
+    hash?: HashName;
+    crlUrl?: string;
+    caIssuersUrl?: string;
+  },
 ): IssueInput {
   const check = checkRequestedNames(
     { subjectDer: csr.subjectDer, subjectAltNameDer: csr.subjectAltNameDer, subjectAltNameCritical: csr.subjectAltNameCritical },
@@ -44,7 +65,12 @@ function issueInput(
   const n = check.names;
   return {
     key: { spkiDer: csr.spkiDer, algorithm: csr.key.algorithm },
-    names: { subjectDer: n.subjectDer, subjectText: n.subjectText, subjectAltNameDer: n.subjectAltNameDer, subjectAltNameCritical: n.subjectAltNameCritical },
+    names: {
+      subjectDer: n.subjectDer,
+      subjectText: n.subjectText,
+      subjectAltNameDer: n.subjectAltNameDer,
+      subjectAltNameCritical: n.subjectAltNameCritical,
+    },
     profile: defaultProfile(o.validityDays, o.backdateSeconds),
     ca: o.ca,
     serial: o.serial,
@@ -60,7 +86,17 @@ describe("issueCertificate", () => {
     const csr = parseCsr(fixture("rsa2048-printable.der"));
     const serial = randomSerial(randomBytes);
     const now = new Date("2026-11-28T10:20:30.456Z");
-    const issued = issueCertificate(issueInput(csr, { ca, serial, now, validityDays: 365, backdateSeconds: 3600, crlUrl: "https://scep.example.com/crl", caIssuersUrl: "https://scep.example.com/ca.crt" }));
+    const issued = issueCertificate(
+      issueInput(csr, {
+        ca,
+        serial,
+        now,
+        validityDays: 365,
+        backdateSeconds: 3600,
+        crlUrl: "https://scep.example.com/crl",
+        caIssuersUrl: "https://scep.example.com/ca.crt",
+      }),
+    );
 
     const s = scratch();
     const caFile = s.write("ca.pem", caPem);
@@ -107,13 +143,26 @@ describe("issueCertificate", () => {
   });
 
   it("EC key: keyUsage digitalSignature only, UTF8 subject copied byte for byte", () => {
-    for (const [file, ku] of [["ec-p256.der", "Digital Signature\n"], ["rsa2048-utf8.der", "Digital Signature, Key Encipherment\n"]] as const) {
+    for (const [file, ku] of [
+      ["ec-p256.der", "Digital Signature\n"],
+      ["rsa2048-utf8.der", "Digital Signature, Key Encipherment\n"],
+    ] as const) {
       const csr = parseCsr(fixture(file));
-      const issued = issueCertificate(issueInput(csr, { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }));
+      const issued = issueCertificate(
+        issueInput(csr, { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }),
+      );
       expect(x509Text(issued.der)).toMatch(new RegExp(`X509v3 Key Usage: critical\\s*\\n\\s*${ku}`));
       expect(bytesToHex(tbsParts(issued.der).subject)).toBe(bytesToHex(csr.subjectDer));
     }
-    const ec = issueCertificate(issueInput(parseCsr(fixture("ec-p256.der")), { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }));
+    const ec = issueCertificate(
+      issueInput(parseCsr(fixture("ec-p256.der")), {
+        ca,
+        serial: randomSerial(randomBytes),
+        now: new Date("2026-06-01T00:00:00Z"),
+        validityDays: 30,
+        backdateSeconds: 0,
+      }),
+    );
     expect(new X509Certificate(Buffer.from(ec.der)).subjectAltName).toBe("DNS:ec.example.com, IP Address:10.1.2.3");
   });
 
@@ -121,33 +170,56 @@ describe("issueCertificate", () => {
     const csr = parseCsr(fixture("rsa2048-printable.der"));
     const now = new Date("2035-06-01T00:00:00Z");
     const issued = issueCertificate(issueInput(csr, { ca, serial: randomSerial(randomBytes), now, validityDays: 3650, backdateSeconds: 60 }));
-    expect(issued.notAfter.getTime()).toBe(ca.caCert.notAfter.value.getTime());
-    expect(new Date(new X509Certificate(Buffer.from(issued.der)).validTo).getTime()).toBe(ca.caCert.notAfter.value.getTime());
+    expect(issued.notAfter.getTime()).toBe(ca.caCert.notAfter.getTime());
+    expect(new Date(new X509Certificate(Buffer.from(issued.der)).validTo).getTime()).toBe(ca.caCert.notAfter.getTime());
   });
 
   it("uses GeneralizedTime from 2050 (RFC 5280 §4.1.2.5) and an ECDSA signature from an EC CA", () => {
-    const longCa = generateCa({ subject: { commonName: "Long EC CA" }, key: { algorithm: "ec", curve: "P-384" }, validityDays: 40 * 365, now: new Date("2040-01-01T00:00:00Z"), randomBytes });
+    const longCa = generateCa({
+      subject: { commonName: "Long EC CA" },
+      key: { algorithm: "ec", curve: "P-384" },
+      validityDays: 40 * 365,
+      now: new Date("2040-01-01T00:00:00Z"),
+      randomBytes,
+    });
     const m = loadCaMaterial({ caCertPem: longCa.certPem, caKeyPem: longCa.keyPem }, { issuerOnly: true });
     const now = new Date("2049-12-01T00:00:00Z");
-    const issued = issueCertificate(issueInput(parseCsr(fixture("ec-p256.der")), { ca: m, serial: randomSerial(randomBytes), now, validityDays: 90, backdateSeconds: 0, hash: "sha384" }));
+    const issued = issueCertificate(
+      issueInput(parseCsr(fixture("ec-p256.der")), {
+        ca: m,
+        serial: randomSerial(randomBytes),
+        now,
+        validityDays: 90,
+        backdateSeconds: 0,
+        hash: "sha384",
+      }),
+    );
     const validity = tbsParts(issued.der).validity.valueBlock.value;
     expect(validity[0]).toBeInstanceOf(asn1js.UTCTime);
     expect(validity[1]).toBeInstanceOf(asn1js.GeneralizedTime);
     expect(bytesToHex(toBytes(validity[1]!.toBER()))).toBe(bytesToHex(new TextEncoder().encode("\x18\x0f20500301000000Z")));
     const s = scratch();
-    const verify = openssl(["verify", "-attime", String(Math.floor(now.getTime() / 1000)), "-CAfile", s.write("ca.pem", longCa.certPem), s.write("leaf.pem", issued.der)]);
+    const verify = openssl([
+      "verify",
+      "-attime",
+      String(Math.floor(now.getTime() / 1000)),
+      "-CAfile",
+      s.write("ca.pem", longCa.certPem),
+      s.write("leaf.pem", issued.der),
+    ]);
     expect(verify.status).toBe(0);
     expect(x509Text(issued.der)).toContain("Signature Algorithm: ecdsa-with-SHA384");
   });
 
   it("marks the SAN critical when the subject is empty (RFC 5280 §4.2.1.6)", () => {
     const csr = { ...parseCsr(fixture("ec-p256.der")), subjectDer: new Uint8Array([0x30, 0x00]) } as ParsedCsr;
-    const issued = issueCertificate(issueInput(csr, { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }));
+    const issued = issueCertificate(
+      issueInput(csr, { ca, serial: randomSerial(randomBytes), now: new Date("2026-06-01T00:00:00Z"), validityDays: 30, backdateSeconds: 0 }),
+    );
     expect(x509Text(issued.der)).toMatch(/X509v3 Subject Alternative Name: critical/);
     expect(new X509Certificate(Buffer.from(issued.der)).subject ?? "").toBe("");
     expect(bytesToHex(tbsParts(issued.der).subject)).toBe("3000");
   });
-
 });
 
 describe("randomSerial", () => {

@@ -4,9 +4,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { checkKeyPolicy, parseCsr, verifyCsrSignature, type CsrKeyInfo } from "../../src/ca/csr";
 import { importPrivateKeyPem } from "../../src/crypto/keys";
-import { children, content, readTlv, tlv } from "../../src/util/der";
+import { children, content, readTlv, tlv } from "../../src/asn1/der";
 import { concatBytes } from "../../src/util/bytes";
-import { buildCsr } from "../worker/support/client-pki";
+import { buildCsr } from "../support/independent-pki";
 
 function csrWithExponent(publicExponent: number): Uint8Array {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicExponent });

@@ -1,21 +1,23 @@
 // BER a DER-only parser would refuse, as iOS, jscep and legacy clients send it: indefinite lengths,
 // constructed OCTET STRING eContent, signed attributes in non-DER order (smallstep #1723).
+import type { CertView } from "../../src/x509/cert-view";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { createHash, createPublicKey } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, encryptEnvelope } from "../../src/scep/envelope";
-import { encodeDer } from "../../src/scep/asn1";
+import { encodeDer, parseCertificate } from "../support/pkijs";
 import { attributeDer } from "../../src/scep/signed-data";
-import { OID } from "../../src/scep/oids";
+import { SCEP_OID } from "../../src/scep/oids";
+import { OID } from "../../src/asn1/oids";
 import { signBytes } from "../../src/crypto/signature";
 import { generateKeyPair } from "../../src/ca/ca-generate";
 import { selfSignedSigner } from "../../src/client/csr-builder";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 import { bytesEqual, bytesToHex } from "../../src/util/bytes";
 import { concat, hasIndefiniteLength, indefinite, readTlv, splitTlvs, tlv } from "./support/asn1-walk";
-import { fixedBytes, fixtureBytes, fixtureCaCert, fixtureCaRecipient, randomBytes } from "./support/real-clients";
+import { fixedBytes, fixtureBytes, fixtureCaCertDer, fixtureCaRecipient, randomBytes } from "./support/real-clients";
 
 /**
  * Rewrites a DER pkiMessage: ContentInfo -> [0] -> SignedData -> encapContentInfo -> [0] -> OCTET STRING.
@@ -86,27 +88,31 @@ describe.each(fixtures)("BER re-encodings of %s still verify and decrypt", (file
 
 describe("signed attributes as the client ordered them", () => {
   let key: PrivateKeyHandle;
-  let cert: pkijs.Certificate;
+  let cert: CertView;
   let envelope: Uint8Array;
 
   beforeAll(() => {
     key = importPrivateKeyPem(generateKeyPair({ algorithm: "rsa", bits: 2048 }).keyPem);
     cert = selfSignedSigner(key, { commonName: "legacy client" }, new Date(), randomBytes);
-    envelope = encryptEnvelope(new Uint8Array([0x30, 0x00]), [{ cert: fixtureCaCert(), publicKey: createPublicKey(fixtureCaRecipient().key.key) }], {
-      cipher: "aes-128-cbc",
-      randomBytes,
-    });
+    envelope = encryptEnvelope(
+      new Uint8Array([0x30, 0x00]),
+      [{ cert: fixtureCaCertDer(), publicKey: createPublicKey(fixtureCaRecipient().key.key) }],
+      {
+        cipher: "aes-128-cbc",
+        randomBytes,
+      },
+    );
   });
 
   type Order = "reverse" | "sorted";
   /** A PKCSReq whose signedAttrs go out in `sentOrder` while the signature covers `signedOrder`. */
   function handBuilt(sentOrder: Order, signedOrder: Order, signedAttrsIndefinite = false): Uint8Array {
     const encoded = [
-      attributeDer(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
-      attributeDer(OID.messageDigest, new asn1js.OctetString({ valueHex: createHash("sha256").update(envelope).digest() })),
-      attributeDer(OID.messageType, new asn1js.PrintableString({ value: "19" })),
-      attributeDer(OID.transactionID, new asn1js.PrintableString({ value: "legacy-order-1" })),
-      attributeDer(OID.senderNonce, new asn1js.OctetString({ valueHex: new Uint8Array(16).fill(7) })),
+      attributeDer(OID.contentType, ber(new asn1js.ObjectIdentifier({ value: OID.data }))),
+      attributeDer(OID.messageDigest, ber(new asn1js.OctetString({ valueHex: createHash("sha256").update(envelope).digest() }))),
+      attributeDer(SCEP_OID.messageType, ber(new asn1js.PrintableString({ value: "19" }))),
+      attributeDer(SCEP_OID.transactionID, ber(new asn1js.PrintableString({ value: "legacy-order-1" }))),
+      attributeDer(SCEP_OID.senderNonce, ber(new asn1js.OctetString({ valueHex: new Uint8Array(16).fill(7) }))),
     ];
     const sorted = [...encoded].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const reverse = [...sorted].reverse();
@@ -114,7 +120,12 @@ describe("signed attributes as the client ordered them", () => {
     const signature = signBytes(key, "sha256", tlv(0x31, concat(...pick(signedOrder))));
     const signedAttrs = signedAttrsIndefinite ? indefinite(0xa0, concat(...pick(sentOrder))) : tlv(0xa0, concat(...pick(sentOrder)));
     const digestAlg = encodeDer(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256, algorithmParams: new asn1js.Null() }).toSchema());
-    const sid = encodeDer(new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }).toSchema());
+    const sid = encodeDer(
+      new pkijs.IssuerAndSerialNumber({
+        issuer: parseCertificate(cert.der).issuer,
+        serialNumber: parseCertificate(cert.der).serialNumber,
+      }).toSchema(),
+    );
     const signerInfo = tlv(
       0x30,
       concat(
@@ -127,10 +138,7 @@ describe("signed attributes as the client ordered them", () => {
       ),
     );
     const encap = tlv(0x30, concat(encodeDer(new asn1js.ObjectIdentifier({ value: OID.data })), tlv(0xa0, tlv(0x04, envelope))));
-    const signedData = tlv(
-      0x30,
-      concat(tlv(0x02, Uint8Array.of(1)), tlv(0x31, digestAlg), encap, tlv(0xa0, encodeDer(cert.toSchema())), tlv(0x31, signerInfo)),
-    );
+    const signedData = tlv(0x30, concat(tlv(0x02, Uint8Array.of(1)), tlv(0x31, digestAlg), encap, tlv(0xa0, cert.der), tlv(0x31, signerInfo)));
     return tlv(0x30, concat(encodeDer(new asn1js.ObjectIdentifier({ value: OID.signedData })), tlv(0xa0, signedData)));
   }
 
@@ -164,3 +172,8 @@ describe("signed attributes as the client ordered them", () => {
     expect(() => parsePkiMessage(tampered)).toThrow(/signature does not verify/);
   });
 });
+
+/** DER of an asn1js value (the attribute writer takes encoded values). */
+function ber(value: { toBER(sizeOnly?: boolean): ArrayBuffer }): Uint8Array {
+  return new Uint8Array(value.toBER(false));
+}

@@ -37,7 +37,14 @@ describe("caCertBody", () => {
   beforeAll(() => {
     root = generateCa({ subject: { commonName: "Bodies Root" }, key: { algorithm: "ec" }, validityDays: 3650, now, randomBytes });
     const rootMaterial = loadCaMaterial({ caCertPem: root.certPem, caKeyPem: root.keyPem }, { issuerOnly: true });
-    issuing = generateCa({ subject: { commonName: "Bodies Issuing" }, key: { algorithm: "ec" }, validityDays: 365, issuer: rootMaterial, now, randomBytes });
+    issuing = generateCa({
+      subject: { commonName: "Bodies Issuing" },
+      key: { algorithm: "ec" },
+      validityDays: 365,
+      issuer: rootMaterial,
+      now,
+      randomBytes,
+    });
     const issuingMaterial = loadCaMaterial({ caCertPem: issuing.certPem, caKeyPem: issuing.keyPem }, { issuerOnly: true });
     ra = generateRaPair({ ca: issuingMaterial, key: { algorithm: "ec" }, now, randomBytes });
   });

@@ -1,4 +1,5 @@
 // buildCertRep (RFC 8894 §3.3.2) round trip: our parser, openssl, and a byte-level ASN.1 walk.
+import type { CertView } from "../../src/x509/cert-view";
 import * as asn1js from "asn1js";
 import { createPublicKey } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -7,16 +8,16 @@ import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, recipientKeyFor } from "../../src/scep/envelope";
 import { buildCertsOnly } from "../../src/scep/signed-data";
 import { parseCertsOnly } from "../../src/scep/certs-only";
-import { certificateDer } from "../../src/scep/asn1";
 import type { ContentCipherName } from "../../src/scep/content-cipher";
-import { FailInfo, MessageType, OID, PkiStatus, type HashName } from "../../src/scep/oids";
+import { FailInfo, MessageType, SCEP_OID, PkiStatus } from "../../src/scep/oids";
+import { OID } from "../../src/asn1/oids";
+import type { HashName } from "../../src/crypto/algorithms";
 import { generateCa, generateKeyPair } from "../../src/ca/ca-generate";
 import { loadCaMaterial, type CaMaterial } from "../../src/ca/ca-material";
 import { selfSignedSigner } from "../../src/client/csr-builder";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 import { bytesEqual, bytesToHex } from "../../src/util/bytes";
-import { toPem } from "../../src/util/pem";
-import type * as pkijs from "pkijs";
+import { toPem } from "../../src/asn1/pem";
 import { attributesIn, children, hasIndefiniteLength, parseAsn1, readTlv, splitTlvs, walk } from "./support/asn1-walk";
 import { openssl, randomBytes, scratchDir } from "./support/real-clients";
 
@@ -27,7 +28,7 @@ const REQUEST_NONCE = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 
 let ca: CaMaterial;
 let clientKey: PrivateKeyHandle;
-let clientCert: pkijs.Certificate;
+let clientCert: CertView;
 
 beforeAll(() => {
   const pair = generateCa({ subject: { commonName: "CertRep Test CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 365, now, randomBytes });
@@ -49,7 +50,7 @@ function build(outcome: CertRepOutcome, tx = TX_CERTMONGER, hash: HashName = "sh
 function success(cipher: ContentCipherName = "aes-256-cbc"): CertRepOutcome {
   return {
     status: PkiStatus.SUCCESS,
-    payload: buildCertsOnly([certificateDer(clientCert), ca.caCertDer]),
+    payload: buildCertsOnly([clientCert.der, ca.caCertDer]),
     recipientCert: clientCert,
     recipientPublicKey: createPublicKey(clientKey.key),
     cipher,
@@ -93,31 +94,32 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
     expect(m.transactionId).toBe(tx);
     expect(bytesToHex(m.transactionIdBytes)).toBe(bytesToHex(new TextEncoder().encode(tx)));
     // ...and the encoded attribute is a PrintableString holding exactly those octets.
-    const value = attributesIn(parseAsn1(der)).get(OID.transactionID)![0]!;
+    const value = attributesIn(parseAsn1(der)).get(SCEP_OID.transactionID)![0]!;
     expect(value.idBlock.tagNumber).toBe(19);
   });
 
   it("SCEP strings are PrintableString, failInfoText UTF8String; contentType and messageDigest present; one SignerInfo", () => {
     const der = build(outcome());
     const attrs = attributesIn(parseAsn1(der));
-    for (const oid of [OID.messageType, OID.pkiStatus, OID.transactionID]) {
+    for (const oid of [SCEP_OID.messageType, SCEP_OID.pkiStatus, SCEP_OID.transactionID]) {
       expect(attrs.get(oid), oid).toHaveLength(1);
       expect(attrs.get(oid)![0]).toBeInstanceOf(asn1js.PrintableString);
     }
-    for (const oid of [OID.senderNonce, OID.recipientNonce, OID.messageDigest]) expect(attrs.get(oid)![0]).toBeInstanceOf(asn1js.OctetString);
+    for (const oid of [SCEP_OID.senderNonce, SCEP_OID.recipientNonce, OID.messageDigest])
+      expect(attrs.get(oid)![0]).toBeInstanceOf(asn1js.OctetString);
     const ct = attrs.get(OID.contentType)![0]!;
     expect(ct).toBeInstanceOf(asn1js.ObjectIdentifier);
     expect((ct as asn1js.ObjectIdentifier).valueBlock.toString()).toBe(OID.data);
     if (name === "FAILURE") {
-      expect(attrs.get(OID.failInfo)![0]).toBeInstanceOf(asn1js.PrintableString);
-      expect((attrs.get(OID.failInfo)![0] as asn1js.PrintableString).valueBlock.value).toBe("2");
-      expect(attrs.get(OID.failInfoText)![0]).toBeInstanceOf(asn1js.Utf8String);
+      expect(attrs.get(SCEP_OID.failInfo)![0]).toBeInstanceOf(asn1js.PrintableString);
+      expect((attrs.get(SCEP_OID.failInfo)![0] as asn1js.PrintableString).valueBlock.value).toBe("2");
+      expect(attrs.get(SCEP_OID.failInfoText)![0]).toBeInstanceOf(asn1js.Utf8String);
       const m = parsePkiMessage(der);
       expect(m.failInfo).toBe(FailInfo.badRequest);
       expect(m.failInfoText).toBe("challenge refusé");
     } else {
-      expect(attrs.has(OID.failInfo)).toBe(false);
-      expect(attrs.has(OID.failInfoText)).toBe(false);
+      expect(attrs.has(SCEP_OID.failInfo)).toBe(false);
+      expect(attrs.has(SCEP_OID.failInfoText)).toBe(false);
     }
     expect(children(signedDataParts(der).signerInfos)).toHaveLength(1);
   });
@@ -139,7 +141,11 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
     expect(bytesToHex(new Uint8Array(parseAsn1(der).toBER(false)))).toBe(bytesToHex(der));
     // signedAttrs [0] IMPLICIT SET OF: element encodings in ascending order (X.690 §11.6).
     const signerInfo = children(signedDataParts(der).signerInfos)[0]!;
-    const signedAttrs = new Uint8Array(children(signerInfo).find((c) => c.idBlock.tagClass === 3 && c.idBlock.tagNumber === 0)!.toBER(false));
+    const signedAttrs = new Uint8Array(
+      children(signerInfo)
+        .find((c) => c.idBlock.tagClass === 3 && c.idBlock.tagNumber === 0)!
+        .toBER(false),
+    );
     const elements = splitTlvs(readTlv(signedAttrs).content).map((e) => Buffer.from(e));
     const sorted = [...elements].sort(Buffer.compare);
     expect(elements.map((e) => e.toString("hex"))).toEqual(sorted.map((e) => e.toString("hex")));
@@ -150,7 +156,22 @@ describe.each(outcomes)("CertRep %s", (name, outcome) => {
     const s = scratchDir();
     const file = s.write("rep.der", der);
     const caFile = s.write("ca.pem", toPem("CERTIFICATE", ca.caCertDer));
-    const args = ["cms", "-verify", "-inform", "DER", "-in", file, "-CAfile", caFile, "-purpose", "any", "-attime", String(Math.floor(now.getTime() / 1000) + 60), "-out", s.dir + "/out.bin"];
+    const args = [
+      "cms",
+      "-verify",
+      "-inform",
+      "DER",
+      "-in",
+      file,
+      "-CAfile",
+      caFile,
+      "-purpose",
+      "any",
+      "-attime",
+      String(Math.floor(now.getTime() / 1000) + 60),
+      "-out",
+      s.dir + "/out.bin",
+    ];
     // FAILURE/PENDING carry no content: openssl treats them as detached over the empty string.
     if (name !== "SUCCESS") args.push("-content", s.write("empty", new Uint8Array(0)), "-binary");
     const verified = openssl(args);
@@ -172,7 +193,7 @@ describe("CertRep SUCCESS envelope", () => {
       const d = decryptEnvelope(m.envelope!, [recipientKeyFor(clientCert, clientKey)], { allowLegacyDes: true, randomBytes });
       expect(d.cipher).toBe(cipher);
       const { certificates } = parseCertsOnly(d.content);
-      expect(certificates.map((c) => bytesToHex(c))).toEqual([bytesToHex(certificateDer(clientCert)), bytesToHex(ca.caCertDer)]);
+      expect(certificates.map((c) => bytesToHex(c))).toEqual([bytesToHex(clientCert.der), bytesToHex(ca.caCertDer)]);
       expect(hasIndefiniteLength(m.envelope!)).toBe(false);
     },
   );
@@ -181,7 +202,7 @@ describe("CertRep SUCCESS envelope", () => {
     const m = parsePkiMessage(build(success()));
     let found = false;
     walk(parseAsn1(m.envelope!), (n) => {
-      if (n instanceof asn1js.Integer && bytesToHex(new Uint8Array(n.valueBlock.valueHexView)) === bytesToHex(new Uint8Array(clientCert.serialNumber.valueBlock.valueHexView))) found = true;
+      if (n instanceof asn1js.Integer && bytesToHex(new Uint8Array(n.valueBlock.valueHexView)) === bytesToHex(clientCert.serial)) found = true;
     });
     expect(found).toBe(true);
   });

@@ -7,24 +7,24 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { implicitRejectionKey, unwrapOaep, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15, KeyTransportError } from "../../src/scep/key-transport";
 import { decryptEnvelope, encryptEnvelope, EnvelopeError, recipientKeyFor, type RecipientKey } from "../../src/scep/envelope";
 import { parsePkiMessage } from "../../src/scep/pki-message";
-import { encodeDer, octetStringBytes, parseBer } from "../../src/scep/asn1";
-import { OID } from "../../src/scep/oids";
+import { encodeDer, octetStringBytes, parseBer } from "../support/pkijs";
+import { OID } from "../../src/asn1/oids";
 import { generateKeyPair } from "../../src/ca/ca-generate";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 import { bytesToHex } from "../../src/util/bytes";
-import { fixtureBytes, fixtureCaCert, fixtureCaKey, randomBytes, seededBytes } from "./support/real-clients";
+import { fixtureBytes, fixtureCaCertDer, fixtureCaKey, randomBytes, seededBytes } from "./support/real-clients";
 
 let ours: PrivateKeyHandle;
 let oursPublic: ReturnType<typeof createPublicKey>;
 let ourRecipient: RecipientKey;
-let ourCert: pkijs.Certificate;
+let ourCert: Uint8Array;
 let other: PrivateKeyHandle;
 const K = 256; // RSA-2048 modulus length in bytes
 
 beforeAll(() => {
   ours = fixtureCaKey();
   oursPublic = createPublicKey(ours.key);
-  ourCert = fixtureCaCert();
+  ourCert = fixtureCaCertDer();
   ourRecipient = recipientKeyFor(ourCert, ours);
   other = importPrivateKeyPem(generateKeyPair({ algorithm: "rsa", bits: 2048 }).keyPem);
 });
@@ -138,7 +138,10 @@ describe("decryptEnvelope: every key-transport failure looks the same", () => {
       randomBytes: seededBytes("misaddressed"),
     });
     const wrongKey = failureOf(() => decryptEnvelope(misaddressed, [ourRecipient], opts));
-    const oaep = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher: "aes-256-cbc", randomBytes: seededBytes("oaep") });
+    const oaep = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], {
+      cipher: "aes-256-cbc",
+      randomBytes: seededBytes("oaep"),
+    });
     const oaepCorrupted = failureOf(() => decryptEnvelope(corruptEncryptedKey(oaep), [ourRecipient], opts));
 
     expect(corrupted).toEqual({ reason: "undecryptable", message: "envelope could not be decrypted" });
@@ -172,15 +175,18 @@ describe("RSAES-OAEP", () => {
     expect(() => unwrapOaep(other, wrapOaep(oursPublic, contentKey), "sha1")).toThrow(KeyTransportError);
   });
 
-  it.each(["aes-128-cbc", "aes-256-cbc", "des-ede3-cbc"] as const)("encryptEnvelope oaep:true (%s) decrypts, key transport is id-RSAES-OAEP", (cipher) => {
-    const payload = randomBytes(333);
-    const env = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher, randomBytes });
-    const parsed = new pkijs.EnvelopedData({ schema: new pkijs.ContentInfo({ schema: parseBer(env, "env") }).content });
-    expect((parsed.recipientInfos[0]!.value as pkijs.KeyTransRecipientInfo).keyEncryptionAlgorithm.algorithmId).toBe(OID.rsaesOaep);
-    const d = decryptEnvelope(env, [ourRecipient], { allowLegacyDes: false });
-    expect(d.cipher).toBe(cipher);
-    expect(bytesToHex(d.content)).toBe(bytesToHex(payload));
-  });
+  it.each(["aes-128-cbc", "aes-256-cbc", "des-ede3-cbc"] as const)(
+    "encryptEnvelope oaep:true (%s) decrypts, key transport is id-RSAES-OAEP",
+    (cipher) => {
+      const payload = randomBytes(333);
+      const env = encryptEnvelope(payload, [{ cert: ourCert, publicKey: oursPublic, oaep: true }], { cipher, randomBytes });
+      const parsed = new pkijs.EnvelopedData({ schema: new pkijs.ContentInfo({ schema: parseBer(env, "env") }).content });
+      expect((parsed.recipientInfos[0]!.value as pkijs.KeyTransRecipientInfo).keyEncryptionAlgorithm.algorithmId).toBe(OID.rsaesOaep);
+      const d = decryptEnvelope(env, [ourRecipient], { allowLegacyDes: false });
+      expect(d.cipher).toBe(cipher);
+      expect(bytesToHex(d.content)).toBe(bytesToHex(payload));
+    },
+  );
 
   it("explicit RSAES-OAEP-params with SHA-256 (hashAlgorithm [0]) are honoured", () => {
     const payload = randomBytes(100);

@@ -1,10 +1,10 @@
 // Design rule 2: nothing a client sends may become a 500. parsePkiMessage may only throw
-// PkiMessageError/Asn1Error and decryptEnvelope EnvelopeError/Asn1Error (pki-operation.ts maps those
+// PkiMessageError and decryptEnvelope EnvelopeError (pki-operation.ts maps those
 // to HTTP 400 or CertRep FAILURE; anything else escapes as a 500).
 import { describe, expect, it } from "vitest";
 import { parsePkiMessage, PkiMessageError } from "../../src/scep/pki-message";
-import { Asn1Error } from "../../src/scep/asn1";
 import { decryptEnvelope, EnvelopeError } from "../../src/scep/envelope";
+import { DerError } from "../../src/asn1/der";
 import { parseCertsOnly } from "../../src/scep/certs-only";
 import { fixedBytes, fixtureBytes, fixtureCaRecipient } from "./support/real-clients";
 
@@ -13,7 +13,7 @@ function thrownClass(fn: () => unknown): string {
     fn();
     return "none";
   } catch (e) {
-    if (e instanceof PkiMessageError || e instanceof Asn1Error || e instanceof EnvelopeError) return "expected";
+    if (e instanceof PkiMessageError || e instanceof EnvelopeError) return "expected";
     return `${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
   }
 }
@@ -49,7 +49,13 @@ describe("malformed pkiMessages fail with our error classes only", () => {
   );
 
   it("garbage, empty and non-SignedData inputs", () => {
-    for (const bytes of [new Uint8Array(0), Uint8Array.of(0x30), Uint8Array.of(0x30, 0x80), new Uint8Array(64).fill(0x30), fixtureBytes("mdm-GetCACert.resp.der")]) {
+    for (const bytes of [
+      new Uint8Array(0),
+      Uint8Array.of(0x30),
+      Uint8Array.of(0x30, 0x80),
+      new Uint8Array(64).fill(0x30),
+      fixtureBytes("mdm-GetCACert.resp.der"),
+    ]) {
       expect(thrownClass(() => parsePkiMessage(bytes))).toBe("expected");
     }
   });
@@ -73,7 +79,7 @@ describe("malformed envelopes fail with our error classes only", () => {
     expect([...seen]).toEqual([]);
   });
 
-  it("parseCertsOnly refuses a CertRep that is not certs-only with Asn1Error", () => {
-    expect(() => parseCertsOnly(fixtureBytes("mdm-GetCACert.resp.der"))).toThrow(Asn1Error);
+  it("parseCertsOnly refuses a CertRep that is not certs-only with DerError", () => {
+    expect(() => parseCertsOnly(fixtureBytes("mdm-GetCACert.resp.der"))).toThrow(DerError);
   });
 });

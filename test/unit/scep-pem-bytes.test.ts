@@ -1,17 +1,8 @@
-// src/util/pem.ts and src/util/bytes.ts: the helpers every SCEP byte comparison relies on.
+// src/asn1/pem.ts and src/util/bytes.ts: the helpers every SCEP byte comparison relies on.
 import { describe, expect, it } from "vitest";
-import { parsePem, toPem } from "../../src/util/pem";
-import {
-  base64ToBytes,
-  bytesEqual,
-  bytesToBase64,
-  bytesToHex,
-  concatBytes,
-  constantTimeEqual,
-  hexToBytes,
-  toArrayBuffer,
-  toBytes,
-} from "../../src/util/bytes";
+import { parsePem, toPem } from "../../src/asn1/pem";
+import { decodeBase64, encodeBase64 } from "../../src/asn1/base64";
+import { bytesEqual, bytesToHex, concatBytes, constantTimeEqual, hexToBytes, toArrayBuffer, toBytes } from "../../src/util/bytes";
 import { fixtureBytes, fixtureText } from "./support/real-clients";
 
 const caDer = fixtureBytes("mdm-GetCACert.resp.der");
@@ -26,7 +17,12 @@ describe("parsePem", () => {
 
   it("round-trips toPem with 64-character lines", () => {
     const pem = toPem("CERTIFICATE", caDer);
-    expect(pem.split("\n").slice(1, -3).every((l) => l.length === 64)).toBe(true);
+    expect(
+      pem
+        .split("\n")
+        .slice(1, -3)
+        .every((l) => l.length === 64),
+    ).toBe(true);
     expect(pem.endsWith("-----END CERTIFICATE-----\n")).toBe(true);
     expect(bytesToHex(parsePem(pem)[0]!.der)).toBe(bytesToHex(caDer));
   });
@@ -98,16 +94,16 @@ describe("byte helpers", () => {
     expect(Array.from(toBytes(big.buffer))).toHaveLength(10);
   });
 
-  it("hex and base64 round trips, subarray-safe; base64ToBytes takes base64url and whitespace", () => {
+  it("hex and base64 round trips, subarray-safe; decodeBase64 takes base64url and whitespace", () => {
     const big = Uint8Array.from({ length: 40 }, (_, i) => i * 7);
     const view = big.subarray(5, 25);
     expect(bytesToHex(hexToBytes(bytesToHex(view)))).toBe(bytesToHex(view));
     expect(bytesToHex(view, true)).toBe(bytesToHex(view).toUpperCase());
-    const b64 = bytesToBase64(Uint8Array.of(0xfb, 0xff, 0xbf));
+    const b64 = encodeBase64(Uint8Array.of(0xfb, 0xff, 0xbf));
     expect(b64).toBe("+/+/");
-    expect(Array.from(base64ToBytes("-_-_"))).toEqual([0xfb, 0xff, 0xbf]);
-    expect(Array.from(base64ToBytes("+/+/\n"))).toEqual([0xfb, 0xff, 0xbf]);
-    expect(bytesToHex(base64ToBytes(bytesToBase64(view)))).toBe(bytesToHex(view));
+    expect(Array.from(decodeBase64("-_-_"))).toEqual([0xfb, 0xff, 0xbf]);
+    expect(Array.from(decodeBase64("+/+/\n"))).toEqual([0xfb, 0xff, 0xbf]);
+    expect(bytesToHex(decodeBase64(encodeBase64(view)))).toBe(bytesToHex(view));
   });
 
   it("concatBytes keeps order and lengths", () => {

@@ -5,17 +5,37 @@ import { describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, recipientKeyFor } from "../../src/scep/envelope";
 import { parseCertsOnly } from "../../src/scep/certs-only";
-import { parseCertificate } from "../../src/scep/asn1";
+import { parseCertificate } from "../support/pkijs";
 import { FailInfo, MessageType, PkiStatus } from "../../src/scep/oids";
 import { publicKeyFromSpki } from "../../src/crypto/keys";
 import { bytesEqual } from "../../src/util/bytes";
 import { commonName, fixedBytes, fixtureBytes, fixtureCaCert, fixtureCaRecipient, scepclientKey } from "./support/real-clients";
 
 const rows = [
-  { quirk: "SUCCESS to scepclient", rep: "mdm-CertRep-success-to-scepclient.resp.der", req: "scepclient-PKCSReq-des-sha1.req.der", status: PkiStatus.SUCCESS },
-  { quirk: "SUCCESS to scepclient's RenewalReq", rep: "mdm-CertRep-success-renewal.resp.der", req: "scepclient-RenewalReq17-samekey.req.der", status: PkiStatus.SUCCESS },
-  { quirk: "SUCCESS to certmonger", rep: "mdm-CertRep-success-to-certmonger.resp.der", req: "certmonger-PKCSReq-aes256-sha256.req.der", status: PkiStatus.SUCCESS },
-  { quirk: "FAILURE badRequest for a wrong challenge", rep: "mdm-CertRep-failure-badRequest.resp.der", req: "scepclient-PKCSReq-wrong-challenge.req.der", status: PkiStatus.FAILURE },
+  {
+    quirk: "SUCCESS to scepclient",
+    rep: "mdm-CertRep-success-to-scepclient.resp.der",
+    req: "scepclient-PKCSReq-des-sha1.req.der",
+    status: PkiStatus.SUCCESS,
+  },
+  {
+    quirk: "SUCCESS to scepclient's RenewalReq",
+    rep: "mdm-CertRep-success-renewal.resp.der",
+    req: "scepclient-RenewalReq17-samekey.req.der",
+    status: PkiStatus.SUCCESS,
+  },
+  {
+    quirk: "SUCCESS to certmonger",
+    rep: "mdm-CertRep-success-to-certmonger.resp.der",
+    req: "certmonger-PKCSReq-aes256-sha256.req.der",
+    status: PkiStatus.SUCCESS,
+  },
+  {
+    quirk: "FAILURE badRequest for a wrong challenge",
+    rep: "mdm-CertRep-failure-badRequest.resp.der",
+    req: "scepclient-PKCSReq-wrong-challenge.req.der",
+    status: PkiStatus.FAILURE,
+  },
 ];
 
 describe.each(rows)("micromdm CertRep: $quirk", ({ rep, req, status }) => {
@@ -25,7 +45,7 @@ describe.each(rows)("micromdm CertRep: $quirk", ({ rep, req, status }) => {
     expect(m.pkiStatus).toBe(status);
     expect(m.hash).toBe("sha1");
     const caSpki = new Uint8Array(fixtureCaCert().subjectPublicKeyInfo.toSchema().toBER());
-    expect(bytesEqual(new Uint8Array(m.signerCert.subjectPublicKeyInfo.toSchema().toBER()), caSpki)).toBe(true);
+    expect(bytesEqual(new Uint8Array(parseCertificate(m.signerCertDer).subjectPublicKeyInfo.toSchema().toBER()), caSpki)).toBe(true);
   });
 
   it("echoes the request: transactionID octets, recipientNonce = request senderNonce", () => {
@@ -60,7 +80,7 @@ describe("micromdm CertRep to scepclient decrypts with the client key", () => {
     const req = parsePkiMessage(fixtureBytes("scepclient-PKCSReq-des-sha1.req.der"));
     const key = scepclientKey();
     // Addressed to the request's signer certificate (RFC 8894 §3.3.2).
-    const d = decryptEnvelope(m.envelope!, [recipientKeyFor(req.signerCert, key)], { allowLegacyDes: true, randomBytes: fixedBytes(0) });
+    const d = decryptEnvelope(m.envelope!, [recipientKeyFor(req.signerCertDer, key)], { allowLegacyDes: true, randomBytes: fixedBytes(0) });
     expect(d.cipher).toBe("des-cbc");
     const certsOnly = parseCertsOnly(d.content);
     expect(certsOnly.certificates.length).toBeGreaterThanOrEqual(1);
@@ -78,7 +98,7 @@ describe("micromdm CertRep to scepclient decrypts with the client key", () => {
     const m = parsePkiMessage(fixtureBytes("mdm-CertRep-success-to-scepclient.resp.der"));
     const req = parsePkiMessage(fixtureBytes("scepclient-PKCSReq-des-sha1.req.der"));
     expect(() =>
-      decryptEnvelope(m.envelope!, [recipientKeyFor(req.signerCert, scepclientKey())], { allowLegacyDes: false, randomBytes: fixedBytes(0) }),
+      decryptEnvelope(m.envelope!, [recipientKeyFor(req.signerCertDer, scepclientKey())], { allowLegacyDes: false, randomBytes: fixedBytes(0) }),
     ).toThrow(expect.objectContaining({ reason: "legacy-des-refused" }));
   });
 

@@ -4,8 +4,9 @@ import * as asn1js from "asn1js";
 import { describe, expect, it } from "vitest";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { decryptEnvelope, EnvelopeError } from "../../src/scep/envelope";
-import { MessageType, OID } from "../../src/scep/oids";
-import { certificateDer } from "../../src/scep/asn1";
+import { MessageType } from "../../src/scep/oids";
+import { OID } from "../../src/asn1/oids";
+import { certificateDer, parseCertificate } from "../support/pkijs";
 import { bytesEqual } from "../../src/util/bytes";
 import { commonName, fixedBytes, fixtureBytes, fixtureCaCert, fixtureCaRecipient, parseCsr } from "./support/real-clients";
 
@@ -122,15 +123,15 @@ describe.each(rows)("$quirk", (row) => {
 
   it(`signer is ${row.signer} (CN=${row.signerCn})`, () => {
     const m = parsePkiMessage(der);
-    expect(commonName(m.signerCert.subject)).toBe(row.signerCn);
-    const issuer = new Uint8Array(m.signerCert.issuer.toSchema().toBER());
-    const subject = new Uint8Array(m.signerCert.subject.toSchema().toBER());
+    expect(commonName(parseCertificate(m.signerCertDer).subject)).toBe(row.signerCn);
+    const issuer = new Uint8Array(parseCertificate(m.signerCertDer).issuer.toSchema().toBER());
+    const subject = new Uint8Array(parseCertificate(m.signerCertDer).subject.toSchema().toBER());
     if (row.signer === "self-signed") {
       expect(bytesEqual(issuer, subject)).toBe(true);
     } else {
       expect(bytesEqual(issuer, caSubjectDer())).toBe(true);
     }
-    expect(m.certificates.some((c) => bytesEqual(certificateDer(c), m.signerCertDer))).toBe(true);
+    expect(m.certificateDers.map(parseCertificate).some((c) => bytesEqual(certificateDer(c), m.signerCertDer))).toBe(true);
   });
 
   it(`decrypts with the fixture CA key as ${row.cipher} to a PKCS#10 for CN=${row.cn}, challenge PrintableString`, () => {
@@ -171,7 +172,7 @@ describe("request quirks across fixtures", () => {
   it("scepclient renewal is signed by the certificate micromdm issued in mdm-CertRep-success-to-scepclient", () => {
     const renewal = parsePkiMessage(fixtureBytes("scepclient-RenewalReq17-samekey.req.der"));
     const rep = parsePkiMessage(fixtureBytes("mdm-CertRep-success-to-scepclient.resp.der"));
-    expect(rep.certificates.some((c) => bytesEqual(certificateDer(c), renewal.signerCertDer))).toBe(true);
+    expect(rep.certificateDers.map(parseCertificate).some((c) => bytesEqual(certificateDer(c), renewal.signerCertDer))).toBe(true);
   });
 
   it("the renewal keeps the key: its CSR key equals the first request's CSR key", () => {
@@ -179,14 +180,21 @@ describe("request quirks across fixtures", () => {
     const opts = { allowLegacyDes: true, randomBytes: fixedBytes(0) };
     const spki = (f: string) => {
       const m = parsePkiMessage(fixtureBytes(f));
-      return new Uint8Array(parseCsr(decryptEnvelope(m.envelope!, ca, opts).content).subjectPublicKeyInfo.toSchema().toBER());
+      return new Uint8Array(
+        parseCsr(decryptEnvelope(m.envelope!, ca, opts).content)
+          .subjectPublicKeyInfo.toSchema()
+          .toBER(),
+      );
     };
     expect(bytesEqual(spki("scepclient-PKCSReq-des-sha1.req.der"), spki("scepclient-RenewalReq17-samekey.req.der"))).toBe(true);
     // certmonger rekey: a new key, so the CSR key differs from the signer's (old) key.
     const rekey = parsePkiMessage(fixtureBytes("certmonger-rekey-PKCSReq19-signed-by-old-cert.req.der"));
     const rekeyCsr = parseCsr(decryptEnvelope(rekey.envelope!, ca, opts).content);
     expect(
-      bytesEqual(new Uint8Array(rekeyCsr.subjectPublicKeyInfo.toSchema().toBER()), new Uint8Array(rekey.signerCert.subjectPublicKeyInfo.toSchema().toBER())),
+      bytesEqual(
+        new Uint8Array(rekeyCsr.subjectPublicKeyInfo.toSchema().toBER()),
+        new Uint8Array(parseCertificate(rekey.signerCertDer).subjectPublicKeyInfo.toSchema().toBER()),
+      ),
     ).toBe(false);
   });
 

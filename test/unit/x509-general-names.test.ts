@@ -13,7 +13,8 @@ import {
 import { NameError } from "../../src/x509/name";
 import { ipText } from "../../src/x509/name-syntax";
 import { hexToBytes } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { atv, cn, gn, hex, name, OIDS, seq, str, TAGS, utf8 } from "../support/name-der";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -23,8 +24,16 @@ const SID_URI = "tag:microsoft.com,2022-09-14:sid:S-1-5-21-3623811015-3361044348
 describe("parseGeneralNames / encodeGeneralNames: accepted vectors round-trip byte for byte", () => {
   const rows: { what: string; der: Uint8Array; text: string }[] = [
     { what: "dNSName", der: seq(dns("host.corp.example")), text: "dns:host.corp.example" },
-    { what: "single-label and punycode DNS names", der: seq(dns("intranet"), dns("xn--bcher-kva.example")), text: "dns:intranet, dns:xn--bcher-kva.example" },
-    { what: "a 63-character label, 253 in all", der: seq(dns(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`)), text: `dns:${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}` },
+    {
+      what: "single-label and punycode DNS names",
+      der: seq(dns("intranet"), dns("xn--bcher-kva.example")),
+      text: "dns:intranet, dns:xn--bcher-kva.example",
+    },
+    {
+      what: "a 63-character label, 253 in all",
+      der: seq(dns(`${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`)),
+      text: `dns:${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`,
+    },
     { what: "wildcard dNSName (parsed, marked)", der: seq(dns("*.corp.example")), text: "dns:*.corp.example" },
     { what: "rfc822Name", der: seq(email("first.last+tag@corp.example")), text: "email:first.last+tag@corp.example" },
     { what: "UPN otherName (the ledger used to say type0)", der: seq(upn("alice@corp.example")), text: "upn:alice@corp.example" },
@@ -35,8 +44,16 @@ describe("parseGeneralNames / encodeGeneralNames: accepted vectors round-trip by
     { what: "IPv6", der: seq(ip("20010db8000000000000000000000001")), text: "ip:2001:db8::1" },
     { what: "directoryName", der: seq(tlv(0xa4, name(atv(OIDS.O, utf8("Acme")), atv(OIDS.CN, utf8("dir"))))), text: "dirname:CN=dir,O=Acme" },
     { what: "registeredID", der: seq(tlv(0x88, oid("1.2.3.4").subarray(2))), text: "rid:1.2.3.4" },
-    { what: "email, UPN, DNS together (Intune)", der: seq(email("u@corp.example"), upn("u@corp.example"), dns("d.corp.example")), text: "email:u@corp.example, upn:u@corp.example, dns:d.corp.example" },
-    { what: "32 names", der: seq(...Array.from({ length: 32 }, (_, i) => dns(`h${i}.example`))), text: Array.from({ length: 32 }, (_, i) => `dns:h${i}.example`).join(", ") },
+    {
+      what: "email, UPN, DNS together (Intune)",
+      der: seq(email("u@corp.example"), upn("u@corp.example"), dns("d.corp.example")),
+      text: "email:u@corp.example, upn:u@corp.example, dns:d.corp.example",
+    },
+    {
+      what: "32 names",
+      der: seq(...Array.from({ length: 32 }, (_, i) => dns(`h${i}.example`))),
+      text: Array.from({ length: 32 }, (_, i) => `dns:h${i}.example`).join(", "),
+    },
   ];
   it.each(rows)("$what", ({ der, text }) => {
     const names = parseGeneralNames(der);
@@ -74,12 +91,20 @@ describe("parseGeneralNames refuses, with a reason", () => {
     { what: "trailing bytes", der: Uint8Array.from([...seq(dns("a.example")), 0]), reason: /trailing bytes/ },
     { what: "an empty SEQUENCE (SIZE (1..MAX))", der: seq(), reason: /must not be empty/ },
     { what: "33 names", der: seq(...Array.from({ length: 33 }, (_, i) => dns(`h${i}.example`))), reason: /more than 32 names/ },
-    { what: "a Name where GeneralNames belong (SAN bytes that are not GeneralNames)", der: cn("x"), reason: /name 1: not a GeneralName \(tag 0x31\)/ },
+    {
+      what: "a Name where GeneralNames belong (SAN bytes that are not GeneralNames)",
+      der: cn("x"),
+      reason: /name 1: not a GeneralName \(tag 0x31\)/,
+    },
     { what: "a universal tag inside", der: seq(utf8("x")), reason: /not a GeneralName \(tag 0x0c\)/ },
     { what: "x400Address", der: seq(tlv(0xa3, seq())), reason: /x400Address names are not supported/ },
     { what: "ediPartyName", der: seq(tlv(0xa5, tlv(0x81, utf8("x")))), reason: /ediPartyName names are not supported/ },
     { what: "constructed dNSName", der: seq(tlv(0xa2, tlv(0x16, ascii("a.example")))), reason: /tag 0xa2/ },
-    { what: "dNSName with NUL (the classic certificate null-prefix attack)", der: seq(dns("bank.example\u0000.evil.example")), reason: /NUL or control character/ },
+    {
+      what: "dNSName with NUL (the classic certificate null-prefix attack)",
+      der: seq(dns("bank.example\u0000.evil.example")),
+      reason: /NUL or control character/,
+    },
     { what: "dNSName with a non-ASCII byte", der: seq(tlv(0x82, hexToBytes("c3a92e6578616d706c65"))), reason: /non-ASCII/ },
     { what: "empty dNSName", der: seq(dns("")), reason: /empty value/ },
     { what: "dNSName over 253 characters", der: seq(dns(`${"a.".repeat(127)}b`)), reason: /longer than 253 characters/ },
@@ -109,8 +134,16 @@ describe("parseGeneralNames refuses, with a reason", () => {
     { what: "URI without a scheme", der: seq(uri("//corp.example/x")), reason: /RFC 3986 scheme/ },
     { what: "URI with a space", der: seq(uri("https://corp.example/a b")), reason: /RFC 3986 does not allow/ },
     { what: "URI with nothing after the scheme", der: seq(uri("urn:")), reason: /nothing after the scheme/ },
-    { what: "URI with the SID prefix but a bad SID", der: seq(uri("tag:microsoft.com,2022-09-14:sid:S-1-5-21-x")), reason: /looks like a Microsoft SID URI but is not exactly/ },
-    { what: "URI with the SID prefix in other case", der: seq(uri("TAG:Microsoft.com,2022-09-14:SID:S-1-5-21-1-2-3")), reason: /looks like a Microsoft SID URI/ },
+    {
+      what: "URI with the SID prefix but a bad SID",
+      der: seq(uri("tag:microsoft.com,2022-09-14:sid:S-1-5-21-x")),
+      reason: /looks like a Microsoft SID URI but is not exactly/,
+    },
+    {
+      what: "URI with the SID prefix in other case",
+      der: seq(uri("TAG:Microsoft.com,2022-09-14:SID:S-1-5-21-1-2-3")),
+      reason: /looks like a Microsoft SID URI/,
+    },
     { what: "iPAddress of 5 octets", der: seq(ip("0a00000101")), reason: /4 or 16 octets/ },
     { what: "iPAddress with a netmask (8 octets, name-constraints form)", der: seq(ip("0a000000ff000000")), reason: /4 or 16 octets/ },
     { what: "directoryName holding a bad Name", der: seq(tlv(0xa4, seq(seq(atv(OIDS.CN, utf8("x")))))), reason: /a SEQUENCE where a SET belongs/ },
@@ -119,7 +152,11 @@ describe("parseGeneralNames refuses, with a reason", () => {
     { what: "duplicate DNS names differing in case", der: seq(dns("a.example"), dns("A.EXAMPLE")), reason: /duplicate name "dns:A.EXAMPLE"/ },
     { what: "duplicate emails differing in domain case", der: seq(email("u@corp.example"), email("u@CORP.example")), reason: /duplicate name/ },
     { what: "duplicate IPs", der: seq(ip("0a000001"), ip("0a000001")), reason: /duplicate name "ip:10.0.0.1"/ },
-    { what: "a GeneralNames over 32 KiB", der: seq(dns("a.example"), tlv(0x86, new Uint8Array(33_000).fill(0x61))), reason: /longer than 32768 bytes/ },
+    {
+      what: "a GeneralNames over 32 KiB",
+      der: seq(dns("a.example"), tlv(0x86, new Uint8Array(33_000).fill(0x61))),
+      reason: /longer than 32768 bytes/,
+    },
   ];
   it.each(rows)("$what", ({ der, reason }) => {
     let error: unknown;
@@ -138,8 +175,19 @@ describe("encodeGeneralNames validates what it writes", () => {
   it.each<{ what: string; names: GeneralName[]; reason: RegExp }>([
     { what: "no names", names: [], reason: /must not be empty/ },
     { what: "a bad DNS name", names: [{ type: "dns", value: "a_b.example" }], reason: /underscore/ },
-    { what: "duplicates", names: [{ type: "dns", value: "a.example" }, { type: "dns", value: "a.example" }], reason: /duplicate/ },
-    { what: "an IP whose text is not its octets", names: [{ type: "ip", value: "10.0.0.2", octets: hexToBytes("0a000001") }], reason: /does not match/ },
+    {
+      what: "duplicates",
+      names: [
+        { type: "dns", value: "a.example" },
+        { type: "dns", value: "a.example" },
+      ],
+      reason: /duplicate/,
+    },
+    {
+      what: "an IP whose text is not its octets",
+      names: [{ type: "ip", value: "10.0.0.2", octets: hexToBytes("0a000001") }],
+      reason: /does not match/,
+    },
     { what: "a bad registeredID", names: [{ type: "registeredId", value: "1.2.x" }], reason: /OBJECT IDENTIFIER/ },
   ])("$what", ({ names, reason }) => {
     expect(() => encodeGeneralNames(names)).toThrow(reason);

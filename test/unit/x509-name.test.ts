@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeName, NameError, nameToText, parseName, sameName, type RelativeName } from "../../src/x509/name";
 import { hexToBytes } from "../../src/util/bytes";
-import { tlv } from "../../src/util/der";
+import { tlv } from "../../src/asn1/der";
 import { atv, cn, hex, ia5, name, OIDS, printable, raw, seq, set, str, TAGS, utf8 } from "../support/name-der";
 
 const A = (type: string, tag: number, value: string) => ({ type, tag, value });
@@ -40,13 +40,29 @@ describe("parseName / encodeName: accepted vectors round-trip byte for byte", ()
         [A(OIDS.serialNumber, TAGS.PRINTABLE, "356938035643809")],
       ],
     },
-    { what: "DC as IA5String", der: name(atv(OIDS.DC, ia5("corp")), atv(OIDS.DC, ia5("example"))), parsed: [[A(OIDS.DC, TAGS.IA5, "corp")], [A(OIDS.DC, TAGS.IA5, "example")]] },
+    {
+      what: "DC as IA5String",
+      der: name(atv(OIDS.DC, ia5("corp")), atv(OIDS.DC, ia5("example"))),
+      parsed: [[A(OIDS.DC, TAGS.IA5, "corp")], [A(OIDS.DC, TAGS.IA5, "example")]],
+    },
     { what: "BMPString", der: name(atv(OIDS.O, str(TAGS.BMP, "Zoë 中文"))), parsed: [[A(OIDS.O, TAGS.BMP, "Zoë 中文")]] },
     { what: "UniversalString outside the BMP", der: name(atv(OIDS.CN, str(TAGS.UNIVERSAL, "a😀"))), parsed: [[A(OIDS.CN, TAGS.UNIVERSAL, "a😀")]] },
-    { what: "TeletexString read as Latin-1", der: name(atv(OIDS.O, raw(TAGS.TELETEX, "4dfc6c6c6572"))), parsed: [[A(OIDS.O, TAGS.TELETEX, "Müller")]] },
+    {
+      what: "TeletexString read as Latin-1",
+      der: name(atv(OIDS.O, raw(TAGS.TELETEX, "4dfc6c6c6572"))),
+      parsed: [[A(OIDS.O, TAGS.TELETEX, "Müller")]],
+    },
     { what: "UTF-8 with a BOM kept as is", der: name(atv(OIDS.CN, raw(TAGS.UTF8, "efbbbf41"))), parsed: [[A(OIDS.CN, TAGS.UTF8, "\ufeffA")]] },
-    { what: "unknown attribute type with a DirectoryString value", der: name(atv("1.3.6.1.4.1.99999.1", utf8("v"))), parsed: [[A("1.3.6.1.4.1.99999.1", TAGS.UTF8, "v")]] },
-    { what: "unstructuredName as IA5String (Cisco IOS, RFC 2985 PKCS9String)", der: name(atv(OIDS.unstructuredName, ia5("rtr.corp.example"))), parsed: [[A(OIDS.unstructuredName, TAGS.IA5, "rtr.corp.example")]] },
+    {
+      what: "unknown attribute type with a DirectoryString value",
+      der: name(atv("1.3.6.1.4.1.99999.1", utf8("v"))),
+      parsed: [[A("1.3.6.1.4.1.99999.1", TAGS.UTF8, "v")]],
+    },
+    {
+      what: "unstructuredName as IA5String (Cisco IOS, RFC 2985 PKCS9String)",
+      der: name(atv(OIDS.unstructuredName, ia5("rtr.corp.example"))),
+      parsed: [[A(OIDS.unstructuredName, TAGS.IA5, "rtr.corp.example")]],
+    },
     {
       what: "two values of one type in one RDN (OpenSSL writes OU=A+OU=B)",
       der: seq(set(atv(OIDS.OU, utf8("A")), atv(OIDS.OU, utf8("B")))),
@@ -58,7 +74,11 @@ describe("parseName / encodeName: accepted vectors round-trip byte for byte", ()
       parsed: [[A(OIDS.CN, TAGS.UTF8, "x"), A(OIDS.OU, TAGS.UTF8, "yy")]],
     },
     { what: "a value of exactly 256 characters", der: cn("a".repeat(256)), parsed: [[A(OIDS.CN, TAGS.UTF8, "a".repeat(256))]] },
-    { what: "16 RDNs", der: name(...Array.from({ length: 16 }, (_, i) => atv(OIDS.OU, utf8(`u${i}`)))), parsed: Array.from({ length: 16 }, (_, i) => [A(OIDS.OU, TAGS.UTF8, `u${i}`)]) },
+    {
+      what: "16 RDNs",
+      der: name(...Array.from({ length: 16 }, (_, i) => atv(OIDS.OU, utf8(`u${i}`)))),
+      parsed: Array.from({ length: 16 }, (_, i) => [A(OIDS.OU, TAGS.UTF8, `u${i}`)]),
+    },
     {
       what: "4 attributes in one RDN",
       der: encodeName([[A(OIDS.CN, TAGS.UTF8, "a"), A(OIDS.OU, TAGS.UTF8, "b"), A(OIDS.O, TAGS.UTF8, "c"), A(OIDS.L, TAGS.UTF8, "d")]]),
@@ -92,11 +112,23 @@ describe("parseName refuses, with a reason", () => {
     { what: "an RDN that is neither", der: seq(utf8("x")), reason: /RDN 1: expected a SET/ },
     { what: "an empty SET", der: seq(set()), reason: /RDN 1: an empty SET/ },
     { what: "17 RDNs", der: name(...Array.from({ length: 17 }, () => atv(OIDS.OU, utf8("u")))), reason: /more than 16 RDNs/ },
-    { what: "5 attributes in one RDN", der: seq(set(...["a", "b", "c", "d", "e"].map((v, i) => atv(`1.2.3.${i}`, utf8(v))))), reason: /more than 4 attributes in one RDN/ },
-    { what: "the same attribute and value twice in one RDN", der: seq(set(atv(OIDS.OU, utf8("a")), atv(OIDS.OU, utf8("a")))), reason: /same attribute and value twice in one RDN/ },
+    {
+      what: "5 attributes in one RDN",
+      der: seq(set(...["a", "b", "c", "d", "e"].map((v, i) => atv(`1.2.3.${i}`, utf8(v))))),
+      reason: /more than 4 attributes in one RDN/,
+    },
+    {
+      what: "the same attribute and value twice in one RDN",
+      der: seq(set(atv(OIDS.OU, utf8("a")), atv(OIDS.OU, utf8("a")))),
+      reason: /same attribute and value twice in one RDN/,
+    },
     { what: "an attribute that is a SET", der: seq(set(tlv(0x31, utf8("x")))), reason: /attribute must be a SEQUENCE/ },
     { what: "an attribute without a value", der: seq(set(tlv(0x30, hexToBytes("0603550403")))), reason: /OBJECT IDENTIFIER, value/ },
-    { what: "an attribute with three fields", der: seq(set(tlv(0x30, hexToBytes("0603550403"), utf8("a"), utf8("b")))), reason: /more than a type and a value/ },
+    {
+      what: "an attribute with three fields",
+      der: seq(set(tlv(0x30, hexToBytes("0603550403"), utf8("a"), utf8("b")))),
+      reason: /more than a type and a value/,
+    },
     { what: "a type that is not an OID", der: seq(set(tlv(0x30, utf8("CN"), utf8("x")))), reason: /OBJECT IDENTIFIER, value/ },
     { what: "a non-minimal OID arc", der: seq(set(tlv(0x30, hexToBytes("060455800403"), utf8("x")))), reason: /not in DER/ },
     { what: "a truncated OID", der: seq(set(tlv(0x30, hexToBytes("06025584"), utf8("x")))), reason: /truncated OBJECT IDENTIFIER/ },
@@ -105,7 +137,11 @@ describe("parseName refuses, with a reason", () => {
     { what: "CN as IA5String", der: name(atv(OIDS.CN, ia5("x"))), reason: /CN must be a DirectoryString/ },
     { what: "an unknown type as IA5String", der: name(atv("1.2.3.4", ia5("x"))), reason: /1\.2\.3\.4 must be a DirectoryString/ },
     { what: "emailAddress as UTF8String", der: name(atv(OIDS.emailAddress, utf8("a@b.example"))), reason: /emailAddress must be an IA5String/ },
-    { what: "emailAddress without '@'", der: name(atv(OIDS.emailAddress, ia5("nobody"))), reason: /emailAddress "nobody" must contain exactly one '@'/ },
+    {
+      what: "emailAddress without '@'",
+      der: name(atv(OIDS.emailAddress, ia5("nobody"))),
+      reason: /emailAddress "nobody" must contain exactly one '@'/,
+    },
     { what: "DC as PrintableString", der: name(atv(OIDS.DC, printable("corp"))), reason: /DC must be an IA5String/ },
     { what: "serialNumber as UTF8String", der: name(atv(OIDS.serialNumber, utf8("123"))), reason: /serialNumber must be a PrintableString/ },
     { what: "countryName of three letters", der: name(atv(OIDS.C, printable("USA"))), reason: /C must be two letters A-Z, not "USA"/ },
@@ -121,7 +157,11 @@ describe("parseName refuses, with a reason", () => {
     { what: "BMPString with a surrogate", der: name(atv(OIDS.CN, raw(TAGS.BMP, "d83dde00"))), reason: /surrogate/ },
     { what: "UniversalString of 3 bytes", der: name(atv(OIDS.CN, raw(TAGS.UNIVERSAL, "000041"))), reason: /multiple of 4/ },
     { what: "UniversalString beyond U+10FFFF", der: name(atv(OIDS.CN, raw(TAGS.UNIVERSAL, "00110000"))), reason: /invalid UniversalString/ },
-    { what: "IA5String with a non-ASCII byte", der: name(atv(OIDS.emailAddress, raw(TAGS.IA5, "c3a940622e6578616d706c65"))), reason: /IA5String with a non-ASCII character/ },
+    {
+      what: "IA5String with a non-ASCII byte",
+      der: name(atv(OIDS.emailAddress, raw(TAGS.IA5, "c3a940622e6578616d706c65"))),
+      reason: /IA5String with a non-ASCII character/,
+    },
     { what: "NUL inside a CN", der: cn("evil\u0000.example"), reason: /NUL or control character/ },
     { what: "ESC inside a CN", der: cn("a\u001b[31m"), reason: /NUL or control character/ },
     { what: "DEL inside a CN", der: cn("a\u007f"), reason: /NUL or control character/ },
@@ -182,8 +222,14 @@ describe("nameToText (RFC 4514)", () => {
     { der: cn(" x "), text: "CN=\\ x\\ " },
     { der: cn(" "), text: "CN=\\ " },
     { der: cn("a#b"), text: "CN=a#b" },
-    { der: name(atv(OIDS.emailAddress, ia5("a@b.example")), atv(OIDS.serialNumber, printable("1")), atv(OIDS.DC, ia5("d"))), text: "DC=d,serialNumber=1,emailAddress=a@b.example" },
-    { der: name(atv(OIDS.UID, utf8("u")), atv(OIDS.GN, utf8("g")), atv(OIDS.SN, utf8("s")), atv(OIDS.title, utf8("t")), atv("2.5.4.9", utf8("st"))), text: "STREET=st,title=t,SN=s,GN=g,UID=u" },
+    {
+      der: name(atv(OIDS.emailAddress, ia5("a@b.example")), atv(OIDS.serialNumber, printable("1")), atv(OIDS.DC, ia5("d"))),
+      text: "DC=d,serialNumber=1,emailAddress=a@b.example",
+    },
+    {
+      der: name(atv(OIDS.UID, utf8("u")), atv(OIDS.GN, utf8("g")), atv(OIDS.SN, utf8("s")), atv(OIDS.title, utf8("t")), atv("2.5.4.9", utf8("st"))),
+      text: "STREET=st,title=t,SN=s,GN=g,UID=u",
+    },
     { der: name(atv("2.5.4.97", utf8("VATDE-1"))), text: "2.5.4.97=VATDE-1" },
   ])("$text", ({ der, text }) => {
     expect(nameToText(parseName(der))).toBe(text);
@@ -200,14 +246,20 @@ describe("sameName", () => {
     expect(sameName(p(name(atv(OIDS.CN, printable("dev 1")))), p(cn("dev 1")))).toBe(true);
   });
   it("attribute order inside one RDN does not matter (a SET)", () => {
-    expect(sameName(p(seq(set(atv(OIDS.CN, utf8("x")), atv(OIDS.OU, utf8("yy"))))), [[A(OIDS.OU, TAGS.UTF8, "yy"), A(OIDS.CN, TAGS.UTF8, "x")]])).toBe(true);
+    expect(
+      sameName(p(seq(set(atv(OIDS.CN, utf8("x")), atv(OIDS.OU, utf8("yy"))))), [[A(OIDS.OU, TAGS.UTF8, "yy"), A(OIDS.CN, TAGS.UTF8, "x")]]),
+    ).toBe(true);
   });
   it.each([
     { what: "another CN", a: cn("deviceA"), b: cn("deviceB") },
     { what: "case differs (no folding)", a: cn("Device"), b: cn("device") },
     { what: "RDN order", a: name(atv(OIDS.O, utf8("o")), atv(OIDS.CN, utf8("c"))), b: name(atv(OIDS.CN, utf8("c")), atv(OIDS.O, utf8("o"))) },
     { what: "an extra RDN", a: cn("c"), b: name(atv(OIDS.CN, utf8("c")), atv(OIDS.O, utf8("o"))) },
-    { what: "multi-valued vs separate RDNs", a: seq(set(atv(OIDS.CN, utf8("x")), atv(OIDS.OU, utf8("y")))), b: name(atv(OIDS.CN, utf8("x")), atv(OIDS.OU, utf8("y"))) },
+    {
+      what: "multi-valued vs separate RDNs",
+      a: seq(set(atv(OIDS.CN, utf8("x")), atv(OIDS.OU, utf8("y")))),
+      b: name(atv(OIDS.CN, utf8("x")), atv(OIDS.OU, utf8("y"))),
+    },
     { what: "type differs", a: name(atv(OIDS.OU, utf8("x"))), b: name(atv(OIDS.O, utf8("x"))) },
   ])("differs: $what", ({ a, b }) => {
     expect(sameName(p(a), p(b))).toBe(false);

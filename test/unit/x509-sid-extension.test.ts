@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { NameError } from "../../src/x509/name";
 import { encodeSidExtension, isSid, parseSidExtension, SID_EXTENSION_OID } from "../../src/x509/sid-extension";
 import { hexToBytes } from "../../src/util/bytes";
-import { oid, tlv } from "../../src/util/der";
+import { oid } from "../../src/asn1/oid";
+import { tlv } from "../../src/asn1/der";
 import { hex } from "../support/name-der";
 
 const SID = "S-1-5-21-3623811015-3361044348-30300820-1013";
@@ -38,7 +39,11 @@ describe("parseSidExtension refuses", () => {
   it.each([
     { what: "empty input", der: new Uint8Array(0), reason: /malformed DER/ },
     { what: "trailing bytes", der: Uint8Array.from([...build(ascii(SID)), 0]), reason: /exactly one SEQUENCE/ },
-    { what: "an OtherName without the [0] wrapper", der: tlv(0x30, tlv(0x30, oid("1.3.6.1.4.1.311.25.2.1"), tlv(0xa0, tlv(0x04, ascii(SID))))), reason: /one \[0\] OtherName/ },
+    {
+      what: "an OtherName without the [0] wrapper",
+      der: tlv(0x30, tlv(0x30, oid("1.3.6.1.4.1.311.25.2.1"), tlv(0xa0, tlv(0x04, ascii(SID))))),
+      reason: /one \[0\] OtherName/,
+    },
     { what: "two entries", der: tlv(0x30, build(ascii(SID)).subarray(2), build(ascii(SID)).subarray(2)), reason: /more than one entry/ },
     { what: "an empty SEQUENCE", der: tlv(0x30, new Uint8Array(0)), reason: /one \[0\] OtherName/ },
     { what: "another type-id", der: build(ascii(SID), "1.3.6.1.4.1.311.20.2.3"), reason: /not szOID_NTDS_OBJECTSID/ },

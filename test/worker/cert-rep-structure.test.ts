@@ -4,7 +4,8 @@ import { X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { describe, expect, it } from "vitest";
-import { MessageType, OID, PkiStatus } from "../../src/scep/oids";
+import { MessageType, SCEP_OID, PkiStatus } from "../../src/scep/oids";
+import { OID } from "../../src/asn1/oids";
 import { parsePkiMessage } from "../../src/scep/pki-message";
 import { caCert, caCertDer, caX509, enrollOk, hex, newTransactionId, rsaKey, spkiDer, uniqueName } from "./support/scep-harness";
 
@@ -50,14 +51,14 @@ describe("CertRep attributes", () => {
     const signed = new pkijs.SignedData({ schema: new pkijs.ContentInfo({ schema: asn1js.fromBER(ex.body).result }).content });
     expect(signed.signerInfos).toHaveLength(1);
     const attrs = signed.signerInfos[0]!.signedAttrs!.attributes;
-    for (const oid of [OID.messageType, OID.pkiStatus, OID.transactionID]) {
+    for (const oid of [SCEP_OID.messageType, SCEP_OID.pkiStatus, SCEP_OID.transactionID]) {
       const value = attrs.find((a) => a.type === oid)!.values[0];
       expect(value, oid).toBeInstanceOf(asn1js.PrintableString);
     }
-    for (const oid of [OID.senderNonce, OID.recipientNonce]) {
+    for (const oid of [SCEP_OID.senderNonce, SCEP_OID.recipientNonce]) {
       expect(attrs.find((a) => a.type === oid)!.values[0], oid).toBeInstanceOf(asn1js.OctetString);
     }
-    expect(attrs.find((a) => a.type === OID.failInfo)).toBeUndefined();
+    expect(attrs.find((a) => a.type === SCEP_OID.failInfo)).toBeUndefined();
   });
 
   it("replies are HTTP 200 application/x-pki-message exactly", async () => {

@@ -19,6 +19,7 @@ import {
   spkiDer,
   uniqueName,
   WORKER_TEST_CHALLENGE,
+  clientSigner,
 } from "./support/scep-harness";
 import type { ContentCipherName } from "../../src/scep/content-cipher";
 
@@ -136,19 +137,23 @@ describe("ALLOW_LEGACY_DES=true (the Worker's handler called with the real bindi
       messageType: MessageType.PKCSReq,
       messageData: buildCsr({ key, subject: { commonName: uniqueName("legacy") }, challenge: WORKER_TEST_CHALLENGE }),
       transactionId,
-      signer,
-      recipients: [caCert()],
+      signer: clientSigner(signer),
+      recipients: [caCertDer()],
       cipher: "des-cbc",
       hash: "sha1",
       randomBytes: rnd,
     });
     const res = await worker.fetch(
-      new Request("http://scep.test/scep?operation=PKIOperation", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: req.der }),
+      new Request("http://scep.test/scep?operation=PKIOperation", {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: req.der,
+      }),
       legacyEnv,
     );
     const body = new Uint8Array(await res.arrayBuffer());
     expect(res.status).toBe(200);
-    const rep = readCertRep(body, { transactionId, senderNonce: req.senderNonce, signer }, [caCertDer()]);
+    const rep = readCertRep(body, { transactionId, senderNonce: req.senderNonce, signer: clientSigner(signer) }, [caCertDer()]);
     expect(rep.status).toBe(PkiStatus.SUCCESS);
     expect(rep.replyCipher).toBe("aes-128-cbc");
   });

@@ -11,7 +11,13 @@ import { WORKER_TEST_CHALLENGE } from "./support/scep-harness";
 
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 const now = new Date();
-const ecCa = generateCa({ subject: { commonName: "Worker EC CA" }, key: { algorithm: "ec", curve: "P-256" }, validityDays: 30, now, randomBytes: rnd });
+const ecCa = generateCa({
+  subject: { commonName: "Worker EC CA" },
+  key: { algorithm: "ec", curve: "P-256" },
+  validityDays: 30,
+  now,
+  randomBytes: rnd,
+});
 const issuer = loadCaMaterial({ caCertPem: ecCa.certPem, caKeyPem: ecCa.keyPem }, { issuerOnly: true });
 
 function envWith(extra: Record<string, string>): Env {

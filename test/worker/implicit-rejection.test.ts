@@ -7,11 +7,23 @@ import { constants, createPublicKey, publicEncrypt } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ContentCipherName } from "../../src/scep/content-cipher";
 import { encryptEnvelope } from "../../src/scep/envelope";
-import { MessageType, OID } from "../../src/scep/oids";
+import { MessageType, SCEP_OID } from "../../src/scep/oids";
 import { attributeDer, buildSignedData } from "../../src/scep/signed-data";
 import { utf8 } from "../../src/util/bytes";
-import { children, content, readTlv, TAG, tlv } from "../../src/util/der";
-import { buildCsr, caCert, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, send, text, uniqueName, WORKER_TEST_CHALLENGE } from "./support/scep-harness";
+import { children, content, readTlv, TAG, tlv } from "../../src/asn1/der";
+import {
+  buildCsr,
+  caCertDer,
+  newTransactionId,
+  rnd,
+  rsaKey,
+  selfSigned,
+  send,
+  text,
+  uniqueName,
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 import { parseCertView } from "../../src/x509/cert-view";
 
 const SENDS = 200;
@@ -33,7 +45,7 @@ function requestWithKeyTransport(cipher: ContentCipherName, keyLength: number) {
   const signer = selfSigned(key);
   const csr = buildCsr({ key, subject: { commonName: uniqueName("oracle") }, challenge: WORKER_TEST_CHALLENGE });
   const caPublic = createPublicKey({ key: Buffer.from(parseCertView(caCertDer()).spkiDer), format: "der", type: "spki" });
-  const envelope = encryptEnvelope(csr, [{ cert: caCert(), publicKey: caPublic }], { cipher, randomBytes: rnd });
+  const envelope = encryptEnvelope(csr, [{ cert: caCertDer(), publicKey: caPublic }], { cipher, randomBytes: rnd });
   // ContentInfo -> [0] -> EnvelopedData -> recipientInfos -> KeyTransRecipientInfo -> encryptedKey
   const ed = children(envelope, children(envelope, children(envelope, readTlv(envelope, 0))[1]!)[0]!);
   const encryptedKey = children(envelope, children(envelope, ed[1]!)[0]!)[3]!;
@@ -47,13 +59,13 @@ function requestWithKeyTransport(cipher: ContentCipherName, keyLength: number) {
   const der = buildSignedData({
     content: envelope,
     attributes: [
-      attributeDer(OID.transactionID, tlv(0x13, utf8(transactionId))),
-      attributeDer(OID.messageType, tlv(0x13, utf8(String(MessageType.PKCSReq)))),
-      attributeDer(OID.senderNonce, tlv(TAG.OCTET_STRING, senderNonce)),
+      attributeDer(SCEP_OID.transactionID, tlv(0x13, utf8(transactionId))),
+      attributeDer(SCEP_OID.messageType, tlv(0x13, utf8(String(MessageType.PKCSReq)))),
+      attributeDer(SCEP_OID.senderNonce, tlv(TAG.OCTET_STRING, senderNonce)),
     ],
-    signer,
+    signer: clientSigner(signer),
     hash: "sha256",
-    certificates: [signer.cert],
+    certificates: [clientSigner(signer).cert],
   });
   return { der, request: { transactionId, senderNonce, signer, messageData: csr } };
 }

@@ -26,7 +26,16 @@ function request(id: string, challengeSha: string, subject = "CN=alpha", sans = 
 }
 
 function certificate(serial: string): CertificateInput {
-  return { serial, subject: "CN=alpha", sans: "", notBefore: 0, notAfter: Date.now() + 86400_000, sha1: "00", sha256: "00", der: new Uint8Array([0x30, 0x00]) };
+  return {
+    serial,
+    subject: "CN=alpha",
+    sans: "",
+    notBefore: 0,
+    notAfter: Date.now() + 86400_000,
+    sha1: "00",
+    sha256: "00",
+    der: new Uint8Array([0x30, 0x00]),
+  };
 }
 
 describe("one-time challenges", () => {
@@ -47,7 +56,10 @@ describe("one-time challenges", () => {
     await l.mintChallenge("h3", "CN=beta", "", now + HOUR, now);
     expect(await l.recordIssuance(request("c", "h2"), certificate("04"), now + 2 * HOUR)).toEqual({ kind: "challenge-refused", reason: "expired" });
     expect(await l.recordIssuance(request("d", "nope"), certificate("05"), now)).toEqual({ kind: "challenge-refused", reason: "unknown" });
-    expect(await l.recordIssuance(request("e", "h3", "CN=alpha"), certificate("06"), now)).toEqual({ kind: "challenge-refused", reason: "subject-mismatch" });
+    expect(await l.recordIssuance(request("e", "h3", "CN=alpha"), certificate("06"), now)).toEqual({
+      kind: "challenge-refused",
+      reason: "subject-mismatch",
+    });
     expect((await l.stats(now)).certificates).toBe(0);
     expect(await l.latestTransaction("c")).toBeUndefined();
     // The refused wrong-subject attempt did not burn the challenge for its rightful subject.
@@ -58,10 +70,21 @@ describe("one-time challenges", () => {
     const l = ledger();
     await l.mintChallenge("h5", undefined, "", now + HOUR, now);
     await l.mintChallenge("h6", "CN=alpha", "dns:a.example, upn:alice@corp.example", now + HOUR, now);
-    expect(await l.recordIssuance(request("s1", "h5", "CN=alpha", "dns:www.bank.example"), certificate("08"), now)).toEqual({ kind: "challenge-refused", reason: "san-mismatch" });
-    expect(await l.recordIssuance(request("s2", "h6", "CN=alpha", "dns:a.example"), certificate("09"), now)).toEqual({ kind: "challenge-refused", reason: "san-mismatch" });
-    expect(await l.recordIssuance(request("s3", "h6", "CN=alpha", "dns:a.example, upn:administrator@corp.example"), certificate("0A"), now)).toEqual({ kind: "challenge-refused", reason: "san-mismatch" });
-    expect(await l.recordIssuance(request("s4", "h6", "CN=alpha", "dns:a.example, upn:alice@corp.example"), certificate("0B"), now)).toEqual({ kind: "recorded" });
+    expect(await l.recordIssuance(request("s1", "h5", "CN=alpha", "dns:www.bank.example"), certificate("08"), now)).toEqual({
+      kind: "challenge-refused",
+      reason: "san-mismatch",
+    });
+    expect(await l.recordIssuance(request("s2", "h6", "CN=alpha", "dns:a.example"), certificate("09"), now)).toEqual({
+      kind: "challenge-refused",
+      reason: "san-mismatch",
+    });
+    expect(await l.recordIssuance(request("s3", "h6", "CN=alpha", "dns:a.example, upn:administrator@corp.example"), certificate("0A"), now)).toEqual({
+      kind: "challenge-refused",
+      reason: "san-mismatch",
+    });
+    expect(await l.recordIssuance(request("s4", "h6", "CN=alpha", "dns:a.example, upn:alice@corp.example"), certificate("0B"), now)).toEqual({
+      kind: "recorded",
+    });
     expect(await l.recordIssuance(request("s5", "h5", "CN=alpha"), certificate("0C"), now)).toEqual({ kind: "recorded" });
   });
 

@@ -9,11 +9,33 @@ import type { CertificateInput, TransactionInput } from "../../src/ledger/types"
 const ledger = () => (env as unknown as { LEDGER: DurableObjectNamespace<Ledger> }).LEDGER.getByName(`delivery-${crypto.randomUUID()}`);
 
 function request(id: string): TransactionInput {
-  return { transactionId: id, requestKey: "", csrSha256: `csr-${id}`, csrDer: new Uint8Array([0x30, 0x00]), signerSha256: "s", subject: `CN=${id}`, messageType: 19, challengeKind: "intune", lineage: "intune", profile: "default", sans: "" };
+  return {
+    transactionId: id,
+    requestKey: "",
+    csrSha256: `csr-${id}`,
+    csrDer: new Uint8Array([0x30, 0x00]),
+    signerSha256: "s",
+    subject: `CN=${id}`,
+    messageType: 19,
+    challengeKind: "intune",
+    lineage: "intune",
+    profile: "default",
+    sans: "",
+  };
 }
 
 function certificate(serial: string, delivered: boolean): CertificateInput {
-  return { serial, subject: "CN=x", sans: "", notBefore: 0, notAfter: Date.now() + 86400_000, sha1: "00", sha256: "00", der: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]), delivered };
+  return {
+    serial,
+    subject: "CN=x",
+    sans: "",
+    notBefore: 0,
+    notAfter: Date.now() + 86400_000,
+    sha1: "00",
+    sha256: "00",
+    der: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]),
+    delivered,
+  };
 }
 
 describe("delivery confirmation", () => {

@@ -35,12 +35,18 @@ function cert(serial: string, sha256 = "CD".repeat(32), notAfter = NOW + 365 * D
 
 /** A renewal of serial 01 (issued with a static challenge) by its signature. */
 function renewal(id: string, policy = POLICY, supersede = false): TransactionInput {
-  return tx(id, "renewal", { requestKey: "01", signerSha256: OLD_SHA.toLowerCase(), renewalOf: { serial: "01", sha256: OLD_SHA, authorises: true, policy, supersede } });
+  return tx(id, "renewal", {
+    requestKey: "01",
+    signerSha256: OLD_SHA.toLowerCase(),
+    renewalOf: { serial: "01", sha256: OLD_SHA, authorises: true, policy, supersede },
+  });
 }
 
 async function withOld(notAfter = NOW + 365 * DAY, lineage: TransactionInput["lineage"] = "static") {
   const l = ledger();
-  expect(await l.recordIssuance(tx("first", lineage === "static" ? "static" : lineage, { lineage }), cert("01", OLD_SHA, notAfter), NOW)).toEqual({ kind: "recorded" });
+  expect(await l.recordIssuance(tx("first", lineage === "static" ? "static" : lineage, { lineage }), cert("01", OLD_SHA, notAfter), NOW)).toEqual({
+    kind: "recorded",
+  });
   return l;
 }
 
@@ -90,7 +96,11 @@ describe("renewal by signature", () => {
     const intune = await withOld(NOW + 365 * DAY, "intune");
     expect(await intune.renewalStatus("01", OLD_SHA, NOW, POLICY)).toMatchObject({ ok: false, reason: "lineage", lineage: "intune" });
     const plain = await withOld();
-    expect(await plain.renewalStatus("01", OLD_SHA, NOW, { ...POLICY, kinds: [] })).toMatchObject({ ok: false, reason: "lineage", lineage: "static" });
+    expect(await plain.renewalStatus("01", OLD_SHA, NOW, { ...POLICY, kinds: [] })).toMatchObject({
+      ok: false,
+      reason: "lineage",
+      lineage: "static",
+    });
   });
 
   it("a withheld (undelivered) certificate is no credential", async () => {
@@ -103,13 +113,19 @@ describe("renewal by signature", () => {
     const l = await withOld();
     expect(await l.recordPending(renewal("p1"), NOW)).toEqual({ kind: "pending" });
     await l.revoke("01", 1, NOW);
-    expect(await l.completeApproval("p1", "01", cert("05"), NOW, { policy: POLICY, supersede: false })).toEqual({ kind: "renewal-refused", reason: "revoked" });
+    expect(await l.completeApproval("p1", "01", cert("05"), NOW, { policy: POLICY, supersede: false })).toEqual({
+      kind: "renewal-refused",
+      reason: "revoked",
+    });
     expect(await l.certificate("05")).toBeUndefined();
   });
 
   it("an Intune renewal supersedes its predecessor only once Intune's acknowledgement makes it deliverable", async () => {
     const l = await withOld(NOW + 365 * DAY, "intune");
-    const t = tx("i1", "intune", { lineage: "intune", renewalOf: { serial: "01", sha256: OLD_SHA, authorises: false, policy: POLICY, supersede: true } });
+    const t = tx("i1", "intune", {
+      lineage: "intune",
+      renewalOf: { serial: "01", sha256: OLD_SHA, authorises: false, policy: POLICY, supersede: true },
+    });
     expect(await l.recordIssuance(t, { ...cert("06"), delivered: false }, NOW)).toEqual({ kind: "recorded" });
     expect((await l.certificate("01"))?.status).toBe("valid");
     expect(await l.confirmDelivery("06", NOW)).toBe(true);

@@ -1,6 +1,7 @@
 // Transaction and certificate semantics held by the ledger Durable Object: idempotent retries,
 // renewal and rekey (RFC 8894 §3.3.1.2), CertPoll (§3.3.3), GetCert (§3.3.4), and the refusals
 // that happen before decryption (tampering, wrong recipient) as HTTP 400.
+import { certificateDer } from "../support/pkijs";
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { prepareRequest } from "../../src/client/scep-client";
@@ -22,6 +23,7 @@ import {
   uniqueName,
   WORKER_TEST_CHALLENGE,
   type Signer,
+  clientSigner,
 } from "./support/scep-harness";
 
 function serialOf(der: Uint8Array): string {
@@ -76,7 +78,12 @@ describe("idempotent retries (same transactionID)", () => {
 describe("renewal and rekey", () => {
   it("RenewalReq (17) signed by the issued certificate, same CSR and transactionID (scepclient) -> a new certificate", async () => {
     const e = await enrolled();
-    const renewal = await enrollOk({ messageType: MessageType.RenewalReq, messageData: e.csr, transactionId: e.transactionId, signer: e.issuedSigner });
+    const renewal = await enrollOk({
+      messageType: MessageType.RenewalReq,
+      messageData: e.csr,
+      transactionId: e.transactionId,
+      signer: e.issuedSigner,
+    });
     expect(serialOf(renewal.issued)).not.toBe(serialOf(e.first.issued));
     expect(new X509Certificate(Buffer.from(renewal.issued)).subject).toBe(new X509Certificate(Buffer.from(e.first.issued)).subject);
   });
@@ -110,7 +117,11 @@ describe("renewal and rekey", () => {
     const rekey = await enrollOk({ messageType: MessageType.PKCSReq, messageData: csr, signer: e.issuedSigner });
     const cert = new X509Certificate(Buffer.from(rekey.issued));
     expect(cert.serialNumber).not.toBe(serialOf(e.first.issued));
-    expect(cert.publicKey.export({ type: "spki", format: "der" }).equals(new X509Certificate(Buffer.from(e.first.issued)).publicKey.export({ type: "spki", format: "der" }))).toBe(false);
+    expect(
+      cert.publicKey
+        .export({ type: "spki", format: "der" })
+        .equals(new X509Certificate(Buffer.from(e.first.issued)).publicKey.export({ type: "spki", format: "der" })),
+    ).toBe(false);
   });
 
   it("renewal that changes the subject -> FAILURE badRequest naming the change", async () => {
@@ -120,7 +131,9 @@ describe("renewal and rekey", () => {
     expect(ex.status).toBe(200);
     expect(ex.rep!.status).toBe(PkiStatus.FAILURE);
     expect(ex.rep!.failInfo).toBe(FailInfo.badRequest);
-    expect(ex.rep!.failInfoText).toBe(`a renewal must keep the identity of the signing certificate: the subject differs (CN=${e.commonName} → CN=${e.commonName}-admin)`);
+    expect(ex.rep!.failInfoText).toBe(
+      `a renewal must keep the identity of the signing certificate: the subject differs (CN=${e.commonName} → CN=${e.commonName}-admin)`,
+    );
   });
 
   it("a request signed by an issued certificate for another subject, with the challenge, is a new enrollment", async () => {
@@ -226,7 +239,16 @@ describe("refused before decryption: HTTP 400", () => {
     const key = rsaKey(2048, "tamper");
     const transactionId = newTransactionId();
     const csr = buildCsr({ key, subject: { commonName: uniqueName("tamper") }, challenge: WORKER_TEST_CHALLENGE });
-    const req = prepareRequest({ messageType: MessageType.PKCSReq, messageData: csr, transactionId, signer, recipients, cipher: "aes-128-cbc", hash: "sha256", randomBytes: rnd });
+    const req = prepareRequest({
+      messageType: MessageType.PKCSReq,
+      messageData: csr,
+      transactionId,
+      signer: clientSigner(signer),
+      recipients: recipients.map(certificateDer),
+      cipher: "aes-128-cbc",
+      hash: "sha256",
+      randomBytes: rnd,
+    });
     return { ...req, transactionId, signer, messageData: csr };
   }
 

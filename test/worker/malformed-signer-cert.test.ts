@@ -2,29 +2,43 @@
 // 500. The review found an empty signatureAlgorithm made parseCertView throw a TypeError.
 import { describe, expect, it } from "vitest";
 import { encryptEnvelope } from "../../src/scep/envelope";
-import { MessageType, OID } from "../../src/scep/oids";
+import { MessageType, SCEP_OID } from "../../src/scep/oids";
 import { attributeDer, buildSignedData } from "../../src/scep/signed-data";
 import { utf8 } from "../../src/util/bytes";
-import { TAG, tlv } from "../../src/util/der";
+import { TAG, tlv } from "../../src/asn1/der";
 import { parseCertView } from "../../src/x509/cert-view";
 import { edited, type DerNode } from "../support/der-tree";
-import { buildCsr, caCert, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE } from "./support/scep-harness";
+import {
+  buildCsr,
+  caCertDer,
+  newTransactionId,
+  rnd,
+  rsaKey,
+  selfSigned,
+  uniqueName,
+  workerFetch,
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 
 /** A PKCSReq signed by a good key whose certificate, as carried in the message, is `breakCert(der)`. */
 function requestWithSignerCert(breakCert: (der: Uint8Array) => Uint8Array): Uint8Array {
   const key = rsaKey(2048, "malformed-signer");
   const signer = selfSigned(key);
   const csr = buildCsr({ key, subject: { commonName: uniqueName("malformed-signer") }, challenge: WORKER_TEST_CHALLENGE });
-  const envelope = encryptEnvelope(csr, [{ cert: caCert(), publicKey: parseCertView(caCertDer()).publicKey() }], { cipher: "aes-128-cbc", randomBytes: rnd });
+  const envelope = encryptEnvelope(csr, [{ cert: caCertDer(), publicKey: parseCertView(caCertDer()).publicKey() }], {
+    cipher: "aes-128-cbc",
+    randomBytes: rnd,
+  });
   return buildSignedData({
     content: envelope,
     attributes: [
-      attributeDer(OID.transactionID, tlv(0x13, utf8(newTransactionId()))),
-      attributeDer(OID.messageType, tlv(0x13, utf8(String(MessageType.PKCSReq)))),
-      attributeDer(OID.senderNonce, tlv(TAG.OCTET_STRING, rnd(16))),
+      attributeDer(SCEP_OID.transactionID, tlv(0x13, utf8(newTransactionId()))),
+      attributeDer(SCEP_OID.messageType, tlv(0x13, utf8(String(MessageType.PKCSReq)))),
+      attributeDer(SCEP_OID.senderNonce, tlv(TAG.OCTET_STRING, rnd(16))),
     ],
     // The sid (issuer and serial) comes from the intact certificate; the broken one keeps both.
-    signer,
+    signer: clientSigner(signer),
     hash: "sha256",
     certificates: [breakCert(parseCertView(new Uint8Array(signer.cert.toSchema().toBER())).der)],
   });

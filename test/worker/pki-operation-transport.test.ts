@@ -2,10 +2,20 @@
 // every base64 flavour real clients send, and the HTTP 4xx channel for what cannot be a pkiMessage.
 import { describe, expect, it } from "vitest";
 import { prepareRequest } from "../../src/client/scep-client";
-import { buildCsr } from "./support/client-pki";
+import { buildCsr } from "../support/independent-pki";
 import { MessageType, PkiStatus } from "../../src/scep/oids";
 import { readCertRep } from "../../src/client/scep-client";
-import { caCert, caCertDer, newTransactionId, rnd, rsaKey, selfSigned, uniqueName, workerFetch, WORKER_TEST_CHALLENGE } from "./support/scep-harness";
+import {
+  caCertDer,
+  newTransactionId,
+  rnd,
+  rsaKey,
+  selfSigned,
+  uniqueName,
+  workerFetch,
+  WORKER_TEST_CHALLENGE,
+  clientSigner,
+} from "./support/scep-harness";
 
 const URL_BASE = "http://scep.test/scep";
 
@@ -18,8 +28,8 @@ function freshRequest() {
     messageType: MessageType.PKCSReq,
     messageData: csr,
     transactionId,
-    signer,
-    recipients: [caCert()],
+    signer: clientSigner(signer),
+    recipients: [caCertDer()],
     cipher: "aes-128-cbc",
     hash: "sha256",
     randomBytes: rnd,
@@ -32,7 +42,7 @@ async function expectIssued(res: Response, req: ReturnType<typeof freshRequest>)
   const body = new Uint8Array(await res.arrayBuffer());
   expect(res.status, new TextDecoder().decode(body).slice(0, 200)).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/x-pki-message");
-  const rep = readCertRep(body, req, [caCertDer()]);
+  const rep = readCertRep(body, { ...req, signer: clientSigner(req.signer) }, [caCertDer()]);
   expect(rep.status).toBe(PkiStatus.SUCCESS);
   expect(rep.certificates.length).toBeGreaterThan(0);
 }

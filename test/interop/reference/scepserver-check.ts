@@ -67,13 +67,15 @@ try {
 
   // certmonger scep-submit: GetCACaps, GetCACert
   const caps = await scepSubmit({ url, op: "GetCACaps" });
-  check("scep-submit -c lists POSTPKIOperation/AES/SHA-256/Renewal", caps.code === 0 &&
-    ["POSTPKIOperation", "AES", "SHA-256", "Renewal"].every((c) => caps.caps?.includes(c)), formatRun(caps));
+  check(
+    "scep-submit -c lists POSTPKIOperation/AES/SHA-256/Renewal",
+    caps.code === 0 && ["POSTPKIOperation", "AES", "SHA-256", "Renewal"].every((c) => caps.caps?.includes(c)),
+    formatRun(caps),
+  );
   console.log("      caps:", caps.caps?.join(" "));
   const cacert = await scepSubmit({ url, op: "GetCACert" });
   const caPem = await readFile(caPath, "utf8");
-  check("scep-submit -C prints the CA", cacert.code === 0 && cacert.certs?.length === 1 &&
-    norm(cacert.certs[0]!) === norm(caPem), formatRun(cacert));
+  check("scep-submit -C prints the CA", cacert.code === 0 && cacert.certs?.length === 1 && norm(cacert.certs[0]!) === norm(caPem), formatRun(cacert));
 
   // micromdm scepclient: enroll, renew, wrong challenge
   const c1 = await newClientDir(work, "c1");

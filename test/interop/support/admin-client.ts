@@ -1,26 +1,16 @@
 // Helpers for the ledger and admin-API interop tests: an admin API client (fetch + bearer token),
 // a small SCEP client over HTTP that builds PKCSReq / CertPoll (20) / GetCert (21) / GetCRL (22)
-// messages with scripts/lib/scep-enroll.ts, and openssl wrappers for CRLs and certificate text.
+// messages with the client library in src/client, and openssl wrappers for CRLs and certificate text.
 // No vitest imports.
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { sendPkiOperation } from "../../../src/client/scep-client";
-import { encodeDer } from "../../../src/scep/asn1";
-import {
-  MessageType,
-  buildCsrDer,
-  buildRequest,
-  describeCaCerts,
-  newRsaKey,
-  openCertRep,
-  rb,
-  selfSigned,
-  type BuiltRequest,
-  type CaDiscovery,
-  type CertRepResult,
-  type ClientKey,
-  type Signer,
-} from "../../../scripts/lib/scep-enroll";
+import { MessageType } from "../../../src/scep/oids";
+import { buildCsr as buildCsrDer } from "../../../src/client/csr-builder";
+import { buildRequest, openCertRep, randomOctets as rb, selfSigned, type BuiltRequest } from "../../../src/client/enrollment";
+import { describeCaCerts, type CaDiscovery } from "../../../src/client/discovery";
+import { newRsaKey, type ClientKey } from "../../../src/client/certificates";
+import type { CertRepResult, RequestSigner as Signer } from "../../../src/client/scep-client";
 import { getCaCert } from "../../../src/client/scep-client";
 import { toArrayBuffer } from "../../../src/util/bytes";
 import { runCommand, type CmdResult } from "./clients";
@@ -46,7 +36,10 @@ export interface AdminReply<T = Record<string, unknown>> {
 }
 
 export class AdminClient {
-  constructor(readonly origin: string, readonly token: string | undefined) {}
+  constructor(
+    readonly origin: string,
+    readonly token: string | undefined,
+  ) {}
 
   async request<T = Record<string, unknown>>(
     method: string,
@@ -148,11 +141,18 @@ export interface PendingItem {
 
 /** Serial as hex, upper case, without leading zero bytes (openssl and the ledger may differ there). */
 export function normSerial(hex: string): string {
-  return hex.replace(/[:\s]/g, "").toUpperCase().replace(/^(00)+(?=.)/, "");
+  return hex
+    .replace(/[:\s]/g, "")
+    .toUpperCase()
+    .replace(/^(00)+(?=.)/, "");
 }
 
 export class ScepTestClient {
-  private constructor(readonly url: string, readonly ca: CaDiscovery, readonly caCertDers: Uint8Array[]) {}
+  private constructor(
+    readonly url: string,
+    readonly ca: CaDiscovery,
+    readonly caCertDers: Uint8Array[],
+  ) {}
 
   static async connect(url: string): Promise<ScepTestClient> {
     const { contentType, certificates } = await getCaCert({ url });
@@ -161,11 +161,18 @@ export class ScepTestClient {
 
   /** DER Name of the issuing CA. */
   get caSubjectDer(): Uint8Array {
-    return encodeDer(this.ca.ca.cert.subject.toSchema());
+    return this.ca.ca.cert.subjectDer;
   }
 
   /** A PKCSReq for `key` with subject CN=cn, built and signed now (no network). */
-  pkcsReq(o: { key: ClientKey; cn: string; challenge?: string; transactionId?: string; csrDer?: Uint8Array; signer?: Signer }): BuiltRequest & { csrDer: Uint8Array } {
+  pkcsReq(o: {
+    key: ClientKey;
+    cn: string;
+    challenge?: string;
+    transactionId?: string;
+    csrDer?: Uint8Array;
+    signer?: Signer;
+  }): BuiltRequest & { csrDer: Uint8Array } {
     const csrDer = o.csrDer ?? buildCsrDer({ key: o.key.handle, subject: { commonName: o.cn }, challenge: o.challenge });
     const signer = o.signer ?? selfSigned(o.key.handle, { commonName: o.cn });
     const req = buildRequest({
@@ -190,7 +197,9 @@ export class ScepTestClient {
   issuerAndSerial(messageType: MessageType.GetCert | MessageType.GetCRL, signer: Signer, serialHex: string): BuiltRequest {
     const ias = new pkijs.IssuerAndSerialNumber({
       issuer: new pkijs.RelativeDistinguishedNames({ schema: derToAsn1(this.caSubjectDer) }),
-      serialNumber: new asn1js.Integer({ valueHex: toArrayBuffer(new Uint8Array(Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, "hex"))) }),
+      serialNumber: new asn1js.Integer({
+        valueHex: toArrayBuffer(new Uint8Array(Buffer.from(serialHex.length % 2 ? `0${serialHex}` : serialHex, "hex"))),
+      }),
     });
     return this.message(messageType, new Uint8Array(ias.toSchema().toBER()), signer, `tx-${Buffer.from(rb(12)).toString("hex")}`);
   }

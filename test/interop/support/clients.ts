@@ -63,6 +63,14 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): 
   });
 }
 
+/**
+ * A project script run the way `npm run <script>` runs it (tsx over the TypeScript source), but
+ * without npx's start-up: Node 22 (this process's) with tsx's loader. About 0.2 s instead of 1 s.
+ */
+export function tsxScript(script: string, args: string[]): [string, string[]] {
+  return [process.execPath, ["--import", "tsx", script, ...args]];
+}
+
 /** A readable dump of a run for assertion messages. */
 export function formatRun(r: CmdResult): string {
   const t = r.timedOut ? " (TIMED OUT)" : "";
@@ -231,18 +239,20 @@ export async function scepSubmit(o: ScepSubmitOptions): Promise<ScepSubmitResult
 /** DER pkiMessage (e.g. from buildPkiRequest in src/scep/request-builder.ts) -> the PEM
  *  "-----BEGIN PKCS7-----" form scep-submit reads. */
 export function pkcs7Pem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/.{1,64}/g, "$&\n");
+  const b64 = Buffer.from(der)
+    .toString("base64")
+    .replace(/.{1,64}/g, "$&\n");
   return `-----BEGIN PKCS7-----\n${b64}-----END PKCS7-----\n`;
 }
 
-export function parseCaps(text: string): string[] {
+function parseCaps(text: string): string[] {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
 }
 
-export function splitPemCertificates(text: string): string[] {
+function splitPemCertificates(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)?.map((p) => p + "\n") ?? [];
 }
 
@@ -308,5 +318,5 @@ export async function publicKeyFingerprint(certPem: string): Promise<string> {
 }
 
 function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\/.:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -5,15 +5,14 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import type * as pkijs from "pkijs";
 import { buildCsr, selfSignedSigner } from "../../../src/client/csr-builder";
 import { getCaCert, prepareRequest, readCertRep, sendPkiOperation } from "../../../src/client/scep-client";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../../src/crypto/keys";
-import { parseCertificate } from "../../../src/scep/asn1";
-import { MessageType, PkiStatus } from "../../../src/scep/oids";
+import { parseCertificate } from "../../support/pkijs";
+import { MessageType, type PkiStatus } from "../../../src/scep/oids";
 import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../../fakes/microsoft/node-server";
-import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "./worker-server";
+import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "../../../scripts/lib/worker-server";
 
 export const rb = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 export const CALLER_INFO = "EdgeSCEP-interop/1.0";
@@ -151,12 +150,12 @@ export class ScepDevice {
   private constructor(
     readonly url: string,
     readonly caCerts: Uint8Array[],
-    readonly recipients: pkijs.Certificate[],
+    readonly recipients: Uint8Array[],
   ) {}
 
   static async connect(url: string): Promise<ScepDevice> {
     const { certificates } = await getCaCert({ url });
-    return new ScepDevice(url, certificates, [parseCertificate(certificates[0]!)]);
+    return new ScepDevice(url, certificates, [certificates[0]!]);
   }
 
   /** Same transactionId and CSR bytes as `first`, with a fresh signer and nonce. */
@@ -176,7 +175,7 @@ export class ScepDevice {
       });
     const transactionId = input.transactionId ?? Buffer.from(rb(20)).toString("hex");
     const signer = input.signedBy
-      ? { cert: parseCertificate(input.signedBy.certDer), key: input.signedBy.key.handle }
+      ? { cert: input.signedBy.certDer, key: input.signedBy.key.handle }
       : { cert: selfSignedSigner(input.key.handle, subject, new Date(), rb), key: input.key.handle };
     const prepared = prepareRequest({
       messageType: input.messageType ?? MessageType.PKCSReq,

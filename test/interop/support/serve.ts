@@ -3,8 +3,8 @@
 //   npx tsx test/interop/support/serve.ts [--seconds 120] [--ra] [--challenge s3cr3t] [--no-build]
 // Prints one JSON line {url, caPath, challenge} on stdout once ready.
 import { parseArgs } from "node:util";
-import { createTestCa } from "./test-ca";
-import { buildWorker, startWorker } from "./worker-server";
+import { createTestCa } from "../../../scripts/lib/test-ca";
+import { buildWorker, startWorker } from "../../../scripts/lib/worker-server";
 
 const { values } = parseArgs({
   options: {

@@ -44,7 +44,7 @@ export function hasIndefiniteLength(der: Uint8Array): boolean {
 }
 
 /** X.690 header (tag byte(s) already given) for a definite length. */
-export function derHeader(tag: number, length: number): Uint8Array {
+function derHeader(tag: number, length: number): Uint8Array {
   if (length < 0x80) return new Uint8Array([tag, length]);
   const bytes: number[] = [];
   for (let n = length; n > 0; n >>= 8) bytes.unshift(n & 0xff);

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pkijs from "pkijs";
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../../src/crypto/keys";
-import { parseCertificate } from "../../../src/scep/asn1";
+import { parseCertificate } from "../../support/pkijs";
 import { recipientKeyFor, type RecipientKey } from "../../../src/scep/envelope";
-import { parsePem } from "../../../src/util/pem";
+import { parsePem } from "../../../src/asn1/pem";
 import { toArrayBuffer } from "../../../src/util/bytes";
 
 const DIR = new URL("../../fixtures/real-clients/", import.meta.url);
@@ -36,8 +36,13 @@ export function fixtureCaCert(): pkijs.Certificate {
   return parseCertificate(parsePem(fixtureText("test-ca.pem"))[0]!.der);
 }
 
+/** The fixture CA certificate's DER, as the SCEP code takes certificates. */
+export function fixtureCaCertDer(): Uint8Array {
+  return parsePem(fixtureText("test-ca.pem"))[0]!.der;
+}
+
 export function fixtureCaRecipient(): RecipientKey {
-  return recipientKeyFor(fixtureCaCert(), fixtureCaKey());
+  return recipientKeyFor(fixtureCaCertDer(), fixtureCaKey());
 }
 
 /** scepclient's c1.key (PKCS#1 PEM); node:crypto reads it as is. */

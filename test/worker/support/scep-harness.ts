@@ -4,17 +4,26 @@ import { exports, env } from "cloudflare:workers";
 import { randomBytes as nodeRandomBytes, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { prepareRequest, readCertRep, sendPkiOperation, type CertRepResult, type ClientOptions, type Transport } from "../../../src/client/scep-client";
+import {
+  prepareRequest,
+  readCertRep,
+  sendPkiOperation,
+  type CertRepResult,
+  type ClientOptions,
+  type RequestSigner,
+  type Transport,
+} from "../../../src/client/scep-client";
 import type { PrivateKeyHandle } from "../../../src/crypto/keys";
-import { parseCertificate } from "../../../src/scep/asn1";
+import { certificateDer, parseCertificate } from "../../support/pkijs";
 import type { ContentCipherName } from "../../../src/scep/content-cipher";
-import { MessageType, type HashName } from "../../../src/scep/oids";
-import { parsePem } from "../../../src/util/pem";
-import { buildCsr, newKey, selfSignedCert, type Subject } from "./client-pki";
+import { MessageType } from "../../../src/scep/oids";
+import type { HashName } from "../../../src/crypto/algorithms";
+import { parsePem } from "../../../src/asn1/pem";
+import { buildCsr, newKey, selfSignedCert, type Subject } from "../../support/independent-pki";
 
-export { buildCsr, nameDer, newKey, selfSignedCert, spkiDer, type Subject } from "./client-pki";
+export { buildCsr, newKey, spkiDer, type Subject } from "../../support/independent-pki";
 
-export const BASE_URL = "http://scep.test/scep";
+const BASE_URL = "http://scep.test/scep";
 export const WORKER_TEST_CHALLENGE = "worker-test-challenge";
 
 export const rnd = (n: number): Uint8Array => new Uint8Array(nodeRandomBytes(n));
@@ -24,7 +33,7 @@ export function workerFetch(input: string | URL | Request, init?: RequestInit): 
   return exports.default.fetch(input as string, init);
 }
 
-export const client: ClientOptions = {
+const client: ClientOptions = {
   url: BASE_URL,
   fetch: ((u: string | URL | Request, i?: RequestInit) => workerFetch(u, i)) as typeof fetch,
 };
@@ -74,6 +83,11 @@ export interface Signer {
   key: PrivateKeyHandle;
 }
 
+/** The signer as the client library takes it (DER certificate). */
+export function clientSigner(s: Signer): RequestSigner {
+  return { cert: certificateDer(s.cert), key: s.key };
+}
+
 export function selfSigned(key: PrivateKeyHandle, commonName = "SCEP SIGNER", options: { criticalAki?: boolean } = {}): Signer {
   return { cert: selfSignedCert(key, { commonName }, options), key };
 }
@@ -110,9 +124,9 @@ export interface ScepExchange {
 
 /** Builds one pkiMessage, sends it, and verifies the CertRep like a careful client. */
 export async function scep(call: ScepCall = {}): Promise<ScepExchange> {
-  const csrKey = call.messageData ? call.csr?.key : call.csr?.key ?? rsaKey(2048, "default-csr");
+  const csrKey = call.messageData ? call.csr?.key : (call.csr?.key ?? rsaKey(2048, "default-csr"));
   const signer = call.signer ?? selfSigned(call.csr?.key?.algorithm === "rsa" ? call.csr.key : rsaKey(2048, "default-signer"));
-  const challenge = call.csr?.challenge === null ? undefined : call.csr?.challenge ?? WORKER_TEST_CHALLENGE;
+  const challenge = call.csr?.challenge === null ? undefined : (call.csr?.challenge ?? WORKER_TEST_CHALLENGE);
   const messageData =
     call.messageData ??
     buildCsr({
@@ -128,8 +142,8 @@ export async function scep(call: ScepCall = {}): Promise<ScepExchange> {
     messageType: (call.messageType ?? MessageType.PKCSReq) as MessageType,
     messageData,
     transactionId,
-    signer,
-    recipients: call.recipients ?? [caCert()],
+    signer: clientSigner(signer),
+    recipients: (call.recipients ?? [caCert()]).map(certificateDer),
     cipher: call.cipher ?? "aes-256-cbc",
     hash: call.hash ?? "sha256",
     oaep: call.oaep,
@@ -139,17 +153,13 @@ export async function scep(call: ScepCall = {}): Promise<ScepExchange> {
 }
 
 /** Sends prepared DER and reads the reply (verifying it when it is a CertRep). */
-export async function send(
-  der: Uint8Array,
-  request: Omit<ScepExchange["request"], "der">,
-  transport: Transport = "POST",
-): Promise<ScepExchange> {
+export async function send(der: Uint8Array, request: Omit<ScepExchange["request"], "der">, transport: Transport = "POST"): Promise<ScepExchange> {
   const res = await sendPkiOperation(client, der, transport);
   const body = new Uint8Array(await res.arrayBuffer());
   const contentType = res.headers.get("content-type");
   const exchange: ScepExchange = { status: res.status, contentType, body, request: { ...request, der } };
   if (res.status === 200 && contentType === "application/x-pki-message") {
-    exchange.rep = readCertRep(body, request, [caCertDer()]);
+    exchange.rep = readCertRep(body, { ...request, signer: clientSigner(request.signer) }, [caCertDer()]);
   }
   return exchange;
 }

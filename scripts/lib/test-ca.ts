@@ -55,8 +55,24 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
     await writeFile(caExt, ["[req]", "distinguished_name = dn", "[dn]", "[v3]", ...CA_EXT, ""].join("\n"));
     await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyPath]);
     await openssl([
-      "req", "-x509", "-new", "-config", caExt, "-extensions", "v3", "-key", keyPath, "-sha256",
-      "-days", days, "-subj", `/O=Edge SCEP Tests/CN=${cn}`, "-set_serial", randomSerial(), "-out", certPath,
+      "req",
+      "-x509",
+      "-new",
+      "-config",
+      caExt,
+      "-extensions",
+      "v3",
+      "-key",
+      keyPath,
+      "-sha256",
+      "-days",
+      days,
+      "-subj",
+      `/O=Edge SCEP Tests/CN=${cn}`,
+      "-set_serial",
+      randomSerial(),
+      "-out",
+      certPath,
     ]);
     const ca: TestCa = {
       dir,
@@ -85,8 +101,25 @@ async function issueRa(dir: string, caCert: string, caKey: string, days: string,
   await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyPath]);
   await openssl(["req", "-new", "-key", keyPath, "-subj", `/O=Edge SCEP Tests/CN=${cn}`, "-out", csrPath]);
   await openssl([
-    "x509", "-req", "-in", csrPath, "-CA", caCert, "-CAkey", caKey, "-set_serial", randomSerial(),
-    "-sha256", "-days", days, "-extfile", ext, "-extensions", "v3", "-out", certPath,
+    "x509",
+    "-req",
+    "-in",
+    csrPath,
+    "-CA",
+    caCert,
+    "-CAkey",
+    caKey,
+    "-set_serial",
+    randomSerial(),
+    "-sha256",
+    "-days",
+    days,
+    "-extfile",
+    ext,
+    "-extensions",
+    "v3",
+    "-out",
+    certPath,
   ]);
   return { certPath, keyPath, certPem: await readFile(certPath, "utf8"), keyPem: await readFile(keyPath, "utf8") };
 }

@@ -3,8 +3,8 @@
 // the set (current or retired) signs its own CRL. A CRL that cannot be built never becomes a 500:
 // the last good one is served and the failure logged.
 import type { IssuingCa } from "../ca/ca-set";
-import { buildCrl } from "../ca/crl";
-import type { CrlLedgerPort, Runtime } from "../enroll/ports";
+import { buildCrl } from "../x509/crl";
+import type { CrlLedgerPort, Runtime } from "./ports";
 
 export interface CurrentCrl {
   der: Uint8Array;
@@ -27,14 +27,20 @@ export async function currentCrl(ca: IssuingCa, validitySeconds: number, ledger:
   const cached = snapshot.cached;
   const caSha256 = ca.material.fingerprintSha256Hex;
   // A re-issued CA certificate (same key, so the same ledger) signs a fresh CRL under its own name.
-  const fresh = cached && cached.revision === snapshot.revision && cached.caSha256 === caSha256 && now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2;
+  const fresh =
+    cached &&
+    cached.revision === snapshot.revision &&
+    cached.caSha256 === caSha256 &&
+    now < cached.thisUpdate + (cached.nextUpdate - cached.thisUpdate) / 2;
   if (cached && fresh) return cached;
   try {
     const prepared = await ledger.prepareCrl(now);
     const thisUpdate = now;
     const nextUpdate = now + validitySeconds * 1000;
     const der = buildCrl({
-      ca: ca.material,
+      issuerDer: ca.material.caSubjectDer,
+      authorityKeyId: ca.material.caSubjectKeyId,
+      signer: ca.material.caKey,
       number: prepared.number,
       thisUpdate: new Date(thisUpdate),
       nextUpdate: new Date(nextUpdate),

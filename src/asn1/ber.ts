@@ -1,14 +1,17 @@
 // BER -> DER normalisation (X.690 §10) for what clients send: iOS and jscep use indefinite
 // lengths and constructed OCTET STRINGs (micromdm/scep#79). One linear pass turns the message
-// into DER so the rest of the code can walk it with the small DER reader in der.ts. Values are
+// into DER so the rest of the code can walk it with the DER reader in der.ts. Values are
 // preserved: signatures and digests over content octets stay valid; element order is kept.
-import { concatBytes } from "./bytes";
-import { DerError } from "./der";
+import { concatBytes } from "../util/bytes";
+import { DerError, tlv } from "./der";
 
 const MAX_DEPTH = 64;
 
-/** Universal string types whose constructed (BER) form is the concatenation of segments. */
-const STRING_TAGS = new Set([0x03, 0x04, 0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1e]);
+/**
+ * Universal string types whose constructed (BER) form is the concatenation of segments (X.690
+ * §8.6.4, §8.7.3, §8.23.6): BIT and OCTET STRING and the character strings.
+ */
+const SEGMENTED_TAGS = new Set([0x03, 0x04, 0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1e]);
 
 export function berToDer(bytes: Uint8Array): Uint8Array {
   if (isDefiniteDer(bytes, 0, bytes.length, 0)) return bytes;
@@ -50,7 +53,7 @@ function isDefiniteDer(bytes: Uint8Array, offset: number, limit: number, depth: 
     const end = h.contentStart + h.length;
     if (end > limit) throw new DerError("length exceeds the enclosing value");
     if (h.tag & 0x20) {
-      if (STRING_TAGS.has(h.tag & 0x1f) && (h.tag & 0xc0) === 0) return false;
+      if (SEGMENTED_TAGS.has(h.tag & 0x1f) && (h.tag & 0xc0) === 0) return false;
       if (!isDefiniteDer(bytes, h.contentStart, end, depth + 1)) return false;
     }
     offset = end;
@@ -89,20 +92,10 @@ function convert(bytes: Uint8Array, offset: number, limit: number, depth: number
       at = child.end;
     }
   }
-  if ((h.tag & 0xc0) === 0 && STRING_TAGS.has(h.tag & 0x1f)) {
+  if ((h.tag & 0xc0) === 0 && SEGMENTED_TAGS.has(h.tag & 0x1f)) {
     // Constructed string: its value is the concatenation of its segments' values.
     const values = parts.map((p) => p.subarray(header(p, 0, p.length).contentStart));
-    return { der: withHeader(h.tag & ~0x20, concatBytes(...values)), end };
+    return { der: tlv(h.tag & ~0x20, concatBytes(...values)), end };
   }
-  return { der: withHeader(h.tag, concatBytes(...parts)), end };
-}
-
-function withHeader(tag: number, body: Uint8Array): Uint8Array {
-  const len: number[] = [];
-  if (body.length < 0x80) len.push(body.length);
-  else {
-    for (let n = body.length; n > 0; n = Math.floor(n / 256)) len.unshift(n & 0xff);
-    len.unshift(0x80 | len.length);
-  }
-  return concatBytes(new Uint8Array([tag, ...len]), body);
+  return { der: tlv(h.tag, concatBytes(...parts)), end };
 }

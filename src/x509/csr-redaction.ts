@@ -2,8 +2,9 @@
 // and Intune notifications, but never the challengePassword it carried. The CSR was verified on
 // receipt; the stored copy keeps the original signature bytes, which no longer cover the redacted
 // CertificationRequestInfo (RFC 2986 §4) and are kept only as a record.
-import { OID } from "../scep/oids";
-import { children, content, decodeOid, readTlv, slice, TAG, tlv } from "../util/der";
+import { children, content, readTlv, slice, TAG, tlv } from "../asn1/der";
+import { decodeOid } from "../asn1/oid";
+import { OID } from "../asn1/oids";
 
 const ATTRIBUTES_TAG = 0xa0; // attributes [0] IMPLICIT SET OF Attribute
 

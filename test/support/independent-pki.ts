@@ -1,14 +1,18 @@
-// Client-side PKI objects for the Worker tests: PKCS#10 requests and self-signed signer certificates,
-// built here with pkijs and node:crypto independently of src/ca so the tests are an independent oracle
-// (and keep working while src/ca is refactored).
+// The one deliberately independent request builder of the tests: PKCS#10 requests and self-signed
+// signer certificates written with pkijs/asn1js and node:crypto, sharing no code with src/asn1 or
+// src/x509, so a bug in the project's own DER writer cannot hide in both the request and the check.
+// rawCsr() writes any subject and extension bytes (duplicates, wrong string types, odd challenge
+// encodings): exactly the request an attacker or an odd client would send. Runs in Node and workerd.
 import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { importPrivateKeyPem, type PrivateKeyHandle } from "../../../src/crypto/keys";
+import { importPrivateKeyPem, type PrivateKeyHandle } from "../../src/crypto/keys";
 
 export type Hash = "sha1" | "sha256" | "sha384" | "sha512";
 
 const OIDS = {
+  sha256WithRSA: "1.2.840.113549.1.1.11",
+  ecdsaWithSHA256: "1.2.840.10045.4.3.2",
   commonName: "2.5.4.3",
   organization: "2.5.4.10",
   challengePassword: "1.2.840.113549.1.9.7",
@@ -40,7 +44,7 @@ export function spkiDer(key: PrivateKeyHandle): Uint8Array {
 }
 
 /** One attribute per RDN (O, then CN), UTF8String, as most clients encode it. */
-export function nameDer(subject: Subject): Uint8Array {
+function nameDer(subject: Subject): Uint8Array {
   const rdn = (type: string, value: string) =>
     new asn1js.Set({ value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: type }), new asn1js.Utf8String({ value })] })] });
   const rdns = [];
@@ -104,15 +108,21 @@ export function buildCsr(o: CsrOptions): Uint8Array {
 }
 
 /** The self-signed "SCEP SIGNER" certificate clients use before they hold a certificate (RFC 8894 §2.3). */
-export function selfSignedCert(key: PrivateKeyHandle, subject: Subject, options: { criticalAki?: boolean; serial?: Uint8Array } = {}): pkijs.Certificate {
+export function selfSignedCert(
+  key: PrivateKeyHandle,
+  subject: Subject,
+  options: { criticalAki?: boolean; serial?: Uint8Array } = {},
+): pkijs.Certificate {
   const now = Date.now();
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  const serial = options.serial ?? (() => {
-    const s = crypto.getRandomValues(new Uint8Array(12));
-    s[0] = (s[0]! & 0x7f) | 0x01;
-    return s;
-  })();
+  const serial =
+    options.serial ??
+    (() => {
+      const s = crypto.getRandomValues(new Uint8Array(12));
+      s[0] = (s[0]! & 0x7f) | 0x01;
+      return s;
+    })();
   cert.serialNumber = new asn1js.Integer({ valueHex: serial });
   cert.issuer = name(subject);
   cert.subject = name(subject);
@@ -128,7 +138,11 @@ export function selfSignedCert(key: PrivateKeyHandle, subject: Subject, options:
     // Windows' "SCEP Protocol Certificate" carries a critical AKI (smallstep PR #1994).
     const keyId = crypto.getRandomValues(new Uint8Array(20));
     extensions.push(
-      ext(OIDS.authorityKeyIdentifier, true, new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: keyId.buffer })] })),
+      ext(
+        OIDS.authorityKeyIdentifier,
+        true,
+        new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: keyId.buffer })] }),
+      ),
     );
   }
   cert.extensions = extensions;
@@ -139,4 +153,49 @@ export function selfSignedCert(key: PrivateKeyHandle, subject: Subject, options:
   cert.signatureValue = new asn1js.BitString({ valueHex: signWith(key, "sha256", tbs) });
   // Round-trip so the object carries its exact DER encoding.
   return pkijs.Certificate.fromBER(cert.toSchema().toBER());
+}
+
+export interface RawExtension {
+  oid: string;
+  critical?: boolean;
+  /** extnValue contents (e.g. GeneralNames DER), sent as given. */
+  value: Uint8Array;
+}
+
+export interface RawCsrInput {
+  key: PrivateKeyHandle;
+  /** Any bytes: they are spliced in unchecked. */
+  subjectDer: Uint8Array;
+  /** PrintableString unless `challengeTag` says otherwise; the text's UTF-8 bytes whatever the tag. */
+  challenge?: string;
+  challengeTag?: number;
+  extensions?: RawExtension[];
+}
+
+/** TLV with a DER length, written here (not src/asn1's) so the bytes under test share no writer with the code. */
+function der(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const body = new Uint8Array(Buffer.concat(parts));
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return new Uint8Array(Buffer.concat([Uint8Array.of(tag, ...len), body]));
+}
+const oidDer = (dotted: string) => new Uint8Array(new asn1js.ObjectIdentifier({ value: dotted }).toBER());
+
+/** A PKCS#10 (RFC 2986 §4) with exactly these bytes, signed with SHA-256 by the key it names (proof of possession). */
+export function rawCsr(o: RawCsrInput): Uint8Array {
+  const attributes: Uint8Array[] = [];
+  if (o.challenge !== undefined) {
+    attributes.push(der(0x30, oidDer(OIDS.challengePassword), der(0x31, der(o.challengeTag ?? 0x13, new TextEncoder().encode(o.challenge)))));
+  }
+  if (o.extensions?.length) {
+    const exts = o.extensions.map((e) => der(0x30, oidDer(e.oid), ...(e.critical ? [Uint8Array.of(0x01, 0x01, 0xff)] : []), der(0x04, e.value)));
+    attributes.push(der(0x30, oidDer(OIDS.extensionRequest), der(0x31, der(0x30, ...exts))));
+  }
+  const info = der(0x30, Uint8Array.of(0x02, 0x01, 0x00), o.subjectDer, spkiDer(o.key), der(0xa0, ...attributes));
+  const alg = o.key.algorithm === "rsa" ? der(0x30, oidDer(OIDS.sha256WithRSA), Uint8Array.of(0x05, 0x00)) : der(0x30, oidDer(OIDS.ecdsaWithSHA256));
+  return der(0x30, info, alg, der(0x03, Uint8Array.of(0), new Uint8Array(signWith(o.key, "sha256", info))));
+}
+
+export function sanExtension(generalNamesDer: Uint8Array, critical = false): RawExtension {
+  return { oid: OIDS.subjectAltName, critical, value: generalNamesDer };
 }

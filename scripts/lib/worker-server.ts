@@ -1,6 +1,6 @@
 // Serve the built Worker bundle on loopback with the Miniflare 5 Node API, so that real SCEP
 // clients (micromdm scepclient, certmonger scep-submit) and the benchmark can talk to it over HTTP.
-// No vitest imports: scripts reuse this module (run it with `npx tsx`, Node 22).
+// No vitest imports: the benchmark and the interop tests share it (run it with `npx tsx`, Node 22).
 //
 // Usage:
 //   await buildWorker();                       // once; `wrangler deploy --dry-run --outdir dist`
@@ -11,15 +11,15 @@
 // As a vitest globalSetup file this module's `setup()` builds once and exports the bundle path
 // through SCEP_WORKER_SCRIPT, so test files (forked after globalSetup) skip the build.
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { compatibilityDate, REPO_ROOT, wranglerVars } from "./wrangler-config";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export { REPO_ROOT, wranglerVars } from "./wrangler-config";
 export const DEFAULT_OUTDIR = "dist";
-/** Must match wrangler.toml; workerd refuses dates more than ~7 days past its release. */
-export const COMPATIBILITY_DATE = "2026-11-01";
+/** wrangler.toml's, read once. */
+export const COMPATIBILITY_DATE = compatibilityDate();
 /** Set by setup() (or by you) to a prebuilt bundle; startWorker() then skips the build. */
 export const SCRIPT_ENV = "SCEP_WORKER_SCRIPT";
 
@@ -127,23 +127,6 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
     mf,
     stop: () => (stopped ??= mf.dispose()),
   };
-}
-
-/** The [vars] table of wrangler.toml (flat `KEY = "value"` lines only), as defaults. */
-export function wranglerVars(tomlPath = resolve(REPO_ROOT, "wrangler.toml")): Record<string, string> {
-  const vars: Record<string, string> = {};
-  if (!existsSync(tomlPath)) return vars;
-  let inVars = false;
-  for (const raw of readFileSync(tomlPath, "utf8").split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("[")) {
-      inVars = line === "[vars]";
-      continue;
-    }
-    const m = inVars ? /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"/.exec(line) : null;
-    if (m) vars[m[1]!] = m[2]!;
-  }
-  return vars;
 }
 
 function resolveFromRoot(p: string): string {

@@ -1,4 +1,5 @@
-import { base64ToBytes, bytesToBase64 } from "./bytes";
+// PEM (RFC 7468): labelled base64 of DER, as settings, tools and operators exchange keys and certificates.
+import { decodeBase64, encodeBase64 } from "./base64";
 
 export interface PemBlock {
   label: string;
@@ -13,12 +14,14 @@ export function parsePem(text: string): PemBlock[] {
   const normalised = text.replace(/\\n/g, "\n");
   const blocks: PemBlock[] = [];
   for (const match of normalised.matchAll(PEM_BLOCK)) {
-    blocks.push({ label: match[1]!, der: base64ToBytes(match[2]!) });
+    blocks.push({ label: match[1]!, der: decodeBase64(match[2]!) });
   }
   return blocks;
 }
 
 export function toPem(label: string, der: Uint8Array): string {
-  const body = bytesToBase64(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  const body = encodeBase64(der)
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n$/, "");
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }

@@ -1,13 +1,13 @@
-// Certificate profile pieces: X.509 v3 extensions (RFC 5280 §4.2) as DER, and validity encoding.
-// Values are small and mostly constant, so they are written directly with the DER helpers.
-import { createHash } from "node:crypto";
-import type * as pkijs from "pkijs";
-import { OID } from "../scep/oids";
-import { toBytes, utf8 } from "../util/bytes";
-import { children, content, oid, readTlv, TAG, tlv } from "../util/der";
+// X.509 v3 extensions (RFC 5280 §4.2) written as DER. Values are small and mostly constant, so they
+// are written directly with the DER helpers.
+import { children, content, DER_TRUE, derBitString, derInteger, readTlv, TAG, tlv } from "../asn1/der";
+import { oid } from "../asn1/oid";
+import { OID } from "../asn1/oids";
+import { digest } from "../crypto/digest";
+import { utf8 } from "../util/bytes";
 
 /** KeyUsage bits (RFC 5280 §4.2.1.3), numbered from the most significant bit of the first byte. */
-export const KeyUsageBit = {
+const KeyUsageBit = {
   digitalSignature: 0,
   nonRepudiation: 1,
   keyEncipherment: 2,
@@ -18,13 +18,11 @@ export const KeyUsageBit = {
 } as const;
 export type KeyUsageName = keyof typeof KeyUsageBit;
 
-const TRUE = new Uint8Array([0x01, 0x01, 0xff]);
-
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } (§4.1). */
 export function extensionDer(extnID: string, critical: boolean, valueDer: Uint8Array): Uint8Array {
   // DER omits a BOOLEAN equal to its DEFAULT (X.690 §11.5), so only critical=TRUE is written.
   return critical
-    ? tlv(TAG.SEQUENCE, oid(extnID), TRUE, tlv(TAG.OCTET_STRING, valueDer))
+    ? tlv(TAG.SEQUENCE, oid(extnID), DER_TRUE, tlv(TAG.OCTET_STRING, valueDer))
     : tlv(TAG.SEQUENCE, oid(extnID), tlv(TAG.OCTET_STRING, valueDer));
 }
 
@@ -36,7 +34,7 @@ export function keyUsageExtension(usages: KeyUsageName[]): Uint8Array {
     bits |= 0x80 >> KeyUsageBit[u];
     highest = Math.max(highest, KeyUsageBit[u]);
   }
-  return extensionDer(OID.keyUsage, true, new Uint8Array([TAG.BIT_STRING, 0x02, 7 - highest, bits]));
+  return extensionDer(OID.keyUsage, true, derBitString(Uint8Array.of(bits), 7 - highest));
 }
 
 export function extKeyUsageExtension(purposes: string[]): Uint8Array {
@@ -46,12 +44,12 @@ export function extKeyUsageExtension(purposes: string[]): Uint8Array {
 /** basicConstraints, critical (§4.2.1.9). cA FALSE is the DEFAULT, so it encodes as an empty SEQUENCE. */
 export function basicConstraintsExtension(ca: boolean, pathLength?: number): Uint8Array {
   const parts: Uint8Array[] = [];
-  if (ca) parts.push(TRUE);
+  if (ca) parts.push(DER_TRUE);
   if (ca && pathLength !== undefined) {
     if (pathLength < 0 || pathLength > 127) throw new Error("pathLength must be 0..127");
-    parts.push(new Uint8Array([TAG.INTEGER, 0x01, pathLength]));
+    parts.push(derInteger(pathLength));
   }
-  return extensionDer(OID.basicConstraints, true, parts.length ? tlv(TAG.SEQUENCE, ...parts) : new Uint8Array([0x30, 0x00]));
+  return extensionDer(OID.basicConstraints, true, tlv(TAG.SEQUENCE, ...parts));
 }
 
 /** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value (no tag, length, unused-bits byte). */
@@ -59,16 +57,20 @@ export function keyIdentifierOfSpki(spkiDer: Uint8Array): Uint8Array {
   const spki = readTlv(spkiDer, 0);
   const keyBits = children(spkiDer, spki)[1];
   if (!keyBits || keyBits.tag !== TAG.BIT_STRING) throw new Error("SubjectPublicKeyInfo without a BIT STRING");
-  return new Uint8Array(createHash("sha1").update(content(spkiDer, keyBits).subarray(1)).digest());
+  return digest("sha1", content(spkiDer, keyBits).subarray(1));
 }
 
 export function subjectKeyIdentifierExtension(keyId: Uint8Array): Uint8Array {
   return extensionDer(OID.subjectKeyIdentifier, false, tlv(TAG.OCTET_STRING, keyId));
 }
 
-/** AuthorityKeyIdentifier with keyIdentifier [0] only (§4.2.1.1). */
-export function authorityKeyIdentifierExtension(keyId: Uint8Array): Uint8Array {
-  return extensionDer(OID.authorityKeyIdentifier, false, tlv(TAG.SEQUENCE, tlv(0x80, keyId)));
+/** AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING } alone (§4.2.1.1, §5.2.1). */
+export function authorityKeyIdentifierValue(keyId: Uint8Array): Uint8Array {
+  return tlv(TAG.SEQUENCE, tlv(0x80, keyId));
+}
+
+export function authorityKeyIdentifierExtension(keyId: Uint8Array, critical = false): Uint8Array {
+  return extensionDer(OID.authorityKeyIdentifier, critical, authorityKeyIdentifierValue(keyId));
 }
 
 /** GeneralName uniformResourceIdentifier [6] IA5String, implicitly tagged. */
@@ -89,25 +91,4 @@ export function caIssuersExtension(url: string): Uint8Array {
 /** subjectAltName carrying the requested GeneralNames bytes verbatim. */
 export function subjectAltNameExtension(generalNamesDer: Uint8Array, critical: boolean): Uint8Array {
   return extensionDer(OID.subjectAltName, critical, generalNamesDer);
-}
-
-/** The extnValue contents of the first extension with this OID. */
-export function findExtensionValue(extensions: pkijs.Extension[] | undefined, extnID: string): Uint8Array | undefined {
-  const found = extensions?.find((e) => e.extnID === extnID);
-  return found ? toBytes(found.extnValue.valueBlock.valueHexView) : undefined;
-}
-
-// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; always Zulu, whole seconds
-// (§4.1.2.5.1/§4.1.2.5.2 forbid fractional seconds).
-const GENERALIZED_FROM = Date.UTC(2050, 0, 1);
-
-export function wholeSeconds(date: Date): Date {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000);
-}
-
-export function timeDer(date: Date): Uint8Array {
-  const iso = wholeSeconds(date).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
-  const digits = iso.slice(0, 19).replace(/[-T:]/g, ""); // YYYYMMDDHHMMSS
-  if (date.getTime() >= GENERALIZED_FROM) return tlv(TAG.GENERALIZED_TIME, utf8(`${digits}Z`));
-  return tlv(TAG.UTC_TIME, utf8(`${digits.slice(2)}Z`));
 }
