@@ -4,13 +4,13 @@
 // (validateRequest) or do not deliver (successNotification). Order per issue #110:
 // validate -> issue -> successNotification -> deliver.
 import type { IntuneConfig } from "./config";
-import { DiscoveryError, ServiceDiscovery } from "./discovery";
-import { EntraTokenError } from "./entra-token";
+import { SCEP_SERVICE_NAME, ServiceDiscovery } from "./discovery";
 import { DEFAULT_TIMEOUT_MS } from "./http-call";
-import { INTUNE_SCOPE } from "./kv-keys";
+import { downloadRevocationRequests, uploadRevocationResults, type RevocationRequest, type RevocationResult } from "./revocation-client";
 import {
+  API_VERSION,
   failureBody,
-  postScepAction,
+  interpret,
   ScepActionInputError,
   successBody,
   validateBody,
@@ -18,52 +18,60 @@ import {
   type ScepAction,
   type SuccessInput,
 } from "./scep-actions";
+import { callService, setupFailure, type ServiceCallDeps } from "./service-call";
 import { TokenCache } from "./token-cache";
 import { isolateMemory, type IntuneDeps, type IntuneLogger, type IntuneResult } from "./types";
 
 export class IntuneClient {
-  private readonly tokens: TokenCache;
-  private readonly discovery: ServiceDiscovery;
-  private readonly fetchFn: NonNullable<IntuneDeps["fetch"]>;
+  private readonly calls: ServiceCallDeps;
   private readonly log: IntuneLogger;
-  private readonly randomUUID: () => string;
-  private readonly timeoutMs: number;
 
   constructor(
     private readonly config: IntuneConfig,
     deps: IntuneDeps,
   ) {
-    this.fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
+    const fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
     this.log = deps.log ?? (() => undefined);
-    this.randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
-    this.timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const randomUUID = deps.randomUUID ?? (() => crypto.randomUUID());
+    const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const nowFn = deps.now ?? (() => Date.now());
     const now = () => {
       const t = nowFn();
       return typeof t === "number" ? t : t.getTime();
     };
     const memory = deps.memory ?? isolateMemory;
-    const shared = { fetch: this.fetchFn, kv: deps.kv, now, log: this.log, memory, timeoutMs: this.timeoutMs };
-    this.tokens = new TokenCache(config, shared);
-    this.discovery = new ServiceDiscovery(config, { ...shared, randomUUID: this.randomUUID, tokens: this.tokens });
+    const shared = { fetch: fetchFn, kv: deps.kv, now, log: this.log, memory, timeoutMs, randomUUID };
+    const tokens = new TokenCache(config, shared);
+    const discovery = new ServiceDiscovery(config, { ...shared, tokens });
+    this.calls = { fetch: fetchFn, randomUUID, timeoutMs, tokens, discovery };
   }
 
   /** POST …/ScepActions/validateRequest. Issue only when the result is ok. */
   validateRequest(transactionId: string, csrDer: Uint8Array): Promise<IntuneResult> {
-    return this.call("validateRequest", transactionId, () => validateBody(transactionId, csrDer, this.config.callerInfo));
+    return this.scepAction("validateRequest", transactionId, () => validateBody(transactionId, csrDer, this.config.callerInfo));
   }
 
   /** POST …/ScepActions/successNotification. Deliver the certificate only when the result is ok. */
   successNotification(input: SuccessInput): Promise<IntuneResult> {
-    return this.call("successNotification", input.transactionId, () => successBody(input, this.config.callerInfo));
+    return this.scepAction("successNotification", input.transactionId, () => successBody(input, this.config.callerInfo));
   }
 
-  /** POST …/ScepActions/failureNotification, after the CA failed an Intune-validated request. */
+  /** POST …/ScepActions/failureNotification, after the CA failed (or an admin refused) an Intune-validated request. */
   failureNotification(input: FailureInput): Promise<IntuneResult> {
-    return this.call("failureNotification", input.transactionId, () => failureBody(input, this.config.callerInfo));
+    return this.scepAction("failureNotification", input.transactionId, () => failureBody(input, this.config.callerInfo));
   }
 
-  private async call(action: ScepAction, transactionId: string, build: () => unknown): Promise<IntuneResult> {
+  /** PkiConnectorFEService …/downloadRevocationRequests (revocation-client.ts). Throws RevocationCallError. */
+  downloadRevocationRequests(runId: string, maxRequests: number, issuerName: string): Promise<RevocationRequest[]> {
+    return downloadRevocationRequests(this.config, this.calls, this.log, { runId, maxRequests, issuerName });
+  }
+
+  /** PkiConnectorFEService …/uploadRevocationResults. Throws RevocationCallError unless Intune answered true. */
+  uploadRevocationResults(runId: string, results: RevocationResult[]): Promise<void> {
+    return uploadRevocationResults(this.config, this.calls, this.log, { runId, results });
+  }
+
+  private async scepAction(action: ScepAction, transactionId: string, build: () => unknown): Promise<IntuneResult> {
     let body: unknown;
     try {
       body = await build();
@@ -71,24 +79,19 @@ export class IntuneClient {
       if (!(err instanceof ScepActionInputError)) throw err;
       return this.report(action, transactionId, 0, { ok: false, code: "InvalidInput", description: err.message, clientRequestId: "" });
     }
-    // One retry at most: after a 401 with a fresh token, after 404/5xx/network with a fresh discovery.
-    for (let attempt = 1; ; attempt++) {
-      const clientRequestId = this.randomUUID();
-      let token: string;
-      let uri: string;
-      try {
-        token = await this.tokens.get(INTUNE_SCOPE);
-        uri = await this.discovery.serviceUri();
-      } catch (err) {
-        return this.report(action, transactionId, attempt, setupFailure(err, clientRequestId));
-      }
-      const { result, retry } = await postScepAction(this.fetchFn, uri, action, body, token, clientRequestId, this.timeoutMs);
-      this.report(action, transactionId, attempt, result);
-      if (retry === undefined || attempt >= 2) return result;
-      if (retry === "new-token") await this.tokens.drop(INTUNE_SCOPE);
-      // A 401 can also mean the tenant moved to another scale unit: rediscover in both cases.
-      await this.discovery.forget();
-    }
+    const call = await callService(
+      this.config,
+      this.calls,
+      { service: SCEP_SERVICE_NAME, path: `ScepActions/${action}`, apiVersion: API_VERSION, body },
+      (attempt, outcome, clientRequestId) => {
+        if (outcome.kind !== "response" || outcome.status < 200 || outcome.status > 299) this.report(action, transactionId, attempt, interpret(outcome, clientRequestId));
+      },
+    );
+    if (call.kind === "setup-failed") return this.report(action, transactionId, call.attempt, setupFailure(call.error, call.clientRequestId));
+    const result = interpret(call.outcome, call.clientRequestId);
+    // Failed attempts were reported as they happened; a 2xx answer is reported here, once.
+    if (call.outcome.kind === "response" && call.outcome.status >= 200 && call.outcome.status <= 299) this.report(action, transactionId, call.attempt, result);
+    return result;
   }
 
   private report(action: ScepAction, transactionId: string, attempt: number, result: IntuneResult): IntuneResult {
@@ -104,11 +107,4 @@ export class IntuneClient {
     });
     return result;
   }
-}
-
-function setupFailure(err: unknown, clientRequestId: string): IntuneResult {
-  if (err instanceof EntraTokenError) return { ok: false, code: "TokenError", description: err.message, clientRequestId };
-  if (err instanceof DiscoveryError) return { ok: false, code: err.code, description: err.message, clientRequestId };
-  // Fail closed on anything unforeseen (a KV binding throwing, a bug): no issuance, no crash.
-  return { ok: false, code: "InternalError", description: err instanceof Error ? err.name : "unknown", clientRequestId };
 }

@@ -1,16 +1,18 @@
-// Finds the Intune SCEP validation service: Microsoft Graph lists the endpoints of the Intune
-// service principal (appId 0000000a-…), one of which is ScepRequestValidationFEService
-// (IntuneServiceLocationProvider.cs, IntuneClient.java RefreshServiceMap, MSAL variants).
-// The URI is cached in isolate memory and KV for INTUNE_DISCOVERY_TTL_SECONDS and dropped by the
-// client when the service stops answering there (scale-unit move).
+// Finds Intune's services: Microsoft Graph lists the endpoints of the Intune service principal
+// (appId 0000000a-…), among them ScepRequestValidationFEService (validation, notifications) and
+// PkiConnectorFEService (revocation requests) (IntuneServiceLocationProvider.cs, IntuneClient.java
+// RefreshServiceMap, IntuneRevocationClient.cs). Each URI is cached in isolate memory and KV for
+// INTUNE_DISCOVERY_TTL_SECONDS and dropped by the client when the service stops answering there
+// (scale-unit move).
 import { checkServiceUrl, type IntuneConfig } from "./config";
 import { boundedCall, isRecord, parseJson } from "./http-call";
-import { discoveryKey, GRAPH_SCOPE } from "./kv-keys";
+import { discoveryKey, type IntuneService } from "./kv-keys";
 import type { TokenCache } from "./token-cache";
 import type { FetchLike, IntuneLogger, IntuneMemory, KvLike } from "./types";
 
 export const INTUNE_APP_ID = "0000000a-0000-0000-c000-000000000000";
-export const SCEP_SERVICE_NAME = "ScepRequestValidationFEService";
+export const SCEP_SERVICE_NAME: IntuneService = "ScepRequestValidationFEService";
+export const PKI_SERVICE_NAME: IntuneService = "PkiConnectorFEService";
 const MAX_PAGES = 20;
 
 export class DiscoveryError extends Error {
@@ -42,8 +44,8 @@ export class ServiceDiscovery {
   ) {}
 
   /** The service URI without a trailing slash. Throws DiscoveryError or EntraTokenError. */
-  async serviceUri(): Promise<string> {
-    const key = discoveryKey(this.config.tenantId, this.config.graphBaseUrl);
+  async serviceUri(service: IntuneService = SCEP_SERVICE_NAME): Promise<string> {
+    const key = discoveryKey(this.config.tenantId, this.config.graphBaseUrl, service);
     const cached = this.deps.memory.get(key, this.deps.now());
     if (cached !== undefined) return cached;
     return this.deps.memory.singleFlight(key, async () => {
@@ -53,7 +55,7 @@ export class ServiceDiscovery {
         this.deps.memory.set(key, checked.url, this.expiry());
         return checked.url;
       }
-      const uri = await this.discoverWithTokenRetry();
+      const uri = await this.discoverWithTokenRetry(service);
       this.deps.memory.set(key, uri, this.expiry());
       await this.deps.kv
         .put(key, uri, { expirationTtl: this.config.discoveryTtlSeconds })
@@ -63,8 +65,8 @@ export class ServiceDiscovery {
   }
 
   /** Forgets the URI (memory and KV) so the next call asks Graph again. */
-  async forget(): Promise<void> {
-    const key = discoveryKey(this.config.tenantId, this.config.graphBaseUrl);
+  async forget(service: IntuneService = SCEP_SERVICE_NAME): Promise<void> {
+    const key = discoveryKey(this.config.tenantId, this.config.graphBaseUrl, service);
     this.deps.memory.delete(key);
     await this.deps.kv.delete(key).catch(() => undefined);
   }
@@ -73,18 +75,18 @@ export class ServiceDiscovery {
     return this.deps.now() + this.config.discoveryTtlSeconds * 1000;
   }
 
-  private async discoverWithTokenRetry(): Promise<string> {
-    const first = await this.discover();
+  private async discoverWithTokenRetry(service: IntuneService): Promise<string> {
+    const first = await this.discover(service);
     if (first !== "unauthorized") return first;
     // The cached Graph token may predate the Application.Read.All consent or be revoked.
-    await this.deps.tokens.drop(GRAPH_SCOPE);
-    const second = await this.discover();
+    await this.deps.tokens.drop(this.config.graphScope);
+    const second = await this.discover(service);
     if (second !== "unauthorized") return second;
     throw new DiscoveryError("DiscoveryFailed", "Graph answered 401 twice (check the app's Graph permission)");
   }
 
-  private async discover(): Promise<string | "unauthorized"> {
-    const token = await this.deps.tokens.get(GRAPH_SCOPE);
+  private async discover(service: IntuneService): Promise<string | "unauthorized"> {
+    const token = await this.deps.tokens.get(this.config.graphScope);
     let url: string | undefined = `${this.config.graphBaseUrl}/v1.0/servicePrincipals/appId=${INTUNE_APP_ID}/endpoints`;
     const origin = new URL(this.config.graphBaseUrl).origin;
     for (let page = 0; url !== undefined; page++) {
@@ -97,7 +99,7 @@ export class ServiceDiscovery {
         this.deps.timeoutMs,
       );
       const status = outcome.kind === "response" ? outcome.status : outcome.kind;
-      this.deps.log("intune.discovery.call", { page, status, clientRequestId });
+      this.deps.log("intune.discovery.call", { service, page, status, clientRequestId });
       if (outcome.kind !== "response") throw new DiscoveryError("DiscoveryFailed", `Graph: ${outcome.kind}`);
       if (outcome.status === 401) return "unauthorized";
       const json = parseJson(outcome.body);
@@ -107,11 +109,11 @@ export class ServiceDiscovery {
       if (!isRecord(json) || !Array.isArray(json.value)) {
         throw new DiscoveryError("DiscoveryFailed", "Graph answer has no value array");
       }
-      const uri = pickScepUri(json.value);
+      const uri = pickServiceUri(json.value, service);
       if (uri !== undefined) {
         const checked = checkServiceUrl(uri);
         if (!checked.ok) throw new DiscoveryError("DiscoveryFailed", `unusable service URI: ${checked.reason}`);
-        this.deps.log("intune.discovery.found", { clientRequestId });
+        this.deps.log("intune.discovery.found", { service, clientRequestId });
         return checked.url;
       }
       const next = json["@odata.nextLink"];
@@ -121,16 +123,21 @@ export class ServiceDiscovery {
         throw new DiscoveryError("DiscoveryFailed", "@odata.nextLink points outside GRAPH_BASE_URL");
       }
     }
-    throw new DiscoveryError("ServiceNotFound", `no ${SCEP_SERVICE_NAME} among the Intune service endpoints`);
+    throw new DiscoveryError("ServiceNotFound", `no ${service} among the Intune service endpoints`);
   }
 }
 
 /** First entry whose providerName (else serviceName) is the SCEP service, case-insensitively. */
 export function pickScepUri(entries: unknown[]): string | undefined {
+  return pickServiceUri(entries, SCEP_SERVICE_NAME);
+}
+
+/** First entry whose providerName (else serviceName) is `service`, case-insensitively. */
+export function pickServiceUri(entries: unknown[], service: IntuneService): string | undefined {
   for (const entry of entries) {
     if (!isRecord(entry)) continue;
     const name = typeof entry.providerName === "string" ? entry.providerName : entry.serviceName;
-    if (typeof name === "string" && name.toLowerCase() === SCEP_SERVICE_NAME.toLowerCase() && typeof entry.uri === "string") {
+    if (typeof name === "string" && name.toLowerCase() === service.toLowerCase() && typeof entry.uri === "string") {
       return entry.uri;
     }
   }

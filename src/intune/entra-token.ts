@@ -1,5 +1,7 @@
 // OAuth 2.0 client-credentials grant against Entra's v2 token endpoint (RFC 6749 §4.4), as the
-// MSAL-era reference library does (MsalClient.cs, MSALClientWrapper.java): one scope per token.
+// MSAL-era reference library does (MsalClient.cs, MSALClientWrapper.java): one scope per token,
+// authenticated by the client secret or by a client assertion signed with the app certificate.
+import { ASSERTION_TYPE, clientAssertion } from "./client-assertion";
 import type { IntuneConfig } from "./config";
 import { boundedCall, isRecord, parseJson } from "./http-call";
 import type { FetchLike } from "./types";
@@ -10,7 +12,7 @@ export interface AccessToken {
   expiresIn: number;
 }
 
-/** A failed token request: Entra's `error` and `error_description`, never the secret. */
+/** A failed token request: Entra's `error` and `error_description`, never the secret or the assertion. */
 export class EntraTokenError extends Error {
   constructor(
     readonly status: number | undefined,
@@ -31,13 +33,24 @@ export async function requestToken(
   scope: string,
   fetchFn: FetchLike,
   timeoutMs: number,
+  clock: { now: () => number; randomUUID: () => string },
 ): Promise<AccessToken> {
-  const form = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: config.clientId,
-    client_secret: config.clientSecret,
-    scope,
-  });
+  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: config.clientId, scope });
+  // The credential in the form is what must never reach a log or an error text.
+  let credential: string;
+  if (config.credential.kind === "secret") {
+    credential = config.credential.secret;
+    form.set("client_secret", credential);
+  } else {
+    credential = await clientAssertion(config.credential, {
+      clientId: config.clientId,
+      audience: tokenEndpoint(config),
+      nowMs: clock.now(),
+      jti: clock.randomUUID(),
+    });
+    form.set("client_assertion_type", ASSERTION_TYPE);
+    form.set("client_assertion", credential);
+  }
   const outcome = await boundedCall(
     fetchFn,
     tokenEndpoint(config),
@@ -48,7 +61,7 @@ export async function requestToken(
     },
     timeoutMs,
   );
-  const redact = (text: string | undefined) => text?.split(config.clientSecret).join("[redacted]");
+  const redact = (text: string | undefined) => text?.split(credential).join("[redacted]");
   if (outcome.kind === "timeout") throw new EntraTokenError(undefined, "timeout", `no answer within ${timeoutMs} ms`);
   if (outcome.kind === "network") throw new EntraTokenError(undefined, "network_error", redact(outcome.message));
 

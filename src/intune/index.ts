@@ -1,4 +1,4 @@
-// Public surface of the Intune challenge-validation client (see client.ts for the flow).
+// Public surface of the Intune partner-CA client (see client.ts for the flow).
 export { IntuneClient } from "./client";
 export {
   parseIntuneConfig,
@@ -8,8 +8,10 @@ export {
   DEFAULT_CALLER_INFO,
   type IntuneConfig,
 } from "./config";
+export { CLOUDS, CLOUD_NAMES, type CloudName } from "./clouds";
+export { credentialStatus, type CredentialStatus, type IntuneCredential } from "./credential";
 export { EntraTokenError } from "./entra-token";
 export { DiscoveryError } from "./discovery";
 export { E_UNEXPECTED, type FailureInput, type SuccessInput } from "./scep-actions";
 export { IntuneMemory, type IntuneDeps, type IntuneLogger, type IntuneResult, type KvLike, type FetchLike } from "./types";
-export { GRAPH_SCOPE, INTUNE_SCOPE } from "./kv-keys";
+export { RevocationCallError, type RevocationRequest, type RevocationResult, type RevocationErrorCode } from "./revocation-client";

@@ -1,9 +1,9 @@
 // The three ScepActions operations of the Intune SCEP validation service: request bodies exactly as
 // the reference library sends them (IntuneScepValidator.cs, IntuneScepServiceClient.java) and the
 // mapping of every answer to an IntuneResult. Rejections arrive as HTTP 200 with a non-Success code.
-import { boundedCall, isRecord, parseJson, type HttpOutcome } from "./http-call";
+import { isRecord, parseJson, type HttpOutcome } from "./http-call";
 import { toBase64, toUpperHex } from "./encoding";
-import type { FetchLike, IntuneResult } from "./types";
+import type { IntuneResult } from "./types";
 
 export type ScepAction = "validateRequest" | "successNotification" | "failureNotification";
 export const API_VERSION = "2018-02-20";
@@ -82,38 +82,8 @@ export function failureBody(input: FailureInput, callerInfo: string) {
   };
 }
 
-/** What the client should do before its one retry. */
-export type RetryHint = "new-token" | "rediscover" | undefined;
-
-export async function postScepAction(
-  fetchFn: FetchLike,
-  serviceUri: string,
-  action: ScepAction,
-  body: unknown,
-  token: string,
-  clientRequestId: string,
-  timeoutMs: number,
-): Promise<{ result: IntuneResult; retry: RetryHint }> {
-  const outcome = await boundedCall(
-    fetchFn,
-    `${serviceUri}/ScepActions/${action}`,
-    {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "api-version": API_VERSION,
-        "client-request-id": clientRequestId,
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      body: JSON.stringify(body),
-    },
-    timeoutMs,
-  );
-  return interpret(outcome, clientRequestId);
-}
-
-export function interpret(outcome: HttpOutcome, clientRequestId: string): { result: IntuneResult; retry: RetryHint } {
+/** The IntuneResult of a ScepActions answer; rejections are HTTP 200 with a non-Success code. */
+export function interpret(outcome: HttpOutcome, clientRequestId: string): IntuneResult {
   const fail = (code: string, description?: string, httpStatus?: number): IntuneResult => ({
     ok: false,
     code,
@@ -121,27 +91,20 @@ export function interpret(outcome: HttpOutcome, clientRequestId: string): { resu
     ...(description !== undefined ? { description } : {}),
     ...(httpStatus !== undefined ? { httpStatus } : {}),
   });
-  if (outcome.kind === "timeout") return { result: fail("Timeout", "no answer from Intune in time"), retry: undefined };
-  if (outcome.kind === "network") return { result: fail("NetworkError", outcome.message), retry: "rediscover" };
+  if (outcome.kind === "timeout") return fail("Timeout", "no answer from Intune in time");
+  if (outcome.kind === "network") return fail("NetworkError", outcome.message);
 
   const { status } = outcome;
   const json = parseJson(outcome.body);
-  if (status < 200 || status > 299) {
-    const retry: RetryHint = status === 401 ? "new-token" : status === 404 || status >= 500 ? "rediscover" : undefined;
-    return { result: fail(`HttpError${status}`, odataError(json), status), retry };
-  }
-  if (json === undefined) return { result: fail("NonJsonResponse", undefined, status), retry: undefined };
-  if (!isRecord(json) || typeof json.code !== "string" || json.code === "") {
-    return { result: fail("MissingCode", undefined, status), retry: undefined };
-  }
+  if (status < 200 || status > 299) return fail(`HttpError${status}`, odataError(json), status);
+  if (json === undefined) return fail("NonJsonResponse", undefined, status);
+  if (!isRecord(json) || typeof json.code !== "string" || json.code === "") return fail("MissingCode", undefined, status);
   const description = typeof json.errorDescription === "string" && json.errorDescription !== "" ? json.errorDescription : undefined;
-  if (json.code.toLowerCase() === "success") {
-    return { result: { ok: true, code: json.code, clientRequestId, ...(description ? { description } : {}) }, retry: undefined };
-  }
-  return { result: fail(json.code, description, status), retry: undefined };
+  if (json.code.toLowerCase() === "success") return { ok: true, code: json.code, clientRequestId, ...(description ? { description } : {}) };
+  return fail(json.code, description, status);
 }
 
-function odataError(json: unknown): string | undefined {
+export function odataError(json: unknown): string | undefined {
   if (!isRecord(json) || !isRecord(json.error)) return undefined;
   const { code, message } = json.error;
   const text = [code, message].filter((v) => typeof v === "string" && v !== "").join(": ");

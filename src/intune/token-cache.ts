@@ -2,9 +2,10 @@
 // Concurrent callers in one isolate share one refresh (single flight). A 401 from Graph or Intune
 // calls drop(), which forgets the token in memory and KV so the retry gets a fresh one.
 import type { IntuneConfig } from "./config";
+import { credentialStatus } from "./credential";
 import { requestToken } from "./entra-token";
 import { tokenKey, tokenSealingLabels } from "./kv-keys";
-import { deriveSealingKey, open, seal } from "./token-seal";
+import { credentialSealing, deriveSealingKey, open, seal } from "./token-seal";
 import type { FetchLike, IntuneLogger, IntuneMemory, KvLike } from "./types";
 
 export const TOKEN_MARGIN_SECONDS = 300;
@@ -25,6 +26,7 @@ export interface TokenCacheDeps {
   log: IntuneLogger;
   memory: IntuneMemory;
   timeoutMs: number;
+  randomUUID: () => string;
 }
 
 export class TokenCache {
@@ -63,10 +65,13 @@ export class TokenCache {
       this.deps.memory.set(key, fromKv.accessToken, fromKv.usableUntil);
       return fromKv.accessToken;
     }
-    const token = await requestToken(this.config, scope, this.deps.fetch, this.deps.timeoutMs);
+    const token = await requestToken(this.config, scope, this.deps.fetch, this.deps.timeoutMs, this.deps);
     const usable = usableSeconds(token.expiresIn);
     const usableUntil = this.deps.now() + usable * 1000;
-    this.deps.log("intune.token.issued", { scope, expiresIn: token.expiresIn, cachedSeconds: usable });
+    this.deps.log("intune.token.issued", { scope, credential: this.config.credential.kind, expiresIn: token.expiresIn, cachedSeconds: usable });
+    // Once a token fetch an hour at most: the admin who reads logs learns of an expiring credential.
+    const status = credentialStatus(this.config.credential, this.deps.now());
+    if (status.warning) this.deps.log("intune.credential.expiring", { ...status });
     this.deps.memory.set(key, token.accessToken, usableUntil);
     if (usable >= KV_MIN_TTL_SECONDS) await this.writeKv(scope, key, { accessToken: token.accessToken, usableUntil }, usable);
     return token.accessToken;
@@ -83,7 +88,7 @@ export class TokenCache {
     if (stored === null) return undefined;
     const token = await open(await this.sealingKey(scope), key, stored);
     if (!token) {
-      // Rotated secret or a foreign value: a miss, and the fresh token overwrites it.
+      // Rotated or changed credential, or a foreign value: a miss, and the fresh token overwrites it.
       this.deps.log("intune.token.cache_unreadable", { scope });
       return undefined;
     }
@@ -103,8 +108,11 @@ export class TokenCache {
   private sealingKey(scope: string): Promise<CryptoKey> {
     let key = this.sealingKeys.get(scope);
     if (!key) {
-      const { salt, info } = tokenSealingLabels(this.config.tenantId, this.config.clientId, scope);
-      key = deriveSealingKey(this.config.clientSecret, salt, info);
+      key = (async () => {
+        const { secret, id } = await credentialSealing(this.config.credential);
+        const { salt, info } = tokenSealingLabels(this.config.tenantId, this.config.clientId, scope, id);
+        return deriveSealingKey(secret, salt, info);
+      })();
       this.sealingKeys.set(scope, key);
     }
     return key;

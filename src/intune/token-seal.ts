@@ -1,6 +1,9 @@
 // Cached access tokens are credentials: in KV they are sealed with AES-256-GCM under a key derived
-// from the client secret with HKDF-SHA-256 (RFC 5869), salt and info naming tenant, client and scope
-// (kv-keys.ts). A rotated secret, another tenant's entry or a tampered value simply fails to open.
+// with HKDF-SHA-256 (RFC 5869) from the app's own credential (the client secret, or the certificate's
+// private key), salt and info naming tenant, client, scope and credential (kv-keys.ts). A rotated or
+// changed credential, another tenant's entry or a tampered value simply fails to open.
+import { certificateThumbprintS256 } from "./client-assertion";
+import type { IntuneCredential } from "./credential";
 import { fromBase64, toBase64 } from "./encoding";
 
 export interface SealedToken {
@@ -11,8 +14,14 @@ export interface SealedToken {
 
 const encoder = new TextEncoder();
 
-export async function deriveSealingKey(secret: string, salt: string, info: string): Promise<CryptoKey> {
-  const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+/** Key material only the deployment holds, and a label that changes with the credential. */
+export async function credentialSealing(credential: IntuneCredential): Promise<{ secret: Uint8Array; id: string }> {
+  if (credential.kind === "secret") return { secret: encoder.encode(credential.secret), id: "secret" };
+  return { secret: credential.keyPkcs8Der, id: `certificate:${await certificateThumbprintS256(credential.certDer)}` };
+}
+
+export async function deriveSealingKey(secret: Uint8Array, salt: string, info: string): Promise<CryptoKey> {
+  const ikm = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
   return crypto.subtle.deriveKey(
     { name: "HKDF", hash: "SHA-256", salt: encoder.encode(salt), info: encoder.encode(info) },
     ikm,

@@ -27,6 +27,7 @@ export const SETTINGS = [
   { name: "RA_KEY", kind: "secret", part: "scep", meaning: "PKCS#8 PEM key of the RA certificate" },
   { name: "SCEP_CHALLENGE", kind: "secret", part: "scep", meaning: "the static challenge password" },
   { name: "INTUNE_CLIENT_SECRET", kind: "secret", part: "intune", meaning: "Entra app client secret" },
+  { name: "INTUNE_CLIENT_KEY", kind: "secret", part: "intune", meaning: "PKCS#8 PEM key of INTUNE_CLIENT_CERT: signs client assertions" },
   { name: "ADMIN_TOKEN", kind: "secret", part: "admin", meaning: "bearer token of the admin API" },
   { name: "CA_CERT", kind: "var", part: "scep", meaning: "PEM: the issuing CA certificate, then its chain" },
   { name: "RA_CERT", kind: "var", part: "scep", meaning: "PEM RA certificate: signs CertReps, receives envelopes" },
@@ -52,16 +53,16 @@ export const SETTINGS = [
   { name: "ACCESS_AUD", kind: "var", part: "admin", meaning: "AUD tag of the Access application" },
   { name: "INTUNE_TENANT_ID", kind: "var", part: "intune", meaning: "Entra tenant" },
   { name: "INTUNE_CLIENT_ID", kind: "var", part: "intune", meaning: "Entra app (client) ID" },
-  {
-    name: "ENTRA_AUTHORITY_URL",
-    kind: "var",
-    part: "intune",
-    default: "https://login.microsoftonline.com",
-    meaning: "token authority (national clouds)",
-  },
-  { name: "GRAPH_BASE_URL", kind: "var", part: "intune", default: "https://graph.microsoft.com", meaning: "Microsoft Graph (national clouds)" },
+  { name: "INTUNE_CLOUD", kind: "var", part: "intune", default: "public", meaning: "the tenant's Microsoft cloud: presets the three URLs below" },
+  { name: "ENTRA_AUTHORITY_URL", kind: "var", part: "intune", default: "the cloud's", meaning: "token authority" },
+  { name: "GRAPH_BASE_URL", kind: "var", part: "intune", default: "the cloud's", meaning: "where Graph requests go" },
+  { name: "INTUNE_RESOURCE_URL", kind: "var", part: "intune", default: "the cloud's", meaning: "the Intune API's OAuth resource" },
+  { name: "INTUNE_CLIENT_CERT", kind: "var", part: "intune", meaning: "PEM certificate of the Entra app (with INTUNE_CLIENT_KEY)" },
+  { name: "INTUNE_CLIENT_SECRET_EXPIRES", kind: "var", part: "intune", meaning: "the client secret's expiry date, warned about 30 days ahead" },
   { name: "INTUNE_CALLER_INFO", kind: "var", part: "intune", default: "EdgeSCEP/<version>", meaning: "callerInfo sent to Intune" },
-  { name: "INTUNE_DISCOVERY_TTL_SECONDS", kind: "var", part: "intune", default: "86400", meaning: "how long the discovered Intune URI is cached" },
+  { name: "INTUNE_DISCOVERY_TTL_SECONDS", kind: "var", part: "intune", default: "86400", meaning: "how long the discovered Intune URIs are cached" },
+  { name: "INTUNE_REVOCATION_SYNC", kind: "var", part: "intune", default: "on", meaning: "the hourly sync of Intune's revocation requests" },
+  { name: "INTUNE_REVOCATION_BATCH", kind: "var", part: "intune", default: "100", meaning: "revocation requests downloaded per issuer and run" },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]["name"];

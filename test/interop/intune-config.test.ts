@@ -103,17 +103,17 @@ describe("configuration errors: 503 naming the setting on every route", () => {
   }
 
   test("CHALLENGE_MODE=intune without INTUNE_CLIENT_SECRET", async () => {
-    const bindings = intuneBindings(ca, server.url, { SCEP_CHALLENGE: STATIC_SECRET });
+    const bindings = intuneBindings(ca, server, { SCEP_CHALLENGE: STATIC_SECRET });
     delete bindings.INTUNE_CLIENT_SECRET;
     await expect503Everywhere(bindings, "INTUNE_CLIENT_SECRET");
   });
 
   test("GRAPH_BASE_URL=http://example.com (plain http to a non-loopback host)", async () => {
-    await expect503Everywhere(intuneBindings(ca, server.url, { GRAPH_BASE_URL: "http://example.com", SCEP_CHALLENGE: STATIC_SECRET }), "GRAPH_BASE_URL");
+    await expect503Everywhere(intuneBindings(ca, server, { GRAPH_BASE_URL: "http://example.com", SCEP_CHALLENGE: STATIC_SECRET }), "GRAPH_BASE_URL");
   });
 
   test("ENTRA_AUTHORITY_URL with credentials, INTUNE_CLIENT_ID not a GUID", async () => {
-    await expect503Everywhere(intuneBindings(ca, server.url, { ENTRA_AUTHORITY_URL: `https://user:${FAKE_CLIENT_SECRET}@login.example.com` }), "ENTRA_AUTHORITY_URL");
-    await expect503Everywhere(intuneBindings(ca, server.url, { INTUNE_CLIENT_ID: "not-a-guid" }), "INTUNE_CLIENT_ID");
+    await expect503Everywhere(intuneBindings(ca, server, { ENTRA_AUTHORITY_URL: `https://user:${FAKE_CLIENT_SECRET}@login.example.com` }), "ENTRA_AUTHORITY_URL");
+    await expect503Everywhere(intuneBindings(ca, server, { INTUNE_CLIENT_ID: "not-a-guid" }), "INTUNE_CLIENT_ID");
   });
 });

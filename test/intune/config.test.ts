@@ -23,11 +23,16 @@ describe("parseIntuneConfig", () => {
     expect(parseIntuneConfig(base)).toEqual({
       tenantId: base.INTUNE_TENANT_ID,
       clientId: base.INTUNE_CLIENT_ID,
-      clientSecret: base.INTUNE_CLIENT_SECRET,
+      credential: { kind: "secret", secret: base.INTUNE_CLIENT_SECRET },
+      cloud: "public",
       authorityUrl: "https://login.microsoftonline.com",
       graphBaseUrl: "https://graph.microsoft.com",
+      graphScope: "https://graph.microsoft.com/.default",
+      intuneResourceUrl: "https://api.manage.microsoft.com/",
+      intuneScope: "https://api.manage.microsoft.com//.default",
       callerInfo: "EdgeSCEP/0.1",
       discoveryTtlSeconds: 86400,
+      revocation: { enabled: true, batchSize: 100 },
     });
   });
 
@@ -48,7 +53,7 @@ describe("parseIntuneConfig", () => {
   });
 
   it.each([
-    ["https://login.microsoftonline.us/", "https://login.microsoftonline.us"],
+    ["https://proxy.example.net/", "https://proxy.example.net"],
     ["http://127.0.0.1:8790", "http://127.0.0.1:8790"],
     ["http://127.5.6.7:1/", "http://127.5.6.7:1"],
     ["http://localhost:8790", "http://localhost:8790"],

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { discoveryKey, GRAPH_SCOPE } from "../../src/intune/kv-keys";
+import { discoveryKey } from "../../src/intune/kv-keys";
+import { GRAPH_SCOPE } from "../fakes/microsoft/fake";
 import { FAKE_TENANT_ID } from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
-import { BASE, harness } from "./support/harness";
+import { GRAPH, harness, INTUNE } from "./support/harness";
 
 type H = ReturnType<typeof harness>;
 const validCsr = (h: H) => makeCsr({ challenge: h.fake.mintChallenge() });
@@ -13,11 +14,11 @@ describe("service discovery", () => {
     const h = harness();
     await h.isolate().validateRequest("tx", await validCsr(h));
     const [graph] = h.fake.requestsTo("graph");
-    expect(graph!.url).toBe(`${BASE}/v1.0/servicePrincipals/appId=0000000a-0000-0000-c000-000000000000/endpoints`);
+    expect(graph!.url).toBe(`${GRAPH}/v1.0/servicePrincipals/appId=0000000a-0000-0000-c000-000000000000/endpoints`);
     expect(graph!.headers.authorization).toMatch(/^Bearer \S+$/);
     expect(graph!.headers["client-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
-    const put = h.kv.puts.find((p) => p.key === discoveryKey(FAKE_TENANT_ID, BASE));
-    expect(put).toEqual({ key: discoveryKey(FAKE_TENANT_ID, BASE), value: `${BASE}${h.fake.scepServicePath()}`, expirationTtl: 3600 });
+    const put = h.kv.puts.find((p) => p.key === discoveryKey(FAKE_TENANT_ID, GRAPH));
+    expect(put).toEqual({ key: discoveryKey(FAKE_TENANT_ID, GRAPH), value: `${INTUNE}${h.fake.scepServicePath()}`, expirationTtl: 3600 });
   });
 
   it("follows @odata.nextLink until the SCEP entry appears", async () => {
@@ -33,7 +34,7 @@ describe("service discovery", () => {
     h.fake.discovery.nameStyle = style;
     h.fake.discovery.trailingSlash = true;
     expect((await h.isolate().validateRequest("tx", await validCsr(h))).ok).toBe(true);
-    expect(h.fake.requestsTo("intune")[0]!.url).toBe(`${BASE}${h.fake.scepServicePath()}/ScepActions/validateRequest`);
+    expect(h.fake.requestsTo("intune")[0]!.url).toBe(`${INTUNE}${h.fake.scepServicePath()}/ScepActions/validateRequest`);
   });
 
   it("answers ServiceNotFound when no page lists the SCEP service", async () => {

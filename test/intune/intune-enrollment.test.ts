@@ -15,7 +15,7 @@ import type { Env } from "../../src/env";
 import type { RecordOutcome, TransactionInput } from "../../src/ledger/types";
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID } from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
-import { BASE, harness, type Harness } from "./support/harness";
+import { AUTHORITY, GRAPH, harness, type Harness } from "./support/harness";
 
 const E_UNEXPECTED = -2147418113;
 let config: Config;
@@ -35,8 +35,8 @@ beforeAll(() => {
     INTUNE_TENANT_ID: FAKE_TENANT_ID,
     INTUNE_CLIENT_ID: FAKE_CLIENT_ID,
     INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-    ENTRA_AUTHORITY_URL: BASE,
-    GRAPH_BASE_URL: BASE,
+    ENTRA_AUTHORITY_URL: AUTHORITY,
+    GRAPH_BASE_URL: GRAPH,
   } as unknown as Env);
   if (loaded instanceof ConfigError) throw loaded;
   config = loaded;

@@ -4,9 +4,11 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IntuneClient } from "../../src/intune/client";
 import { parseIntuneConfig } from "../../src/intune/config";
-import { GRAPH_SCOPE, INTUNE_SCOPE, tokenKey } from "../../src/intune/kv-keys";
+import { tokenKey } from "../../src/intune/kv-keys";
+import { GRAPH_SCOPE, INTUNE_SCOPE } from "../fakes/microsoft/fake";
 import { IntuneMemory, type KvLike } from "../../src/intune/types";
-import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake } from "../fakes/microsoft/fake";
+import { makeEntraCredential } from "../../scripts/lib/entra-credential";
+import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
 
 const kv = (env as unknown as { INTUNE_CACHE: KVNamespace }).INTUNE_CACHE as unknown as KvLike;
@@ -19,11 +21,11 @@ const config = parseIntuneConfig({
 });
 
 let fake: MicrosoftFake;
-async function useFake(): Promise<MicrosoftFake> {
+async function useFake(options: MicrosoftFakeOptions = {}): Promise<MicrosoftFake> {
   // KV outlives a test inside a file: start each test from an empty cache.
   const binding = (env as unknown as { INTUNE_CACHE: KVNamespace }).INTUNE_CACHE;
   for (const { name } of (await binding.list()).keys) await binding.delete(name);
-  fake = createMicrosoftFake({ intuneBaseUrl: "https://fef.fake.test" });
+  fake = createMicrosoftFake({ intuneBaseUrl: "https://fef.fake.test", ...options });
   // Each call gets a Response built inside the implementation (never a shared one).
   vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => fake.handler(new Request(input, init)));
   return fake;
@@ -75,5 +77,27 @@ describe("IntuneClient in workerd", () => {
     f.moveScaleUnit();
     expect((await client.validateRequest("tx2", await makeCsr({ challenge: f.mintChallenge() }))).ok).toBe(true);
     expect(f.requestsTo("intune").map((r) => r.status)).toEqual([200, 404, 200]);
+  });
+});
+
+describe("certificate credentials inside workerd", () => {
+  it("signs PS256 client assertions with WebCrypto that the fake verifies, and seals tokens under the key", async () => {
+    const app = makeEntraCredential({ commonName: "workerd app cert", days: 30 });
+    const f = await useFake({ clientCertificates: [app.certDer], clientSecret: "" });
+    const certConfig = parseIntuneConfig({
+      INTUNE_TENANT_ID: FAKE_TENANT_ID,
+      INTUNE_CLIENT_ID: FAKE_CLIENT_ID,
+      INTUNE_CLIENT_CERT: app.certPem,
+      INTUNE_CLIENT_KEY: app.keyPem,
+      ENTRA_AUTHORITY_URL: "https://login.fake.test",
+      GRAPH_BASE_URL: "https://graph.fake.test",
+    });
+    const client = new IntuneClient(certConfig, { kv, memory: new IntuneMemory() });
+    expect((await client.validateRequest("tx-cert", await makeCsr({ challenge: f.mintChallenge() }))).ok).toBe(true);
+    expect(f.assertions.map((a) => a.accepted)).toEqual([true, true]);
+    expect(await kv.get(tokenKey(FAKE_TENANT_ID, FAKE_CLIENT_ID, INTUNE_SCOPE), "text")).toBeTruthy();
+    // A second isolate opens the sealed token: no third assertion.
+    expect((await new IntuneClient(certConfig, { kv, memory: new IntuneMemory() }).validateRequest("tx-cert2", await makeCsr({ challenge: f.mintChallenge() }))).ok).toBe(true);
+    expect(f.assertions).toHaveLength(2);
   });
 });

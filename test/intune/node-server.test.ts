@@ -1,7 +1,7 @@
 // The fake over real HTTP on 127.0.0.1 and the client on Node's global fetch, loopback http allowed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntuneClient } from "../../src/intune/client";
-import { GRAPH_SCOPE, INTUNE_SCOPE } from "../../src/intune/kv-keys";
+import { GRAPH_SCOPE, INTUNE_SCOPE } from "../fakes/microsoft/fake";
 import { IntuneMemory } from "../../src/intune/types";
 import { createMicrosoftFake, type MicrosoftFake } from "../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../fakes/microsoft/node-server";
@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 function client(kv = new MemoryKv(), timeoutMs = 2000) {
-  const config = testConfig({ ENTRA_AUTHORITY_URL: server.url, GRAPH_BASE_URL: server.url });
+  const config = testConfig({ ENTRA_AUTHORITY_URL: server.authorityUrl, GRAPH_BASE_URL: server.graphUrl });
   return new IntuneClient(config, { kv, memory: new IntuneMemory(), timeoutMs });
 }
 

@@ -3,7 +3,7 @@ import { toBase64 } from "../../src/intune/encoding";
 import { E_UNEXPECTED } from "../../src/intune/scep-actions";
 import { FAKE_CLIENT_SECRET } from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
-import { harness } from "./support/harness";
+import { AUTHORITY, harness, INTUNE } from "./support/harness";
 
 type H = ReturnType<typeof harness>;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -224,13 +224,13 @@ describe("notifications", () => {
 
 describe("the strict fake", () => {
   async function post(h: H, action: string, body: unknown, headers: Record<string, string> = {}) {
-    const tokenRes = await h.fake.fetch(`https://x.test/${h.fake.options.tenantId}/oauth2/v2.0/token`, {
+    const tokenRes = await h.fake.fetch(`${AUTHORITY}/${h.fake.options.tenantId}/oauth2/v2.0/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ grant_type: "client_credentials", client_id: h.fake.options.clientId, client_secret: h.fake.options.clientSecret, scope: "https://api.manage.microsoft.com//.default" }),
     });
     const { access_token } = (await tokenRes.json()) as { access_token: string };
-    return h.fake.fetch(`https://x.test${h.fake.scepServicePath()}/ScepActions/${action}`, {
+    return h.fake.fetch(`${INTUNE}${h.fake.scepServicePath()}/ScepActions/${action}`, {
       method: "POST",
       headers: { authorization: `Bearer ${access_token}`, "api-version": "2018-02-20", "client-request-id": crypto.randomUUID(), "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -266,7 +266,7 @@ describe("the strict fake", () => {
   it("answers 404 for an unknown action and 401 for a Graph token", async () => {
     const h = harness();
     expect((await post(h, "revokeEverything", { request })).status).toBe(404);
-    const res = await h.fake.fetch(`https://x.test${h.fake.scepServicePath()}/ScepActions/validateRequest`, { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" });
+    const res = await h.fake.fetch(`${INTUNE}${h.fake.scepServicePath()}/ScepActions/validateRequest`, { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" });
     expect(res.status).toBe(401);
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { GRAPH_SCOPE, INTUNE_SCOPE, tokenKey } from "../../src/intune/kv-keys";
+import { tokenKey } from "../../src/intune/kv-keys";
+import { GRAPH_SCOPE, INTUNE_SCOPE } from "../fakes/microsoft/fake";
 import { usableSeconds } from "../../src/intune/token-cache";
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID } from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
-import { harness, testConfig } from "./support/harness";
+import { AUTHORITY, harness, testConfig } from "./support/harness";
 
 async function validCsr(h: ReturnType<typeof harness>) {
   return makeCsr({ challenge: h.fake.mintChallenge() });
@@ -164,7 +165,7 @@ describe("token cache", () => {
     const scopes = h.fake.requestsTo("token").map((r) => (r.body as Record<string, string>).scope);
     expect(scopes.sort()).toEqual(["https://api.manage.microsoft.com//.default", "https://graph.microsoft.com/.default"]);
     for (const r of h.fake.requestsTo("token")) {
-      expect(r.url).toBe(`https://fake.microsoft.test/${FAKE_TENANT_ID}/oauth2/v2.0/token`);
+      expect(r.url).toBe(`${AUTHORITY}/${FAKE_TENANT_ID}/oauth2/v2.0/token`);
       expect(r.headers["content-type"]).toContain("application/x-www-form-urlencoded");
       expect(r.body).toMatchObject({ grant_type: "client_credentials", client_id: FAKE_CLIENT_ID, client_secret: "[redacted]" });
     }

@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_AUTHORITY_URL, DEFAULT_CALLER_INFO, DEFAULT_GRAPH_BASE_URL, MAX_DISCOVERY_TTL_SECONDS } from "../../src/intune/config";
+import { CLOUDS } from "../../src/intune/clouds";
+import { DEFAULT_CALLER_INFO, DEFAULT_REVOCATION_BATCH, MAX_DISCOVERY_TTL_SECONDS, parseIntuneConfig } from "../../src/intune/config";
 import { BINDINGS, SETTINGS, type SettingSpec } from "../../src/settings/table";
 import { REPO_ROOT, wranglerVars } from "../../scripts/lib/wrangler-config";
 
@@ -14,13 +15,13 @@ interface DocRow {
   cells: string[];
 }
 
-/** The rows of the tables under `## Secrets`, `## Vars` and `## Bindings`. */
-function docRows(): DocRow[] {
+/** The rows of the tables under `## Secrets`, `## Vars` and `## Bindings` (or the sections named). */
+function docRows(sections = ["Secrets", "Vars", "Bindings"]): DocRow[] {
   const rows: DocRow[] = [];
   let section = "";
   for (const line of readFileSync(join(REPO_ROOT, "docs/configuration.md"), "utf8").split("\n")) {
     if (line.startsWith("## ")) section = line.slice(3).trim();
-    if (!["Secrets", "Vars", "Bindings"].includes(section) || !line.startsWith("| `")) continue;
+    if (!sections.includes(section) || !line.startsWith("| `")) continue;
     const cells = line
       .split("|")
       .slice(1, -1)
@@ -74,10 +75,23 @@ describe("wrangler.toml and the code use the table", () => {
 
   it("the Intune client's defaults are the documented ones", () => {
     const d = (name: string) => (SETTINGS as readonly SettingSpec[]).find((s) => s.name === name)!.default;
-    expect(d("ENTRA_AUTHORITY_URL")).toBe(DEFAULT_AUTHORITY_URL);
-    expect(d("GRAPH_BASE_URL")).toBe(DEFAULT_GRAPH_BASE_URL);
     expect(d("INTUNE_DISCOVERY_TTL_SECONDS")).toBe(String(MAX_DISCOVERY_TTL_SECONDS));
+    expect(d("INTUNE_REVOCATION_BATCH")).toBe(String(DEFAULT_REVOCATION_BATCH));
     expect(DEFAULT_CALLER_INFO).toMatch(new RegExp(`^${d("INTUNE_CALLER_INFO")!.replace("<version>", "\\d+\\.\\d+")}$`));
+    // The three URLs default to the INTUNE_CLOUD preset: with nothing set, the documented cloud's.
+    const parsed = parseIntuneConfig({
+      INTUNE_TENANT_ID: "11111111-2222-4333-8444-555555555555",
+      INTUNE_CLIENT_ID: "66666666-7777-4888-9999-aaaaaaaaaaaa",
+      INTUNE_CLIENT_SECRET: "s",
+    });
+    expect(parsed.cloud).toBe(d("INTUNE_CLOUD"));
+    expect(parsed.revocation.enabled).toBe(d("INTUNE_REVOCATION_SYNC") === "on");
+    for (const name of ["ENTRA_AUTHORITY_URL", "GRAPH_BASE_URL", "INTUNE_RESOURCE_URL"]) expect(d(name)).toBe("the cloud's");
+  });
+
+  it("the national clouds table shows every INTUNE_CLOUD preset as src/intune/clouds.ts has it", () => {
+    const presets = docRows(["National clouds (`INTUNE_CLOUD`)"]).map((r) => r.cells.map((c) => /`([^`]*)`/.exec(c)?.[1]));
+    expect(presets).toEqual(Object.entries(CLOUDS).map(([name, p]) => [name, p.authorityUrl, p.graphBaseUrl, p.intuneResourceUrl]));
   });
 
   it("every setting is read by src/ and every env.X that src/ reads is a setting or a binding", () => {

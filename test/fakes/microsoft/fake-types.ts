@@ -1,12 +1,23 @@
 // Shared state and options of the Microsoft fake (Entra token endpoint, Graph discovery, Intune
-// ScepActions), per section (e) of docs/intune-validation-api.md.
+// ScepActions and the revocation feed), per docs/intune-validation-api.md ("The fake").
+import { scopesOf, type FakeCloud } from "./clouds";
 
 export const FAKE_TENANT_ID = "11111111-2222-4333-8444-555555555555";
 export const FAKE_TENANT_DOMAIN = "edgescep-test.onmicrosoft.com";
 export const FAKE_CLIENT_ID = "66666666-7777-4888-9999-aaaaaaaaaaaa";
 export const FAKE_CLIENT_SECRET = "fake-secret~not-a-real-one";
+/** The public cloud's token audiences. */
 export const GRAPH_AUDIENCE = "https://graph.microsoft.com";
 export const INTUNE_AUDIENCE = "https://api.manage.microsoft.com/";
+/** The public cloud's scopes, as the Worker must send them by default. */
+export const GRAPH_SCOPE = scopesOf("public").graph;
+export const INTUNE_SCOPE = scopesOf("public").intune;
+/** In-process origins of the three roles (node-server.ts replaces them with loopback servers). */
+export const FAKE_ORIGINS = Object.freeze({
+  authority: "https://login.fake.test",
+  graph: "https://graph.fake.test",
+  intune: "https://fef.intune.fake.test",
+});
 export const INTUNE_APP_ID = "0000000a-0000-0000-c000-000000000000";
 export const SCEP_ROLE = "scep_challenge_provider";
 export const GRAPH_ROLE = "Application.Read.All";
@@ -27,8 +38,16 @@ export interface MicrosoftFakeOptions {
   expiresInFormat?: "number" | "string" | "alternate";
   /** Accept `https://api.manage.microsoft.com/.default` (single slash). Default false. */
   acceptSingleSlashIntuneScope?: boolean;
-  /** Origin of the discovered service URI; default the origin the Graph request came to. */
+  /** The cloud this Entra belongs to: a scope of another cloud is refused (AADSTS500011). Default public. */
+  cloud?: FakeCloud;
+  /** Where each role answers; a request to another origin fails like an unknown host. Default FAKE_ORIGINS. */
+  origins?: Partial<FakeOrigins>;
+  /** Shorthand for origins.intune (the origin of the discovered service URIs). */
   intuneBaseUrl?: string;
+  /** DER certificates registered on the app: client assertions signed by their keys are accepted. */
+  clientCertificates?: Uint8Array[];
+  /** Longest exp − nbf a client assertion may span; default 600 s (Microsoft: 5–10 minutes). */
+  maxAssertionSeconds?: number;
   /** Fake clock (epoch ms) for token and challenge expiry; default Date.now. */
   now?: () => number;
   /** Strict header/body checks on ScepActions (400 on violations). Default true. */
@@ -61,7 +80,21 @@ export interface ChallengeOptions {
   size?: number;
 }
 
-export type FaultTarget = "token" | "discovery" | "validateRequest" | "successNotification" | "failureNotification" | "scep";
+export interface FakeOrigins {
+  authority: string;
+  graph: string;
+  intune: string;
+}
+
+export type FaultTarget =
+  | "token"
+  | "discovery"
+  | "validateRequest"
+  | "successNotification"
+  | "failureNotification"
+  | "scep"
+  | "downloadRevocationRequests"
+  | "uploadRevocationResults";
 export type FaultKind =
   | "400"
   | "401"
@@ -77,13 +110,13 @@ export type FaultKind =
   | "nullDescription";
 
 export interface LoggedRequest {
-  service: "token" | "graph" | "intune" | "admin" | "unknown";
-  /** Scope (token), "endpoints" (graph) or the ScepActions name. */
+  service: "token" | "graph" | "intune" | "pki" | "admin" | "unknown";
+  /** Scope (token), "endpoints" (graph), the ScepActions name or the revocation operation. */
   operation?: string;
   method: string;
   url: string;
   headers: Record<string, string>;
-  /** Parsed JSON or form (client_secret redacted), else the raw text. */
+  /** Parsed JSON or form (client_secret and client_assertion redacted), else the raw text. */
   body?: unknown;
   status: number;
   fault?: FaultKind;
@@ -92,6 +125,7 @@ export interface LoggedRequest {
 }
 
 export interface IssuedToken {
+  /** The resource the token is for: the cloud's Graph root, or its Intune resource with the slash. */
   aud: string;
   tid: string;
   appid: string;

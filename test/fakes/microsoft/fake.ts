@@ -1,19 +1,24 @@
-// The Microsoft fake: one `(Request) => Promise<Response>` handler serving the Entra token endpoint,
-// the Graph discovery call and the Intune ScepActions service, routed by path (so one origin can
-// stand for all three base URLs). Usable as Miniflare's outboundService, behind vi.spyOn(fetch),
-// as a client's injected fetch, or over HTTP through node-server.ts.
+// The Microsoft fake: one `(Request) => Promise<Response>` handler standing for the Entra token
+// endpoint, Microsoft Graph and the Intune services (ScepActions, the revocation feed), each on its
+// own origin as in the real clouds (FAKE_ORIGINS in process; three loopback servers in
+// node-server.ts). A request reaches a role only at that role's origin. Usable as Miniflare's
+// outboundService, behind vi.spyOn(fetch), as a client's injected fetch, or over HTTP.
 import { type MintedChallenge } from "./challenge-check";
+import type { FakeCloud } from "./clouds";
+import { fakeAdmin } from "./fake-admin";
+import { faultResponse } from "./fake-faults";
 import {
   FAKE_CLIENT_ID,
   FAKE_CLIENT_SECRET,
+  FAKE_ORIGINS,
   FAKE_TENANT_DOMAIN,
   FAKE_TENANT_ID,
   FakeConnectionReset,
   GRAPH_ROLE,
-  json,
   odataError,
   SCEP_ROLE,
   type ChallengeOptions,
+  type FakeOrigins,
   type FaultKind,
   type FaultTarget,
   type IssuedToken,
@@ -22,10 +27,12 @@ import {
   type Notification,
 } from "./fake-types";
 import { handleGraph, isGraphPath, type DiscoverySwitches } from "./graph-service";
+import { handleRevocation, REVOCATION_OPERATIONS, type QueuedRevocation, type RecordedResult } from "./revocation-service";
 import { handleScepAction, scepResult, SCEP_ACTIONS } from "./scep-service";
 import { handleToken, isTokenPath } from "./token-service";
 
-type Resolved = Required<Omit<MicrosoftFakeOptions, "intuneBaseUrl" | "now">> & { intuneBaseUrl?: string };
+type Resolved = Required<Omit<MicrosoftFakeOptions, "intuneBaseUrl" | "now" | "origins">> & { cloud: FakeCloud };
+type Role = keyof FakeOrigins;
 
 interface PendingFault {
   target: FaultTarget;
@@ -43,15 +50,24 @@ interface Gate {
 export class MicrosoftFake {
   readonly options: Resolved;
   readonly now: () => number;
+  origins: FakeOrigins;
   readonly tokens = new Map<string, IssuedToken>();
   /** Token requests answered 200, per scope string. */
   readonly tokenCalls = new Map<string, number>();
   tokenAnswers = 0;
+  /** Every client assertion the token endpoint judged, in order. */
+  readonly assertions: ({ accepted: true; header: Record<string, unknown>; claims: Record<string, unknown> } | { accepted: false; description: string })[] = [];
+  readonly assertionJtis = new Set<string>();
   readonly challenges = new Map<string, MintedChallenge>();
   readonly validations: { transactionId: string; certificateRequest: string; challenge: string }[] = [];
   readonly notifications: Notification[] = [];
+  readonly revocations: { queue: QueuedRevocation[]; results: RecordedResult[]; downloads: { at: number; maxRequests: number; issuerName: string | null }[]; lastDownloadAt?: number } = {
+    queue: [],
+    results: [],
+    downloads: [],
+  };
   readonly requests: LoggedRequest[] = [];
-  readonly discovery: DiscoverySwitches = { omitScepEntry: false, nameStyle: "providerName", scepEntryLast: false, trailingSlash: false };
+  readonly discovery: DiscoverySwitches = { omitScepEntry: false, omitPkiEntry: false, nameStyle: "providerName", scepEntryLast: false, trailingSlash: false };
   /** Code for a challenge the fake never minted (ChallengeDeserializationError, SignatureValidationFailed…). */
   unknownChallengeCode = "ChallengeDecryptionError";
   /** What the previous scale unit answers after moveScaleUnit(). */
@@ -73,11 +89,21 @@ export class MicrosoftFake {
       tokenExpiresIn: options.tokenExpiresIn ?? 3599,
       expiresInFormat: options.expiresInFormat ?? "alternate",
       acceptSingleSlashIntuneScope: options.acceptSingleSlashIntuneScope ?? false,
+      cloud: options.cloud ?? "public",
+      clientCertificates: options.clientCertificates ?? [],
+      maxAssertionSeconds: options.maxAssertionSeconds ?? 600,
       strict: options.strict ?? true,
       discoveryPageSize: options.discoveryPageSize ?? 0,
       maxHangMs: options.maxHangMs ?? 60_000,
-      ...(options.intuneBaseUrl ? { intuneBaseUrl: options.intuneBaseUrl.replace(/\/+$/, "") } : {}),
     };
+    this.origins = { ...FAKE_ORIGINS, ...options.origins, ...(options.intuneBaseUrl ? { intune: options.intuneBaseUrl } : {}) };
+    this.setOrigins(this.origins);
+  }
+
+  /** Moves the roles (node-server.ts, once its ports are known). */
+  setOrigins(origins: Partial<FakeOrigins>): void {
+    const o = { ...this.origins, ...origins };
+    this.origins = { authority: new URL(o.authority).origin, graph: new URL(o.graph).origin, intune: new URL(o.intune).origin };
   }
 
   /** The fetch-shaped entry point; builds a fresh Response per call. */
@@ -97,6 +123,18 @@ export class MicrosoftFake {
       targeted: options.targeted ?? true,
     });
     return challenge;
+  }
+
+  /** Queues a revocation request as Intune does when a device is retired or wiped; returns its requestContext. */
+  queueRevocation(serialNumber: string, issuerName: string | null, extra: { caConfiguration?: string; requestContext?: string } = {}): string {
+    const requestContext = extra.requestContext ?? crypto.randomUUID();
+    this.revocations.queue.push({ requestContext, serialNumber, issuerName, caConfiguration: extra.caConfiguration ?? issuerName, downloads: 0, answered: false });
+    return requestContext;
+  }
+
+  /** Ends the 60-minute cool-down now, as if an hour had passed. */
+  endCoolDown(): void {
+    this.revocations.lastDownloadAt = undefined;
   }
 
   /** Queues a fault for the next `times` requests to `target` ("scep" = any ScepActions call). */
@@ -128,13 +166,17 @@ export class MicrosoftFake {
     return arrived;
   }
 
-  /** Scale-unit move: discovery now returns a new URI; the old one answers `oldScaleUnitAnswer`. */
+  /** Scale-unit move: discovery now returns new URIs; the old ones answer `oldScaleUnitAnswer`. */
   moveScaleUnit(): void {
     this.scaleUnit++;
   }
 
   scepServicePath(unit = this.scaleUnit): string {
     return `/su${unit}/RACerts/ScepRequestValidationFEService/Gateway/StatelessScepRequestValidationService`;
+  }
+
+  pkiServicePath(unit = this.scaleUnit): string {
+    return `/su${unit}/RACerts/PkiConnectorFEService/StatelessPkiConnectorService`;
   }
 
   /** Makes every token issued so far invalid (401 on next use), like a revoked consent. */
@@ -162,6 +204,10 @@ export class MicrosoftFake {
     for (const gate of [...this.gates]) this.openGate(gate);
   }
 
+  private rolesAt(origin: string): Role[] {
+    return (Object.keys(this.origins) as Role[]).filter((role) => this.origins[role] === origin);
+  }
+
   private async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname;
@@ -176,45 +222,61 @@ export class MicrosoftFake {
 
     if (path.startsWith("/_fake/")) {
       entry.service = "admin";
-      return finish(this.admin(request.method, path, raw));
+      return finish(fakeAdmin(this, request.method, path, raw));
     }
-    if (isTokenPath(path)) {
+    const roles = this.rolesAt(url.origin);
+    // A host none of the roles lives on does not exist, as far as the caller can tell.
+    if (roles.length === 0) throw new TypeError(`fetch failed: getaddrinfo ENOTFOUND ${url.hostname} (the Microsoft fake serves ${Object.values(this.origins).join(", ")})`);
+    if (roles.includes("authority") && isTokenPath(path)) {
       entry.service = "token";
       const form = /application\/x-www-form-urlencoded/i.test(request.headers.get("content-type") ?? "") ? new URLSearchParams(raw) : undefined;
       entry.operation = form?.get("scope") ?? undefined;
-      if (form) entry.body = Object.fromEntries([...form].map(([k, v]) => [k, k === "client_secret" ? "[redacted]" : v]));
+      if (form) entry.body = Object.fromEntries([...form].map(([k, v]) => [k, k === "client_secret" || k === "client_assertion" ? "[redacted]" : v]));
       const fault = this.takeFault("token");
-      if (fault) return finish(await this.faultResponse(fault, request, url, entry));
-      return finish(await handleToken(this, request, path, form));
+      if (fault) return finish(await this.fault(fault, request, url, entry));
+      return finish(await handleToken(this, request, url, form));
     }
-    if (isGraphPath(path)) {
+    if (roles.includes("graph") && isGraphPath(path)) {
       entry.service = "graph";
       entry.operation = "endpoints";
       const fault = this.takeFault("discovery");
-      if (fault) return finish(await this.faultResponse(fault, request, url, entry));
+      if (fault) return finish(await this.fault(fault, request, url, entry));
       return finish(handleGraph(this, request, url));
     }
-    const scep = /^(.*)\/ScepActions\/([^/]+)$/.exec(path);
-    if (scep) {
-      entry.service = "intune";
-      entry.operation = scep[2];
+    const scep = roles.includes("intune") ? /^(.*)\/ScepActions\/([^/]+)$/.exec(path) : null;
+    if (scep) return this.scep(request, url, scep[1]!, scep[2]!, raw, entry, finish);
+    const pki = roles.includes("intune") ? /^(.*)\/CertificateAuthorityRequests\/([^/]+)$/.exec(path) : null;
+    if (pki) {
+      entry.service = "pki";
+      entry.operation = pki[2];
       entry.body = parseOrText(raw);
-      const action = scep[2]!;
-      if (scep[1] !== this.scepServicePath()) {
-        const known = scep[1]!.endsWith("/RACerts/ScepRequestValidationFEService/Gateway/StatelessScepRequestValidationService");
-        if (known && this.oldScaleUnitAnswer === "reset") throw new FakeConnectionReset();
-        if (known && this.oldScaleUnitAnswer === "503") return finish(odataError(503, "ServiceUnavailable", "Scale unit moved."));
+      if (pki[1] !== this.pkiServicePath() || !(REVOCATION_OPERATIONS as readonly string[]).includes(pki[2]!)) {
         return finish(new Response("<html><body>404 Not Found</body></html>", { status: 404, headers: { "content-type": "text/html" } }));
       }
-      if (!(SCEP_ACTIONS as readonly string[]).includes(action)) return finish(odataError(404, "NotFound", `No action ${action}.`));
-      await this.passGate(action as FaultTarget);
-      const fault = this.takeFault(action as FaultTarget) ?? this.takeFault("scep");
-      if (fault && fault !== "nullDescription") return finish(await this.faultResponse(fault, request, url, entry));
-      const { response, code } = await handleScepAction(this, request, url, action, raw);
-      if (fault === "nullDescription" && response.status === 200) return finish(scepResult(url, code, null), code);
-      return finish(response, code);
+      const fault = this.takeFault(pki[2] as FaultTarget);
+      if (fault) return finish(await this.fault(fault, request, url, entry));
+      return finish(handleRevocation(this, request, url, pki[2]!, raw));
     }
-    return finish(odataError(404, "NotFound", `The fake serves no ${request.method} ${path}.`));
+    return finish(odataError(404, "NotFound", `The fake serves no ${request.method} ${path} at ${url.origin}.`));
+  }
+
+  private async scep(request: Request, url: URL, prefix: string, action: string, raw: string, entry: LoggedRequest, finish: (r: Response, code?: string) => Response) {
+    entry.service = "intune";
+    entry.operation = action;
+    entry.body = parseOrText(raw);
+    if (prefix !== this.scepServicePath()) {
+      const known = prefix.endsWith("/RACerts/ScepRequestValidationFEService/Gateway/StatelessScepRequestValidationService");
+      if (known && this.oldScaleUnitAnswer === "reset") throw new FakeConnectionReset();
+      if (known && this.oldScaleUnitAnswer === "503") return finish(odataError(503, "ServiceUnavailable", "Scale unit moved."));
+      return finish(new Response("<html><body>404 Not Found</body></html>", { status: 404, headers: { "content-type": "text/html" } }));
+    }
+    if (!(SCEP_ACTIONS as readonly string[]).includes(action)) return finish(odataError(404, "NotFound", `No action ${action}.`));
+    await this.passGate(action as FaultTarget);
+    const fault = this.takeFault(action as FaultTarget) ?? this.takeFault("scep");
+    if (fault && fault !== "nullDescription") return finish(await this.fault(fault, request, url, entry));
+    const { response, code } = await handleScepAction(this, request, url, action, raw);
+    if (fault === "nullDescription" && response.status === 200) return finish(scepResult(url, code, null), code);
+    return finish(response, code);
   }
 
   private takeFault(target: FaultTarget): FaultKind | undefined {
@@ -225,37 +287,8 @@ export class MicrosoftFake {
     return f.kind;
   }
 
-  private async faultResponse(kind: FaultKind, request: Request, url: URL, entry: LoggedRequest): Promise<Response> {
-    entry.fault = kind;
-    switch (kind) {
-      case "400":
-        return odataError(400, "BadRequest", "Injected bad request.");
-      case "401":
-        return entry.service === "token"
-          ? json(401, { error: "invalid_client", error_description: "AADSTS7000222: The provided client secret keys are expired." })
-          : odataError(401, entry.service === "graph" ? "InvalidAuthenticationToken" : "Unauthorized", "Injected 401.");
-      case "403":
-        return odataError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
-      case "404":
-        return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
-      case "500":
-        return odataError(500, "InternalError", "An internal server error occurred (injected).");
-      case "503":
-        return odataError(503, "ServiceUnavailable", "The service is temporarily unavailable (injected).");
-      case "hang":
-        return this.hang(request);
-      case "reset":
-        throw new FakeConnectionReset();
-      case "nonJson":
-        return new Response("<html><body>Service Unavailable</body></html>", { status: 200, headers: { "content-type": "text/html" } });
-      case "unknownCode":
-        entry.code = "SomeNewCode";
-        return scepResult(url, "SomeNewCode", "A code this client has never seen.");
-      case "missingCode":
-        return scepResult(url, undefined, "");
-      case "nullDescription":
-        return scepResult(url, "Success", null);
-    }
+  private fault(kind: FaultKind, request: Request, url: URL, entry: LoggedRequest): Promise<Response> {
+    return faultResponse(kind, request, url, entry, (r) => this.hang(r));
   }
 
   private hang(request: Request): Promise<Response> {
@@ -278,30 +311,6 @@ export class MicrosoftFake {
       );
     });
   }
-
-  private admin(method: string, path: string, raw: string): Response {
-    if (method === "POST" && path === "/_fake/challenges") {
-      const opts = (raw ? JSON.parse(raw) : {}) as ChallengeOptions & { notBefore?: string; notAfter?: string };
-      const challenge = this.mintChallenge({
-        ...opts,
-        ...(opts.notBefore ? { notBefore: new Date(opts.notBefore) } : {}),
-        ...(opts.notAfter ? { notAfter: new Date(opts.notAfter) } : {}),
-      });
-      return json(201, { challenge });
-    }
-    if (method === "GET" && path === "/_fake/requests") return json(200, this.requests.filter((r) => r.service !== "admin"));
-    if (method === "GET" && path === "/_fake/notifications") return json(200, this.notifications);
-    if (method === "POST" && path === "/_fake/faults") {
-      const f = JSON.parse(raw) as { target: FaultTarget; kind: FaultKind; times?: number };
-      this.inject(f.target, f.kind, f.times ?? 1);
-      return new Response(null, { status: 204 });
-    }
-    if (method === "POST" && path === "/_fake/move") {
-      this.moveScaleUnit();
-      return json(200, { path: this.scepServicePath() });
-    }
-    return odataError(404, "NotFound", "Unknown fake admin route.");
-  }
 }
 
 export function createMicrosoftFake(options?: MicrosoftFakeOptions): MicrosoftFake {
@@ -317,3 +326,4 @@ function parseOrText(raw: string): unknown {
 }
 
 export * from "./fake-types";
+export { FAKE_CLOUDS, scopesOf, type FakeCloud } from "./clouds";

@@ -1,7 +1,8 @@
 // Fake Microsoft Graph: GET /v1.0/servicePrincipals/appId=0000000a-…/endpoints (also the
 // (appId='…') form), with decoys, paging through @odata.nextLink, odd switches and auth checks.
+import { FAKE_CLOUDS } from "./clouds";
 import type { MicrosoftFake } from "./fake";
-import { GRAPH_AUDIENCE, GRAPH_ROLE, INTUNE_APP_ID, json, odataError } from "./fake-types";
+import { GRAPH_ROLE, INTUNE_APP_ID, json, odataError } from "./fake-types";
 
 const ENDPOINTS_PATH = new RegExp(`^/v1\\.0/servicePrincipals(?:/appId=${INTUNE_APP_ID}|\\(appId='${INTUNE_APP_ID}'\\))/endpoints$`, "i");
 
@@ -11,6 +12,8 @@ export function isGraphPath(path: string): boolean {
 
 export interface DiscoverySwitches {
   omitScepEntry: boolean;
+  /** Leave PkiConnectorFEService (the revocation feed) out of the list. */
+  omitPkiEntry: boolean;
   /** "providerName" (default), "serviceNameOnly" (AAD Graph shape), "oddCase" (sCEPrequest…). */
   nameStyle: "providerName" | "serviceNameOnly" | "oddCase";
   /** Put the SCEP entry on the last page after decoys. */
@@ -21,13 +24,13 @@ export interface DiscoverySwitches {
 export function handleGraph(fake: MicrosoftFake, request: Request, url: URL): Response {
   if (request.method !== "GET") return odataError(405, "Request_BadRequest", "Method not allowed.");
   const token = fake.bearer(request);
-  if (!token || token.aud !== GRAPH_AUDIENCE || token.exp <= fake.now() || token.revoked || token.tid !== fake.options.tenantId) {
+  if (!token || token.aud !== FAKE_CLOUDS[fake.options.cloud].graph || token.exp <= fake.now() || token.revoked || token.tid !== fake.options.tenantId) {
     return odataError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
   }
   if (!token.roles.includes(GRAPH_ROLE)) {
     return odataError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
   }
-  const all = endpoints(fake, url.origin);
+  const all = endpoints(fake);
   const pageSize = fake.options.discoveryPageSize || all.length;
   const skip = Number(url.searchParams.get("$skiptoken") ?? "0") || 0;
   const page = all.slice(skip, skip + pageSize);
@@ -41,9 +44,9 @@ export function handleGraph(fake: MicrosoftFake, request: Request, url: URL): Re
   return json(200, body);
 }
 
-function endpoints(fake: MicrosoftFake, requestOrigin: string): Record<string, unknown>[] {
+function endpoints(fake: MicrosoftFake): Record<string, unknown>[] {
   const s = fake.discovery;
-  const base = fake.options.intuneBaseUrl ?? requestOrigin;
+  const base = fake.origins.intune;
   const entry = (name: string, uri: string, capability = "") => {
     const e: Record<string, unknown> = { id: crypto.randomUUID(), deletedDateTime: null, capability, providerId: null, providerResourceId: null, uri };
     if (s.nameStyle === "serviceNameOnly") e.serviceName = name;
@@ -54,7 +57,7 @@ function endpoints(fake: MicrosoftFake, requestOrigin: string): Record<string, u
   const scep = entry(scepName, `${base}${fake.scepServicePath()}${s.trailingSlash ? "/" : ""}`);
   const decoys = [
     entry("IntuneAdvancedThreatProtectionService", `${base}/TrafficGateway/AdvancedThreatProtectionService`),
-    entry("PkiConnectorFEService", `${base}/RACerts/PkiConnectorFEService`),
+    ...(s.omitPkiEntry ? [] : [entry("PkiConnectorFEService", `${base}${fake.pkiServicePath()}`)]),
     entry("ScepRequestValidationFEServiceLegacy", `${base}/legacy/ShouldNotBeUsed`),
     entry("DeviceManagementFEService", `${base}/DeviceManagement/Gateway`),
   ];

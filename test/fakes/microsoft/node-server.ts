@@ -1,34 +1,69 @@
-// Serves a MicrosoftFake over real HTTP on 127.0.0.1 (ephemeral port by default), for Node tests,
-// Miniflare outbound traffic and the dev:intune flow. Node-only: workerd tests use fake.handler.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+// Serves a MicrosoftFake over real HTTP on 127.0.0.1: three servers, one per role (Entra
+// authority, Graph, Intune), as the real clouds keep them on separate hosts. Ephemeral ports by
+// default; with a base port P they are P, P+1 and P+2. For Node tests, Miniflare outbound traffic
+// and the dev:intune flow. Node-only: workerd tests use fake.handler.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeConnectionReset } from "./fake-types";
 import type { MicrosoftFake } from "./fake";
 
 export interface RunningFake {
-  /** e.g. "http://127.0.0.1:41234": use it for ENTRA_AUTHORITY_URL and GRAPH_BASE_URL. */
+  /** ENTRA_AUTHORITY_URL, e.g. "http://127.0.0.1:41234"; also where /_fake/ admin routes are handy. */
   url: string;
+  authorityUrl: string;
+  /** GRAPH_BASE_URL. */
+  graphUrl: string;
+  /** The origin discovery hands out for the Intune services. */
+  intuneUrl: string;
   port: number;
   close(): Promise<void>;
 }
 
-export async function startMicrosoftFakeServer(fake: MicrosoftFake, port = 0): Promise<RunningFake> {
+async function listen(fake: MicrosoftFake, port: number): Promise<{ server: Server; url: string; port: number }> {
   const server = createServer((req, res) => void serve(fake, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${actual}`,
-    port: actual,
-    close: () =>
-      new Promise<void>((resolve) => {
+  return { server, url: `http://127.0.0.1:${actual}`, port: actual };
+}
+
+export async function startMicrosoftFakeServer(fake: MicrosoftFake, port = 0): Promise<RunningFake> {
+  const servers: Server[] = [];
+  const closeAll = () =>
+    Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+  try {
+    const authority = await listen(fake, port);
+    servers.push(authority.server);
+    const graph = await listen(fake, port ? port + 1 : 0);
+    servers.push(graph.server);
+    const intune = await listen(fake, port ? port + 2 : 0);
+    servers.push(intune.server);
+    fake.setOrigins({ authority: authority.url, graph: graph.url, intune: intune.url });
+    return {
+      url: authority.url,
+      authorityUrl: authority.url,
+      graphUrl: graph.url,
+      intuneUrl: intune.url,
+      port: authority.port,
+      close: async () => {
         fake.close();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+        await closeAll();
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
 }
 
 async function serve(fake: MicrosoftFake, req: IncomingMessage, res: ServerResponse): Promise<void> {

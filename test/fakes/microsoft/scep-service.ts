@@ -4,7 +4,8 @@
 import { checkBody, decodeBase64, isRecord, wrapperOf } from "./body-shapes";
 import { judge } from "./challenge-check";
 import type { MicrosoftFake } from "./fake";
-import { INTUNE_AUDIENCE, json, odataError, SCEP_ROLE } from "./fake-types";
+import { FAKE_CLOUDS } from "./clouds";
+import { json, odataError, SCEP_ROLE } from "./fake-types";
 
 export const SCEP_ACTIONS = ["validateRequest", "successNotification", "failureNotification"] as const;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,7 +29,7 @@ export async function handleScepAction(
 ): Promise<{ response: Response; code?: string }> {
   if (request.method !== "POST") return { response: odataError(405, "MethodNotAllowed", "Only POST is supported.") };
   const token = fake.bearer(request);
-  if (!token || token.aud !== INTUNE_AUDIENCE || token.exp <= fake.now() || token.revoked) {
+  if (!token || token.aud !== FAKE_CLOUDS[fake.options.cloud].intune || token.exp <= fake.now() || token.revoked) {
     return { response: odataError(401, "Unauthorized", "The access token is missing, expired or has the wrong audience.") };
   }
   if (!token.roles.includes(SCEP_ROLE)) {

@@ -1,7 +1,7 @@
 // Harness for the Intune interop tests: the built Worker (Miniflare, loopback) wired to the
-// Microsoft fake served over HTTP on 127.0.0.1 (the Worker reaches it only through
-// ENTRA_AUTHORITY_URL / GRAPH_BASE_URL), a small SCEP device on src/client/*, and admin-API reads.
-// No vitest imports.
+// Microsoft fake served over HTTP on 127.0.0.1, Entra, Graph and Intune each on its own port (the
+// Worker reaches them only through ENTRA_AUTHORITY_URL / GRAPH_BASE_URL and discovery), a small
+// SCEP device on src/client/*, and admin-API reads. No vitest imports.
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
@@ -20,7 +20,7 @@ export const STATIC_SECRET = `static-${Buffer.from(rb(12)).toString("hex")}`;
 export const ADMIN_TOKEN = `adm-${Buffer.from(rb(24)).toString("hex")}`;
 
 /** The Worker settings that point it at the fake (plus a static secret for mixed mode). */
-export function intuneBindings(ca: { certPem: string; keyPem: string }, fakeUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function intuneBindings(ca: { certPem: string; keyPem: string }, fake: Pick<RunningFake, "authorityUrl" | "graphUrl">, extra: Record<string, string> = {}): Record<string, string> {
   return {
     CA_CERT: ca.certPem,
     CA_KEY: ca.keyPem,
@@ -28,8 +28,8 @@ export function intuneBindings(ca: { certPem: string; keyPem: string }, fakeUrl:
     INTUNE_TENANT_ID: FAKE_TENANT_ID,
     INTUNE_CLIENT_ID: FAKE_CLIENT_ID,
     INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-    ENTRA_AUTHORITY_URL: fakeUrl,
-    GRAPH_BASE_URL: fakeUrl,
+    ENTRA_AUTHORITY_URL: fake.authorityUrl,
+    GRAPH_BASE_URL: fake.graphUrl,
     INTUNE_CALLER_INFO: CALLER_INFO,
     ADMIN_TOKEN,
     ALLOW_LEGACY_DES: "true",
@@ -55,7 +55,7 @@ export async function startIntuneStack(
   const server = opts.shared?.server ?? (await startMicrosoftFakeServer(fake));
   let worker: RunningWorker;
   try {
-    const bindings = intuneBindings(ca, server.url, opts.extra);
+    const bindings = intuneBindings(ca, server, opts.extra);
     worker = opts.persistPath ? await startPersistentWorker(bindings, opts.persistPath) : await startWorker({ bindings });
   } catch (e) {
     if (!opts.shared) await server.close();

@@ -3,18 +3,21 @@
 import { IntuneClient } from "../../../src/intune/client";
 import { parseIntuneConfig, type IntuneConfig } from "../../../src/intune/config";
 import { IntuneMemory, type FetchLike, type KvLike } from "../../../src/intune/types";
-import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
+import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_ORIGINS, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
 import { MemoryKv, TestClock } from "./memory-kv";
 
-export const BASE = "https://fake.microsoft.test";
+/** The fake's in-process origins: Entra, Graph and the Intune services each on their own. */
+export const AUTHORITY = FAKE_ORIGINS.authority;
+export const GRAPH = FAKE_ORIGINS.graph;
+export const INTUNE = FAKE_ORIGINS.intune;
 
 export function testConfig(overrides: Record<string, string | undefined> = {}): IntuneConfig {
   return parseIntuneConfig({
     INTUNE_TENANT_ID: FAKE_TENANT_ID,
     INTUNE_CLIENT_ID: FAKE_CLIENT_ID,
     INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-    ENTRA_AUTHORITY_URL: BASE,
-    GRAPH_BASE_URL: BASE,
+    ENTRA_AUTHORITY_URL: AUTHORITY,
+    GRAPH_BASE_URL: GRAPH,
     INTUNE_DISCOVERY_TTL_SECONDS: "3600",
     ...overrides,
   });
