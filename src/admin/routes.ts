@@ -5,6 +5,7 @@ import { caByKeyId, type IssuingCa } from "../ca/ca-set";
 import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
 import type { Config } from "../config";
 import { EnrollmentFailure } from "../enroll/errors";
+import { rejectPendingRequest } from "../enroll/intune-outcome";
 import type { EnrollDeps } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
@@ -95,7 +96,9 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       return json(200, { transactionId, status: "issued", serial: result.serial });
     }
     const note = typeof body.reason === "string" ? body.reason.slice(0, 200) : "rejected by administrator";
-    if (!(await ledger.rejectPending(transactionId, requestKey, note, now))) {
+    // An Intune request's rejection is reported to Intune, with the admin's reason (CERTSRV_E_ADMIN_DENIED_REQUEST).
+    const reason = { note, cause: "admin-rejected" as const, description: `rejected by a CA administrator: ${note}` };
+    if (!(await rejectPendingRequest(transactionId, requestKey, reason, ctx.config, ctx))) {
       throw new AdminError(409, "not_pending", "no pending request with this transactionId");
     }
     ctx.runtime.log("rejected-by-admin", { transactionId });

@@ -2,21 +2,19 @@
 // successNotification, and only then deliver. The certificate is recorded as not deliverable and
 // confirmed only after Intune acknowledges, so a Worker stopped in between never hands out a
 // certificate Intune did not accept. A retry of a served request never reaches Intune again; a
-// notification that got a 2xx is not repeated once its confirmation is recorded.
+// notification that got a 2xx is not repeated once its confirmation is recorded. Whatever fails
+// after Intune validated the request is reported to it (failureNotification, intune-outcome.ts).
 import type { ParsedCsr } from "../ca/csr";
 import type { Config } from "../config";
 import { seal } from "../crypto/seal";
-import { E_UNEXPECTED } from "../intune";
 import type { TransactionInput } from "../ledger/types";
 import { parseCertView } from "../x509/cert-view";
 import { nameDerToText } from "../x509/name";
-import { EnrollmentFailure, refuse } from "./errors";
+import { refuse } from "./errors";
+import { failureCause, failureDescription, PENDING_CSR_LABEL, tellIntuneOfFailure } from "./intune-outcome";
 import type { IssueRequest } from "./issue-request";
 import { answerForRecorded, awaitApproval, issueAndRecord, settleRenewalElsewhere, WITHHELD_REASON, type EnrollmentResult } from "./issuance";
 import type { EnrollDeps, IntunePort } from "./ports";
-
-/** Label of the sealed original CSR kept for a pending Intune request (src/crypto/seal.ts). */
-export const PENDING_CSR_LABEL = "pending-intune-csr";
 
 export async function enrollWithIntune(
   tx: TransactionInput,
@@ -41,19 +39,18 @@ export async function enrollWithIntune(
     throw refuse({ kind: "intune-not-validated", code: verdict.code });
   }
 
-  if (config.manualApproval.has("intune")) {
-    // The approval must tell Intune about the issuance with the CSR Intune validated; it is kept
-    // sealed, since it carries the Intune challenge (no challenge at rest).
-    return awaitApproval({ ...tx, sealedCsr: seal(config.ca.caKey, PENDING_CSR_LABEL, csr.der, runtime.randomBytes) }, config, deps);
-  }
-
   let issued: EnrollmentResult;
   try {
-    issued = await issueAndRecord(tx, request, config, deps, { delivered: false });
+    issued = config.manualApproval.has("intune")
+      ? // The approval must tell Intune about the issuance with the CSR Intune validated; it is kept
+        // sealed, since it carries the Intune challenge (no challenge at rest).
+        await awaitApproval({ ...tx, sealedCsr: seal(config.ca.caKey, PENDING_CSR_LABEL, csr.der, runtime.randomBytes) }, config, deps)
+      : await issueAndRecord(tx, request, config, deps, { delivered: false });
   } catch (e) {
-    // Intune validated this challenge; tell it the CA could not issue (hResult shown to admins).
-    const description = e instanceof EnrollmentFailure ? e.publicText : "the certificate authority could not issue the certificate";
-    await intune.failureNotification({ transactionId: tx.transactionId, csrDer: csr.der, hResult: E_UNEXPECTED, errorDescription: description });
+    // Intune validated this challenge; tell it why no certificate follows (hResult shown to admins).
+    const cause = failureCause(e);
+    if (cause)
+      await tellIntuneOfFailure(intune, { transactionId: tx.transactionId, csrDer: csr.der, cause, description: failureDescription(e) }, deps);
     throw e;
   }
   if (issued.kind !== "issued" || issued.confirmed) return issued;

@@ -11,6 +11,7 @@ import type {
   CrlSnapshot,
   PendingOutcome,
   RecordOutcome,
+  RejectedRequest,
   RenewalPolicy,
   RenewalStatus,
   RevokedEntry,
@@ -45,6 +46,7 @@ export interface LedgerPort extends CrlLedgerPort {
     now: number,
     renewal?: ApprovalRenewalCheck,
   ): Promise<ApprovalOutcome>;
+  rejectPending(transactionId: string, requestKey: string, note: string, now: number): Promise<RejectedRequest | undefined>;
 }
 
 export interface Runtime {

@@ -10,6 +10,7 @@ export {
 } from "./config";
 export { CLOUDS, CLOUD_NAMES, type CloudName } from "./clouds";
 export { credentialStatus, type CredentialStatus, type IntuneCredential } from "./credential";
+export { FAILURE_HRESULTS, hResultOf, type IntuneFailureCause } from "./failure-causes";
 export { EntraTokenError } from "./entra-token";
 export { DiscoveryError } from "./discovery";
 export { E_UNEXPECTED, type FailureInput, type SuccessInput } from "./scep-actions";

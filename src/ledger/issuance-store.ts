@@ -10,6 +10,7 @@ import type {
   PendingOutcome,
   PendingRequest,
   RecordOutcome,
+  RejectedRequest,
   RenewalRefusal,
   TransactionInput,
   TransactionView,
@@ -267,9 +268,15 @@ export function completeApproval(
   return { kind: "recorded" };
 }
 
-export function rejectPending(sql: SqlStorage, transactionId: string, requestKey: string, note: string, now: number): boolean {
-  const tx = findTransaction(sql, transactionId, requestKey);
-  if (tx?.state !== "pending") return false;
+export function rejectPending(sql: SqlStorage, transactionId: string, requestKey: string, note: string, now: number): RejectedRequest | undefined {
+  const row = sql
+    .exec<{ state: string; challenge_kind: string; csr_der: ArrayBuffer; sealed_csr: ArrayBuffer | null }>(
+      "SELECT state, challenge_kind, csr_der, sealed_csr FROM transactions WHERE transaction_id = ? AND request_key = ?",
+      transactionId,
+      requestKey,
+    )
+    .toArray()[0];
+  if (row?.state !== "pending") return undefined;
   sql.exec(
     "UPDATE transactions SET state = 'rejected', note = ?, sealed_csr = NULL, updated_at = ? WHERE transaction_id = ? AND request_key = ?",
     note,
@@ -277,7 +284,11 @@ export function rejectPending(sql: SqlStorage, transactionId: string, requestKey
     transactionId,
     requestKey,
   );
-  return true;
+  return {
+    challengeKind: row.challenge_kind,
+    csrDer: new Uint8Array(row.csr_der),
+    ...(row.sealed_csr ? { sealedCsr: new Uint8Array(row.sealed_csr) } : {}),
+  };
 }
 
 /** The most recent request under a transactionID (polls carry no request key). */

@@ -31,6 +31,7 @@ import type {
   ApprovalRenewalCheck,
   ExistingAnswer,
   PendingRequest,
+  RejectedRequest,
   CertificateFilter,
   CertificateInput,
   CertificateView,
@@ -127,7 +128,7 @@ export class Ledger extends DurableObject {
     return this.atomic(() => completeApproval(this.sql, transactionId, requestKey, cert, now, renewal));
   }
 
-  rejectPending(transactionId: string, requestKey: string, note: string, now: number): boolean {
+  rejectPending(transactionId: string, requestKey: string, note: string, now: number): RejectedRequest | undefined {
     return this.atomic(() => rejectPending(this.sql, transactionId, requestKey, note, now));
   }
 

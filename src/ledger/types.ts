@@ -216,6 +216,15 @@ export interface PendingRequest {
   createdAt: number;
 }
 
+/** A request an admin (or a failed approval) turned down, with what Intune must hear of it. */
+export interface RejectedRequest {
+  challengeKind: string;
+  /** As stored: without its challengePassword. */
+  csrDer: Uint8Array;
+  /** The CSR as received, sealed, for an Intune request: read in the step that clears it. */
+  sealedCsr?: Uint8Array;
+}
+
 export type ApprovalOutcome =
   | { kind: "recorded" }
   | { kind: "serial-taken" }

@@ -1,6 +1,7 @@
 // After a successful validate: the success notification gates delivery (refused → withheld,
 // revoked with reason cessationOfOperation, on the CRL, never handed out on retry), idempotent
-// retries never reach Intune again, and a CA-side failure after validate sends failureNotification.
+// retries never reach Intune again, and a CA-side failure after validate sends failureNotification
+// with the hResult of its cause.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,7 +119,8 @@ test("failureNotification after a validated request the CA then refuses (same tr
   const failure = added.find((n) => n.kind === "failure")!.notification;
   expect(failure.transactionId).toBe(transactionId);
   expect(failure.certificateRequest).toBe(b64(loser.csrDer));
-  expect(failure.hResult).toBe(-2147418113);
+  // CERTSRV_E_BAD_REQUESTSTATUS (0x80094003): the transactionID is taken by the other request.
+  expect(failure.hResult).toBe(0x80094003 | 0);
   expect(typeof failure.errorDescription).toBe("string");
   expect((failure.errorDescription as string).length).toBeGreaterThan(0);
   expect((failure.errorDescription as string).length).toBeLessThanOrEqual(255);

@@ -17,7 +17,11 @@ import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID } from "../fakes/mic
 import { makeCsr } from "./support/csr";
 import { AUTHORITY, GRAPH, harness, type Harness } from "./support/harness";
 
-const E_UNEXPECTED = -2147418113;
+// The hResults, written out from winerror.h ([MS-ERREF] §2.1.1), not imported from the code under test.
+const E_UNEXPECTED = -2147418113; // 0x8000FFFF
+const CERTSRV_E_BAD_REQUESTSTATUS = 0x80094003 | 0;
+const CERT_E_EXPIRED = 0x800b0101 | 0;
+const HRESULT_FROM_WIN32_RPC_S_SERVER_UNAVAILABLE = 0x800706ba | 0;
 let config: Config;
 
 beforeAll(() => {
@@ -115,7 +119,28 @@ describe("failureNotification only after a successful validate", () => {
     expect(actions(h)).toEqual(["validateRequest:Success", "failureNotification:Success"]);
     const n = h.fake.notifications[0]!.notification;
     expect(n.errorDescription).toBe((err as EnrollmentFailure).publicText);
-    expect(n.hResult).toBe(E_UNEXPECTED);
+    expect(n.hResult).toBe(CERTSRV_E_BAD_REQUESTSTATUS);
+  });
+
+  test("the ledger is unreachable (a Durable Object error): hResult RPC_S_SERVER_UNAVAILABLE", async () => {
+    const h = harness();
+    const ledger = stubLedger(async () => {
+      throw Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true });
+    });
+    const { tx, csr } = await request(h, h.fake.mintChallenge());
+    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/reset/);
+    expect(h.fake.notifications.map((n) => n.notification.hResult)).toEqual([HRESULT_FROM_WIN32_RPC_S_SERVER_UNAVAILABLE]);
+  });
+
+  test("the CA certificate expired: hResult CERT_E_EXPIRED, nothing recorded", async () => {
+    const h = harness();
+    const ledger = stubLedger(async () => ({ kind: "recorded" }));
+    const later = { ...deps(ledger), runtime: { ...deps(ledger).runtime, now: () => new Date(Date.now() + 40 * 86_400_000) } };
+    const { tx, csr } = await request(h, h.fake.mintChallenge());
+    const err = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, later, h.isolate()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EnrollmentFailure);
+    expect(ledger.recordIssuance).not.toHaveBeenCalled();
+    expect(h.fake.notifications.map((n) => [n.notification.hResult, n.notification.errorDescription])).toEqual([[CERT_E_EXPIRED, "the CA cannot issue: its certificate has expired"]]);
   });
 
   test("a rejected validate sends no notification and never reaches the ledger's record", async () => {
