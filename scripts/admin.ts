@@ -34,6 +34,8 @@ Commands:
                                           one-time challenge (CHALLENGE_MODE includes one-time):
                                           only the challenge on stdout, details on stderr
   crl [--out FILE]                        fetch /crl: PEM on stdout, or to FILE (DER, PEM if FILE ends .pem)
+  intune-sync [--json]                    run the Intune revocation sync now (the cron runs it hourly):
+                                          fetch Intune's revocation requests, revoke, report back
 
 Global options:
   --url URL         the Worker's base URL, e.g. https://scep.example.com (a trailing /scep is dropped)
@@ -213,9 +215,21 @@ async function stats(api: Api, v: Values): Promise<void> {
   const width = Math.max(...Object.keys(body).map((k) => k.length));
   out(
     Object.entries(body)
-      .map(([k, val]) => `${k.padEnd(width)}  ${val}`)
+      .map(([k, val]) => `${k.padEnd(width)}  ${typeof val === "object" && val !== null ? JSON.stringify(val) : val}`)
       .join("\n"),
   );
+}
+
+async function intuneSync(api: Api, v: Values): Promise<void> {
+  const s = (await call(api, "POST", "/admin/intune/sync", {})).json() as Record<string, unknown>;
+  if (v.json) return out(JSON.stringify(s, null, 2));
+  const n = (k: string) => Number(s[k] ?? 0);
+  out(
+    `downloaded ${n("downloaded")}: revoked ${n("revoked")}, already revoked ${n("alreadyRevoked")}, not ours ${n("notFound")}, invalid ${n("invalid")}; repeated ${n("repeated")}; results uploaded ${n("uploaded")}`,
+  );
+  const errors = Array.isArray(s.errors) ? (s.errors as string[]) : [];
+  for (const e of errors) info(`error: ${e}`);
+  if (errors.length) throw new RequestFailed("the sync stopped short; its results are kept and sent on the next run");
 }
 
 async function list(api: Api, v: Values): Promise<void> {
@@ -403,6 +417,9 @@ async function main(argv: string[]): Promise<number> {
         break;
       case "crl":
         await crl(api, v);
+        break;
+      case "intune-sync":
+        await intuneSync(api, v);
         break;
       default:
         throw new UsageError(`unknown command "${command}"`);

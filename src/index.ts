@@ -2,6 +2,7 @@
 import { handleAdmin } from "./admin/routes";
 import type { IssuingCa } from "./ca/ca-set";
 import { ConfigError, loadConfig, type Config } from "./config";
+import { runIntuneSync } from "./enroll/intune-sync";
 import type { Env } from "./env";
 import { caCertificateResponse, crlResponse, publicationRoute } from "./http/publication-routes";
 import { handleScep, text } from "./http/scep-routes";
@@ -34,6 +35,26 @@ export default {
       workerRuntime.log("internal-error", { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       return text(500, "internal error");
     }
+  },
+
+  /**
+   * Cron Trigger (wrangler.toml [triggers] crons, hourly: Intune answers nothing for 60 minutes
+   * after a download). Fetches Intune's revocation requests, revokes, reports back.
+   */
+  async scheduled(controller: ScheduledController, env: Env): Promise<void> {
+    const config = loadConfig(env);
+    if (config instanceof ConfigError) {
+      workerRuntime.log("config-error", { problem: config.message, cron: controller.cron });
+      return;
+    }
+    if (!config.intune) return;
+    if (!config.intune.revocation.enabled) {
+      workerRuntime.log("intune.revocation.sync", { skipped: "INTUNE_REVOCATION_SYNC=off", cron: controller.cron });
+      return;
+    }
+    const deps = dependencies(env, config);
+    // Never throws for Intune's answers; an error here is ours, and the next run starts afresh.
+    await runIntuneSync(config, deps.ledgerOf, deps.intune!, workerRuntime, "cron");
   },
 } satisfies ExportedHandler<Env>;
 

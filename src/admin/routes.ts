@@ -6,6 +6,7 @@ import { ONE_TIME_PREFIX, oneTimeChallengeHash } from "../challenge/select";
 import type { Config } from "../config";
 import { EnrollmentFailure } from "../enroll/errors";
 import { rejectPendingRequest } from "../enroll/intune-outcome";
+import { intuneStatus } from "../enroll/intune-sync";
 import type { EnrollDeps } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
@@ -15,6 +16,7 @@ import { authenticateAdmin } from "./auth";
 import { AdminError, errorResponse, json, readJson } from "./json";
 import { revocationReason } from "./revocation-reasons";
 import { challengeBinding } from "./challenge-binding";
+import { intuneRoute } from "./intune-routes";
 
 export interface AdminContext extends EnrollDeps {
   config: Config;
@@ -50,8 +52,16 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
   const { ledger } = ctx;
 
   if (path === "/admin/stats" && method === "GET") {
-    return json(200, { ...(await ledger.stats(now)), ca: ctx.config.cas.current.keyId, retiredCas: ctx.config.cas.retired.length });
+    const intune = await intuneStatus(ctx.config, ledger, now);
+    return json(200, {
+      ...(await ledger.stats(now)),
+      ca: ctx.config.cas.current.keyId,
+      retiredCas: ctx.config.cas.retired.length,
+      ...(intune ? { intune } : {}),
+    });
   }
+  const intune = await intuneRoute(request, path, ctx);
+  if (intune) return intune;
   if (path === "/admin/cas" && method === "GET") return json(200, { items: ctx.config.cas.all.map(describeCa) });
   if (path === "/admin/certificates" && method === "GET") {
     return json(200, await ctx.ledgerOf(caParam(url, ctx)).listCertificates(certificateFilter(url)));

@@ -7,6 +7,9 @@ import type {
   ApprovalRenewalCheck,
   CertificateInput,
   ExistingAnswer,
+  IntuneRevocationAnswer,
+  IntuneRevocationOutcome,
+  IntuneSyncState,
   PendingRequest,
   CrlSnapshot,
   PendingOutcome,
@@ -17,6 +20,7 @@ import type {
   RevokedEntry,
   TransactionInput,
   TransactionView,
+  UnsentIntuneRevocation,
 } from "../ledger/types";
 
 /** The ledger methods the CRL needs. */
@@ -49,14 +53,31 @@ export interface LedgerPort extends CrlLedgerPort {
   rejectPending(transactionId: string, requestKey: string, note: string, now: number): Promise<RejectedRequest | undefined>;
 }
 
+/**
+ * The ledger methods the Intune revocation sync uses (enroll/intune-sync.ts): every CA's ledger
+ * records the requests for its certificates; the current CA's also holds the sync's state.
+ */
+export interface IntuneSyncLedgerPort {
+  handleIntuneRevocation(requestContext: string, serial: string, reason: number, now: number): Promise<IntuneRevocationAnswer>;
+  recordIntuneRevocation(requestContext: string, serial: string, outcome: IntuneRevocationOutcome, now: number): Promise<IntuneRevocationOutcome>;
+  unsentIntuneRevocations(limit: number): Promise<UnsentIntuneRevocation[]>;
+  markIntuneRevocationsSent(requestContexts: string[], now: number): Promise<void>;
+  beginIntuneSync(runId: string, now: number, leaseMs: number): Promise<boolean>;
+  finishIntuneSync(runId: string, summary: unknown, now: number): Promise<void>;
+  intuneSyncState(): Promise<IntuneSyncState | undefined>;
+}
+
 export interface Runtime {
   now(): Date;
   randomBytes(n: number): Uint8Array;
   log(event: string, fields: Record<string, unknown>): void;
 }
 
-/** The Intune SCEP partner API as the pipeline uses it (src/intune/client.ts implements it). */
-export type IntunePort = Pick<IntuneClient, "validateRequest" | "successNotification" | "failureNotification">;
+/** The Intune partner-CA API as the pipeline and the admin API use it (src/intune/client.ts implements it). */
+export type IntunePort = Pick<
+  IntuneClient,
+  "validateRequest" | "successNotification" | "failureNotification" | "downloadRevocationRequests" | "uploadRevocationResults"
+>;
 
 /** Everything the pipeline talks to, for one request. */
 export interface EnrollDeps {

@@ -16,3 +16,10 @@ export { DiscoveryError } from "./discovery";
 export { E_UNEXPECTED, type FailureInput, type SuccessInput } from "./scep-actions";
 export { IntuneMemory, type IntuneDeps, type IntuneLogger, type IntuneResult, type KvLike, type FetchLike } from "./types";
 export { RevocationCallError, type RevocationRequest, type RevocationResult, type RevocationErrorCode } from "./revocation-client";
+export {
+  runRevocationSync,
+  type RevocationLedger,
+  type RevocationSyncDeps,
+  type SyncStateLedger,
+  type SyncSummary,
+} from "./revocation-sync";

@@ -14,6 +14,15 @@ import {
   type RevokeOutcome,
 } from "./certificate-store";
 import { allocateCrlNumber, crlSnapshot, revokedEntries, storeCrl } from "./crl-store";
+import {
+  beginIntuneSync,
+  finishIntuneSync,
+  handleIntuneRevocation,
+  intuneSyncState,
+  markIntuneRevocationsSent,
+  recordIntuneRevocation,
+  unsentIntuneRevocations,
+} from "./intune-revocation-store";
 import { confirmRenewal, renewalStatus } from "./renewal-store";
 import {
   answerForExisting,
@@ -30,6 +39,9 @@ import type {
   ApprovalOutcome,
   ApprovalRenewalCheck,
   ExistingAnswer,
+  IntuneRevocationAnswer,
+  IntuneRevocationOutcome,
+  IntuneSyncState,
   PendingRequest,
   RejectedRequest,
   CertificateFilter,
@@ -44,6 +56,7 @@ import type {
   RevokedEntry,
   TransactionInput,
   TransactionView,
+  UnsentIntuneRevocation,
 } from "./types";
 
 export class Ledger extends DurableObject {
@@ -155,6 +168,36 @@ export class Ledger extends DurableObject {
 
   stats(now: number): LedgerStats {
     return stats(this.sql, now);
+  }
+
+  // --- Intune revocation requests (src/intune/revocation-sync.ts) ---------------------------
+  /** Revokes the certificate for a requestContext not seen before, recording both in one step. */
+  handleIntuneRevocation(requestContext: string, serial: string, reason: number, now: number): IntuneRevocationAnswer {
+    return this.atomic(() => handleIntuneRevocation(this.sql, requestContext, serial, reason, now));
+  }
+
+  recordIntuneRevocation(requestContext: string, serial: string, outcome: IntuneRevocationOutcome, now: number): IntuneRevocationOutcome {
+    return this.atomic(() => recordIntuneRevocation(this.sql, requestContext, serial, outcome, now));
+  }
+
+  unsentIntuneRevocations(limit: number): UnsentIntuneRevocation[] {
+    return unsentIntuneRevocations(this.sql, limit);
+  }
+
+  markIntuneRevocationsSent(requestContexts: string[], now: number): void {
+    this.atomic(() => markIntuneRevocationsSent(this.sql, requestContexts, now));
+  }
+
+  beginIntuneSync(runId: string, now: number, leaseMs: number): boolean {
+    return this.atomic(() => beginIntuneSync(this.sql, runId, now, leaseMs));
+  }
+
+  finishIntuneSync(runId: string, summary: unknown, now: number): void {
+    finishIntuneSync(this.sql, runId, summary, now);
+  }
+
+  intuneSyncState(): IntuneSyncState | undefined {
+    return intuneSyncState(this.sql);
   }
 
   // --- CRL ---------------------------------------------------------------------------------

@@ -102,4 +102,20 @@ export const MIGRATIONS: readonly Migration[] = [
         sql.exec("UPDATE transactions SET csr_der = ? WHERE transaction_id = ? AND request_key = ?", stripped, row.transaction_id, row.request_key);
     }
   },
+  // v4: Intune's revocation requests as handled here (intune-revocation-store.ts), and the sync's state.
+  `CREATE TABLE intune_revocations (
+     request_context TEXT PRIMARY KEY,          -- Intune's id of the request, opaque
+     serial          TEXT NOT NULL,             -- as requested, normalised to uppercase hex
+     outcome         TEXT NOT NULL,             -- revoked | already-revoked | not-found | invalid
+     received_at     INTEGER NOT NULL,
+     uploaded_at     INTEGER                    -- when Intune accepted the result; NULL: send it again
+   );
+   CREATE INDEX intune_revocations_unsent ON intune_revocations (received_at) WHERE uploaded_at IS NULL;
+   CREATE TABLE intune_sync (
+     id          INTEGER PRIMARY KEY CHECK (id = 1),
+     run_id      TEXT NOT NULL,
+     started_at  INTEGER NOT NULL,
+     finished_at INTEGER,                       -- NULL while a run holds the sync
+     summary     TEXT                           -- JSON of the last finished run
+   );`,
 ];

@@ -236,3 +236,31 @@ export interface ApprovalRenewalCheck {
   policy: RenewalPolicy;
   supersede: boolean;
 }
+
+/** What became of one of Intune's revocation requests (intune-revocation-store.ts). */
+export type IntuneRevocationOutcome = "revoked" | "already-revoked" | "not-found" | "invalid";
+
+export type IntuneRevocationAnswer =
+  /** This ledger had handled the requestContext before: nothing changes, the result is sent again. */
+  | { kind: "seen"; outcome: IntuneRevocationOutcome }
+  /** The certificate is this ledger's: revoked now (or found revoked), and recorded. */
+  | { kind: "handled"; outcome: "revoked" | "already-revoked" }
+  /** Neither the requestContext nor the serial is known here. */
+  | { kind: "absent" };
+
+/** A result recorded in this ledger that Intune has not accepted yet. */
+export interface UnsentIntuneRevocation {
+  requestContext: string;
+  serial: string;
+  outcome: IntuneRevocationOutcome;
+}
+
+export interface IntuneSyncState {
+  runId: string;
+  startedAt: number;
+  finishedAt?: number;
+  /** The last finished run's summary (intune/revocation-sync.ts SyncSummary), as JSON text. */
+  summaryJson?: string;
+  /** Results recorded in this ledger and not yet accepted by Intune. */
+  unsent: number;
+}
