@@ -1,13 +1,16 @@
 // `npm run dev:intune`: local Intune development loop, offline.
-//   1. starts the Microsoft fake (Entra token endpoint + Graph discovery + Intune ScepActions,
-//      test/fakes/microsoft) on 127.0.0.1:8790;
+//   1. starts the Microsoft fake (test/fakes/microsoft): the Entra token endpoint on
+//      127.0.0.1:8790, Graph discovery on :8791, the Intune services (ScepActions and the
+//      revocation feed) on :8792, each on its own origin as in the real clouds;
 //   2. runs scripts/dev-setup.ts (a development CA, static challenge and ALLOW_LEGACY_DES in .dev.vars);
 //   3. runs `wrangler dev` with CHALLENGE_MODE=intune,static and the Intune settings pointing at the
 //      fake (--var, which locally works for the INTUNE_CLIENT_SECRET secret too);
 //   4. mints an Intune challenge bound to the subject scepclient will send and prints a ready
-//      scepclient command. Ctrl-C (or SIGTERM) stops wrangler and the fake.
+//      scepclient command, and the commands that queue a revocation request in the fake (as Intune
+//      does when a device is retired) and trigger the revocation sync's Cron Trigger.
+//      Ctrl-C (or SIGTERM) stops wrangler and the fake.
 //
-// Usage: tsx scripts/dev-intune.ts [--fake-port 8790] [--port 8787] [--inspector-port 8788]
+// Usage: tsx scripts/dev-intune.ts [--fake-port 8790 (and the next two)] [--port 8787] [--inspector-port 8788]
 //          [--vars .dev.vars] [--persist-to DIR] [--cn dev-intune-device] [--seconds N]
 // More challenges: curl -s -X POST http://127.0.0.1:8790/_fake/challenges -d '{"expectedSubject":"C=US,O=scep-client,OU=MDM,CN=x"}'
 // Request log of the fake: curl -s http://127.0.0.1:8790/_fake/requests
@@ -41,7 +44,7 @@ const expectedSubject = `C=US,O=scep-client,OU=MDM,CN=${values.cn}`;
 async function main(): Promise<void> {
   const fake = createMicrosoftFake();
   const running = await startMicrosoftFakeServer(fake, Number(values["fake-port"]));
-  log(`Microsoft fake (Entra + Graph + Intune) on ${running.url}`);
+  log(`Microsoft fake: Entra ${running.authorityUrl}, Graph ${running.graphUrl}, Intune ${running.intuneUrl}`);
 
   const setup = spawnSync("npx", ["--no-install", "tsx", "scripts/dev-setup.ts", "--vars", varsPath], { cwd: ROOT, encoding: "utf8" });
   if (setup.status !== 0) {
@@ -57,8 +60,8 @@ async function main(): Promise<void> {
     INTUNE_TENANT_ID: FAKE_TENANT_ID,
     INTUNE_CLIENT_ID: FAKE_CLIENT_ID,
     INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-    ENTRA_AUTHORITY_URL: running.url,
-    GRAPH_BASE_URL: running.url,
+    ENTRA_AUTHORITY_URL: running.authorityUrl,
+    GRAPH_BASE_URL: running.graphUrl,
   };
   const args = ["--no-install", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--show-interactive-dev-session=false"];
   if (values["inspector-port"]) args.push("--inspector-port", values["inspector-port"]);
@@ -108,21 +111,36 @@ async function main(): Promise<void> {
   const challenge = fake.mintChallenge({ expectedSubject, keyBits: 2048, notAfter: new Date(Date.now() + 24 * 3_600_000) });
   const dir = `dev-intune-${Date.now()}`;
   const command = `mkdir -p ${dir} && scepclient -server-url ${endpoint} -challenge '${challenge}' -cn ${values.cn} -private-key ${dir}/device.key -certificate ${dir}/device.crt`;
+  // Intune queues a revocation request with the serial and issuer our success notification reported.
+  const revoke = [
+    `SERIAL=$(openssl x509 -in ${dir}/device.crt -noout -serial | cut -d= -f2)`,
+    `curl -s -X POST ${running.url}/_fake/revocations -d "{\\"serialNumber\\":\\"$SERIAL\\"}"`,
+    `curl -s "http://127.0.0.1:${workerPort}/cdn-cgi/local/scheduled?cron=0+*+*+*+*"`,
+    `curl -s ${running.url}/_fake/revocations`,
+  ].join(" && ");
   process.stdout.write(`
 Edge SCEP (wrangler dev) with Intune validation against the local Microsoft fake is ready.
   SCEP endpoint        ${endpoint}
   CHALLENGE_MODE       intune,static   (static challenge: ${staticChallenge ?? "see " + varsPath})
-  Microsoft fake       ${running.url}  (log: ${running.url}/_fake/requests)
+  Microsoft fake       Entra ${running.authorityUrl}  Graph ${running.graphUrl}  Intune ${running.intuneUrl}
+                       (log: ${running.url}/_fake/requests)
   Intune challenge     bound to ${expectedSubject}, RSA 2048, valid 24 h
 
 Enroll with micromdm scepclient (a fresh directory: scepclient reuses csr.pem):
   ${command}
+
+Revocation sync: queue a revocation request for that certificate in the fake (as Intune does when
+the device is retired), run the Cron Trigger now, and read the result Intune received:
+  ${revoke}
+Then the CRL lists it:  curl -s http://127.0.0.1:${workerPort}/crl | openssl crl -inform DER -noout -text
+(The fake answers nothing for 60 minutes after a download, as Intune does: POST ${running.url}/_fake/revocations/cooldown-end to skip that.)
 
 Another challenge:
   curl -s -X POST ${running.url}/_fake/challenges -d '{"expectedSubject":"C=US,O=scep-client,OU=MDM,CN=other"}'
 
 INTUNE_CHALLENGE=${challenge}
 SCEPCLIENT_COMMAND=${command}
+REVOCATION_COMMAND=${revoke}
 Ctrl-C stops wrangler and the fake.
 `);
   if (values.seconds) setTimeout(() => void stop(0), Number(values.seconds) * 1000).unref();

@@ -16,7 +16,13 @@ export function fakeAdmin(fake: MicrosoftFake, method: string, path: string, raw
   if (method === "POST" && path === "/_fake/revocations") {
     const r = JSON.parse(raw || "{}") as { serialNumber?: string; issuerName?: string; caConfiguration?: string; requestContext?: string };
     if (!r.serialNumber) return odataError(400, "BadRequest", "serialNumber is required");
-    return json(201, { requestContext: fake.queueRevocation(r.serialNumber, r.issuerName ?? null, r) });
+    const serialNumber = r.serialNumber.replace(/[\s:]/g, "").toUpperCase();
+    // Like Intune, by default the issuer and CA configuration the success notification reported.
+    const reported = fake.notifications.find((n) => n.kind === "success" && n.notification.certificateSerialNumber === serialNumber)?.notification;
+    const issuerName = r.issuerName ?? (typeof reported?.issuingCertificateAuthority === "string" ? reported.issuingCertificateAuthority : null);
+    const caConfiguration = r.caConfiguration ?? (typeof reported?.caConfiguration === "string" ? reported.caConfiguration : undefined);
+    const requestContext = fake.queueRevocation(serialNumber, issuerName, { ...(caConfiguration ? { caConfiguration } : {}), ...(r.requestContext ? { requestContext: r.requestContext } : {}) });
+    return json(201, { requestContext, serialNumber, issuerName });
   }
   if (method === "GET" && path === "/_fake/revocations") return json(200, { queue: fake.revocations.queue, results: fake.revocations.results, downloads: fake.revocations.downloads });
   if (method === "POST" && path === "/_fake/revocations/cooldown-end") {

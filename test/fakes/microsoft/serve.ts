@@ -1,5 +1,5 @@
 // Starts the Microsoft fake on 127.0.0.1:PORT and mints one Intune challenge, for a dev:intune flow:
-//   npx tsx test/fakes/microsoft/serve.ts [--port 8790] [--subject "CN=device-1"] [--san dns:device-1.example]
+//   npx tsx test/fakes/microsoft/serve.ts [--port 8790 (Entra; Graph and Intune on the next two)] [--subject "CN=device-1"] [--san dns:device-1.example]
 // Prints the settings for .dev.vars (stderr) and the challenge alone on stdout's last line.
 // More challenges: curl -X POST http://127.0.0.1:PORT/_fake/challenges -d '{"expectedSubject":"CN=x"}'
 import { parseArgs } from "node:util";
@@ -26,14 +26,14 @@ const challenge = fake.mintChallenge({
 });
 process.stderr.write(
   [
-    `Microsoft fake (Entra + Graph + Intune ScepActions) listening on ${running.url}`,
+    `Microsoft fake: Entra ${running.authorityUrl}, Graph ${running.graphUrl}, Intune ${running.intuneUrl}`,
     "Settings for .dev.vars:",
     `  CHALLENGE_MODE=intune`,
     `  INTUNE_TENANT_ID=${FAKE_TENANT_ID}`,
     `  INTUNE_CLIENT_ID=${FAKE_CLIENT_ID}`,
     `  INTUNE_CLIENT_SECRET=${FAKE_CLIENT_SECRET}`,
-    `  ENTRA_AUTHORITY_URL=${running.url}`,
-    `  GRAPH_BASE_URL=${running.url}`,
+    `  ENTRA_AUTHORITY_URL=${running.authorityUrl}`,
+    `  GRAPH_BASE_URL=${running.graphUrl}`,
     `Request log: ${running.url}/_fake/requests   notifications: ${running.url}/_fake/notifications`,
     "Challenge (valid 24 h):",
     "",
