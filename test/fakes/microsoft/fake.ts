@@ -6,7 +6,7 @@
 import { type MintedChallenge } from "./challenge-check";
 import type { FakeCloud } from "./clouds";
 import { fakeAdmin } from "./fake-admin";
-import { faultResponse } from "./fake-faults";
+import { faultResponse, Holds } from "./fake-faults";
 import {
   FAKE_CLIENT_ID,
   FAKE_CLIENT_SECRET,
@@ -40,13 +40,6 @@ interface PendingFault {
   remaining: number;
 }
 
-interface Gate {
-  target: FaultTarget;
-  count: number;
-  waiting: (() => void)[];
-  timer: ReturnType<typeof setTimeout>;
-}
-
 export class MicrosoftFake {
   readonly options: Resolved;
   readonly now: () => number;
@@ -74,8 +67,7 @@ export class MicrosoftFake {
   oldScaleUnitAnswer: "404" | "reset" | "503" = "404";
   private scaleUnit = 1;
   private faults: PendingFault[] = [];
-  private hangs = new Set<() => void>();
-  private gates: Gate[] = [];
+  private readonly holds = new Holds(() => this.options.maxHangMs);
 
   constructor(options: MicrosoftFakeOptions = {}) {
     this.now = options.now ?? (() => Date.now());
@@ -148,22 +140,7 @@ export class MicrosoftFake {
    * Released anyway after `maxWaitMs`, and by close().
    */
   holdUntil(target: FaultTarget, count: number, maxWaitMs = 15_000): void {
-    const gate: Gate = { target, count, waiting: [], timer: setTimeout(() => this.openGate(gate), maxWaitMs) };
-    this.gates.push(gate);
-  }
-
-  private openGate(gate: Gate): void {
-    clearTimeout(gate.timer);
-    this.gates = this.gates.filter((g) => g !== gate);
-    for (const release of gate.waiting) release();
-  }
-
-  private passGate(target: FaultTarget): Promise<void> | undefined {
-    const gate = this.gates.find((g) => g.target === target || (g.target === "scep" && (SCEP_ACTIONS as readonly string[]).includes(target)));
-    if (!gate) return undefined;
-    const arrived = new Promise<void>((resolve) => gate.waiting.push(resolve));
-    if (gate.waiting.length >= gate.count) this.openGate(gate);
-    return arrived;
+    this.holds.holdUntil(target, count, maxWaitMs);
   }
 
   /** Scale-unit move: discovery now returns new URIs; the old ones answer `oldScaleUnitAnswer`. */
@@ -199,9 +176,7 @@ export class MicrosoftFake {
 
   /** Releases hanging requests (call in afterEach). */
   close(): void {
-    for (const release of this.hangs) release();
-    this.hangs.clear();
-    for (const gate of [...this.gates]) this.openGate(gate);
+    this.holds.close();
   }
 
   private rolesAt(origin: string): Role[] {
@@ -271,7 +246,7 @@ export class MicrosoftFake {
       return finish(new Response("<html><body>404 Not Found</body></html>", { status: 404, headers: { "content-type": "text/html" } }));
     }
     if (!(SCEP_ACTIONS as readonly string[]).includes(action)) return finish(odataError(404, "NotFound", `No action ${action}.`));
-    await this.passGate(action as FaultTarget);
+    await this.holds.passGate(action as FaultTarget);
     const fault = this.takeFault(action as FaultTarget) ?? this.takeFault("scep");
     if (fault && fault !== "nullDescription") return finish(await this.fault(fault, request, url, entry));
     const { response, code } = await handleScepAction(this, request, url, action, raw);
@@ -288,29 +263,9 @@ export class MicrosoftFake {
   }
 
   private fault(kind: FaultKind, request: Request, url: URL, entry: LoggedRequest): Promise<Response> {
-    return faultResponse(kind, request, url, entry, (r) => this.hang(r));
+    return faultResponse(kind, request, url, entry, (r) => this.holds.hang(r));
   }
 
-  private hang(request: Request): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      const release = () => {
-        clearTimeout(timer);
-        this.hangs.delete(release);
-        resolve(new Response("too late", { status: 504 }));
-      };
-      const timer = setTimeout(release, this.options.maxHangMs);
-      this.hangs.add(release);
-      request.signal?.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          this.hangs.delete(release);
-          reject(request.signal.reason ?? new DOMException("aborted", "AbortError"));
-        },
-        { once: true },
-      );
-    });
-  }
 }
 
 export function createMicrosoftFake(options?: MicrosoftFakeOptions): MicrosoftFake {
