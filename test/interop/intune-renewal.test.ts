@@ -1,7 +1,8 @@
 // Renewal under Intune (finding 2 of the trust review; Microsoft's SCEP profiles renew with a new
 // key pair and a fresh challenge): a certificate issued through Intune never renews by its
 // signature alone, whatever it asks for, and Intune hears nothing of such a request; with a fresh
-// Intune challenge the renewal goes through validateRequest and the notifications like any request.
+// Intune challenge the renewal goes through validateRequest and the notifications like any request,
+// and Intune's later revocation request for the superseded certificate revokes nothing twice.
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FailInfo, MessageType, PkiStatus } from "../../src/scep/oids";
@@ -49,5 +50,23 @@ describe("a certificate issued through Intune", () => {
     const old = new X509Certificate(Buffer.from(first.certDer)).serialNumber.toUpperCase().padStart(32, "0"); // 16-byte serials
     const record = await s.admin.certificate(old);
     expect(record).toMatchObject({ status: "revoked", revocationReason: 4 });
+  });
+});
+
+describe("after the renewal, Intune's view", () => {
+  test("the renewal's notification reports its own validated CSR and serial (the strict fake checks the pair); a later revocation request for the superseded certificate is a ConflictError, not a second revocation", async () => {
+    const renewal = s.fake.notifications.filter((n) => n.kind === "success").at(-1)!.notification;
+    const validated = s.fake.validations.at(-1)!;
+    expect(renewal.transactionId).toBe(validated.transactionId);
+    expect(renewal.certificateRequest).toBe(validated.certificateRequest);
+    const oldSerial = new X509Certificate(Buffer.from(first.certDer)).serialNumber.toUpperCase().padStart(32, "0");
+    expect(renewal.certificateSerialNumber).not.toBe(oldSerial);
+
+    // Intune retires the old certificate once the device reports the new one.
+    const context = s.fake.queueRevocation(oldSerial, String(renewal.issuingCertificateAuthority));
+    const worker = await s.worker.mf.getWorker();
+    expect((await worker.scheduled({ cron: "0 * * * *" })).outcome).toBe("ok");
+    expect(s.fake.revocations.results).toEqual([{ requestContext: context, succeeded: false, errorCode: "ConflictError", errorMessage: expect.any(String) }]);
+    expect(await s.admin.certificate(oldSerial)).toMatchObject({ status: "revoked", revocationReason: 4 });
   });
 });
