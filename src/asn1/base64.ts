@@ -14,6 +14,11 @@ export function decodeBase64(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/\s+/g, ""), "base64"));
 }
 
+/** Unpadded base64url (RFC 7515 §2): the encoding of JWS segments and `x5t#S256`. */
+export function encodeBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+}
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /**

@@ -3,8 +3,8 @@
 // documents (learn.microsoft.com/entra/identity-platform/certificate-credentials): PS256, header
 // `x5t#S256` (base64url SHA-256 of the certificate DER), claims aud = the token endpoint, iss = sub
 // = the client id, a fresh jti, nbf/iat = now, exp a few minutes later (the page: 5–10 min at most).
+import { encodeBase64Url } from "../asn1/base64";
 import type { IntuneCredential } from "./credential";
-import { toBase64 } from "./encoding";
 
 type CertificateCredential = Extract<IntuneCredential, { kind: "certificate" }>;
 
@@ -23,15 +23,11 @@ function signingKey(credential: CertificateCredential): Promise<CryptoKey> {
   return key;
 }
 
-export function base64url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-const json64 = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
+const json64 = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 
 /** base64url SHA-256 of the certificate: the `x5t#S256` Entra matches against the app's uploaded certificates. */
 export async function certificateThumbprintS256(certDer: Uint8Array): Promise<string> {
-  return base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", certDer)));
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", certDer)));
 }
 
 export async function clientAssertion(
@@ -52,5 +48,5 @@ export async function clientAssertion(
   const signingInput = `${json64(header)}.${json64(claims)}`;
   // RFC 7518 §3.5: PS256 is RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
   const signature = await crypto.subtle.sign({ name: "RSA-PSS", saltLength: 32 }, await signingKey(credential), new TextEncoder().encode(signingInput));
-  return `${signingInput}.${base64url(new Uint8Array(signature))}`;
+  return `${signingInput}.${encodeBase64Url(new Uint8Array(signature))}`;
 }

@@ -2,7 +2,8 @@
 // the reference library sends them (IntuneScepValidator.cs, IntuneScepServiceClient.java) and the
 // mapping of every answer to an IntuneResult. Rejections arrive as HTTP 200 with a non-Success code.
 import { isRecord, parseJson, type HttpOutcome } from "./http-call";
-import { toBase64, toUpperHex } from "./encoding";
+import { encodeBase64 } from "../asn1/base64";
+import { bytesToHex } from "../util/bytes";
 import type { IntuneResult } from "./types";
 
 export type ScepAction = "validateRequest" | "successNotification" | "failureNotification";
@@ -40,7 +41,7 @@ export class ScepActionInputError extends Error {}
 
 export function validateBody(transactionId: string, csrDer: Uint8Array, callerInfo: string) {
   requireCommon(transactionId, csrDer);
-  return { request: { transactionId, certificateRequest: toBase64(csrDer), callerInfo } };
+  return { request: { transactionId, certificateRequest: encodeBase64(csrDer), callerInfo } };
 }
 
 export async function successBody(input: SuccessInput, callerInfo: string) {
@@ -50,11 +51,11 @@ export async function successBody(input: SuccessInput, callerInfo: string) {
   if (!/^[0-9A-F]+$/.test(serial)) throw new ScepActionInputError("serialHex is not hex");
   if (Number.isNaN(input.notAfter.getTime())) throw new ScepActionInputError("notAfter is not a valid date");
   if (!input.issuerName) throw new ScepActionInputError("issuerName is empty");
-  const thumbprint = toUpperHex(new Uint8Array(await crypto.subtle.digest("SHA-1", input.certDer)));
+  const thumbprint = bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-1", input.certDer)), true);
   return {
     notification: {
       transactionId: input.transactionId,
-      certificateRequest: toBase64(input.csrDer),
+      certificateRequest: encodeBase64(input.csrDer),
       certificateThumbprint: thumbprint,
       certificateSerialNumber: serial,
       certificateExpirationDateUtc: input.notAfter.toISOString(),
@@ -74,7 +75,7 @@ export function failureBody(input: FailureInput, callerInfo: string) {
   return {
     notification: {
       transactionId: input.transactionId,
-      certificateRequest: toBase64(input.csrDer),
+      certificateRequest: encodeBase64(input.csrDer),
       hResult: input.hResult | 0,
       errorDescription: truncate(input.errorDescription || "certificate issuance failed", MAX_ERROR_DESCRIPTION),
       callerInfo,

@@ -2,9 +2,9 @@
 // with HKDF-SHA-256 (RFC 5869) from the app's own credential (the client secret, or the certificate's
 // private key), salt and info naming tenant, client, scope and credential (kv-keys.ts). A rotated or
 // changed credential, another tenant's entry or a tampered value simply fails to open.
+import { decodeBase64, encodeBase64 } from "../asn1/base64";
 import { certificateThumbprintS256 } from "./client-assertion";
 import type { IntuneCredential } from "./credential";
-import { fromBase64, toBase64 } from "./encoding";
 
 export interface SealedToken {
   accessToken: string;
@@ -38,7 +38,7 @@ export async function seal(key: CryptoKey, aad: string, token: SealedToken): Pro
   const ct = new Uint8Array(
     await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(aad) }, key, plaintext),
   );
-  return JSON.stringify({ v: 1, iv: toBase64(iv), ct: toBase64(ct) });
+  return JSON.stringify({ v: 1, iv: encodeBase64(iv), ct: encodeBase64(ct) });
 }
 
 /** undefined for anything that is not a value we sealed with this key (treated as a cache miss). */
@@ -47,9 +47,9 @@ export async function open(key: CryptoKey, aad: string, stored: string): Promise
     const box = JSON.parse(stored) as { v?: unknown; iv?: unknown; ct?: unknown };
     if (box.v !== 1 || typeof box.iv !== "string" || typeof box.ct !== "string") return undefined;
     const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64(box.iv), additionalData: encoder.encode(aad) },
+      { name: "AES-GCM", iv: decodeBase64(box.iv), additionalData: encoder.encode(aad) },
       key,
-      fromBase64(box.ct),
+      decodeBase64(box.ct),
     );
     const parsed = JSON.parse(new TextDecoder().decode(plain)) as { t?: unknown; u?: unknown };
     if (typeof parsed.t !== "string" || typeof parsed.u !== "number") return undefined;

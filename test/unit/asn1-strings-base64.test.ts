@@ -2,7 +2,7 @@
 // written (X.680 §41) with its refusals, the lenient readers of client attributes, and the base64
 // and PEM codecs (RFC 4648, RFC 7468) including what they must refuse or ignore.
 import { describe, expect, it } from "vitest";
-import { decodeBase64, decodeBase64Url, encodeBase64 } from "../../src/asn1/base64";
+import { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from "../../src/asn1/base64";
 import { DerError } from "../../src/asn1/der";
 import { parsePem, toPem } from "../../src/asn1/pem";
 import { attributeText, decodeString, encodeString, isPrintable, readDirectoryString, STRING_TAG, stringOctets } from "../../src/asn1/strings";
@@ -108,6 +108,16 @@ describe("base64", () => {
     { what: "line breaks and spaces", text: "AAEC\r\n Aw==", bytes: "00010203" },
   ])("decodeBase64 accepts $what", ({ text, bytes }) => {
     expect(hex(decodeBase64(text))).toBe(bytes);
+  });
+
+  it.each([
+    { bytes: "", text: "" },
+    { bytes: "7b2261223a317d", text: "eyJhIjoxfQ" },
+    { bytes: "fbff", text: "-_8" },
+    { bytes: "00010203", text: "AAECAw" },
+  ])("encodeBase64Url($bytes) = $text (no padding, '-' and '_') and back", ({ bytes, text }) => {
+    expect(encodeBase64Url(h(bytes))).toBe(text);
+    expect(hex(decodeBase64Url(text)!)).toBe(bytes);
   });
 
   it.each([
