@@ -47,6 +47,10 @@ export async function clientAssertion(
   };
   const signingInput = `${json64(header)}.${json64(claims)}`;
   // RFC 7518 §3.5: PS256 is RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
-  const signature = await crypto.subtle.sign({ name: "RSA-PSS", saltLength: 32 }, await signingKey(credential), new TextEncoder().encode(signingInput));
+  const signature = await crypto.subtle.sign(
+    { name: "RSA-PSS", saltLength: 32 },
+    await signingKey(credential),
+    new TextEncoder().encode(signingInput),
+  );
   return `${signingInput}.${encodeBase64Url(new Uint8Array(signature))}`;
 }

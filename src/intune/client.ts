@@ -84,13 +84,15 @@ export class IntuneClient {
       this.calls,
       { service: SCEP_SERVICE_NAME, path: `ScepActions/${action}`, apiVersion: API_VERSION, body },
       (attempt, outcome, clientRequestId) => {
-        if (outcome.kind !== "response" || outcome.status < 200 || outcome.status > 299) this.report(action, transactionId, attempt, interpret(outcome, clientRequestId));
+        if (outcome.kind !== "response" || outcome.status < 200 || outcome.status > 299)
+          this.report(action, transactionId, attempt, interpret(outcome, clientRequestId));
       },
     );
     if (call.kind === "setup-failed") return this.report(action, transactionId, call.attempt, setupFailure(call.error, call.clientRequestId));
     const result = interpret(call.outcome, call.clientRequestId);
     // Failed attempts were reported as they happened; a 2xx answer is reported here, once.
-    if (call.outcome.kind === "response" && call.outcome.status >= 200 && call.outcome.status <= 299) this.report(action, transactionId, call.attempt, result);
+    if (call.outcome.kind === "response" && call.outcome.status >= 200 && call.outcome.status <= 299)
+      this.report(action, transactionId, call.attempt, result);
     return result;
   }
 

@@ -58,7 +58,11 @@ export function parseIntuneConfig(env: Record<string, string | undefined>): Intu
   if (callerInfo.length > 255) throw new IntuneConfigError("INTUNE_CALLER_INFO", "at most 255 characters");
   const cloud = parseCloud(optional(env, "INTUNE_CLOUD"));
   const preset = CLOUDS[cloud];
-  const authorityUrl = inCloud("ENTRA_AUTHORITY_URL", baseUrl("ENTRA_AUTHORITY_URL", optional(env, "ENTRA_AUTHORITY_URL") ?? preset.authorityUrl), cloud);
+  const authorityUrl = inCloud(
+    "ENTRA_AUTHORITY_URL",
+    baseUrl("ENTRA_AUTHORITY_URL", optional(env, "ENTRA_AUTHORITY_URL") ?? preset.authorityUrl),
+    cloud,
+  );
   const graphBaseUrl = inCloud("GRAPH_BASE_URL", baseUrl("GRAPH_BASE_URL", optional(env, "GRAPH_BASE_URL") ?? preset.graphBaseUrl), cloud);
   const intuneResourceUrl = inCloud("INTUNE_RESOURCE_URL", resourceUrl(optional(env, "INTUNE_RESOURCE_URL") ?? preset.intuneResourceUrl), cloud);
   return {
@@ -160,10 +164,7 @@ function discoveryTtl(value: string | undefined): number {
   if (!/^\d+$/.test(value)) throw new IntuneConfigError("INTUNE_DISCOVERY_TTL_SECONDS", "must be a whole number of seconds");
   const n = Number(value);
   if (n < MIN_DISCOVERY_TTL_SECONDS || n > MAX_DISCOVERY_TTL_SECONDS) {
-    throw new IntuneConfigError(
-      "INTUNE_DISCOVERY_TTL_SECONDS",
-      `must be between ${MIN_DISCOVERY_TTL_SECONDS} and ${MAX_DISCOVERY_TTL_SECONDS}`,
-    );
+    throw new IntuneConfigError("INTUNE_DISCOVERY_TTL_SECONDS", `must be between ${MIN_DISCOVERY_TTL_SECONDS} and ${MAX_DISCOVERY_TTL_SECONDS}`);
   }
   return n;
 }

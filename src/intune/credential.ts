@@ -44,7 +44,11 @@ export function parseCredential(env: Record<string, string | undefined>): Intune
   const keyPem = optional(env, "INTUNE_CLIENT_KEY");
   if (certPem && keyPem) return certificateCredential(certPem, keyPem);
   if (secret) {
-    const note = certPem ? "INTUNE_CLIENT_CERT is set without INTUNE_CLIENT_KEY" : keyPem ? "INTUNE_CLIENT_KEY is set without INTUNE_CLIENT_CERT" : undefined;
+    const note = certPem
+      ? "INTUNE_CLIENT_CERT is set without INTUNE_CLIENT_KEY"
+      : keyPem
+        ? "INTUNE_CLIENT_KEY is set without INTUNE_CLIENT_CERT"
+        : undefined;
     return { kind: "secret", secret, ...secretExpiry(optional(env, "INTUNE_CLIENT_SECRET_EXPIRES")), ...(note ? { note } : {}) };
   }
   if (certPem) throw new SettingError("INTUNE_CLIENT_KEY", "missing while INTUNE_CLIENT_CERT is set (the certificate's private key, a secret)");

@@ -9,12 +9,7 @@ export type HttpOutcome =
   | { kind: "timeout" }
   | { kind: "network"; message: string };
 
-export async function boundedCall(
-  fetchFn: FetchLike,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<HttpOutcome> {
+export async function boundedCall(fetchFn: FetchLike, url: string, init: RequestInit, timeoutMs: number): Promise<HttpOutcome> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // A race as well as the signal: a fetch implementation that ignores the signal still cannot hang us.

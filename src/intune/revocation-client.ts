@@ -59,9 +59,20 @@ export class RevocationCallError extends Error {
 type Log = IntuneLogger;
 
 async function post(config: IntuneConfig, deps: ServiceCallDeps, log: Log, runId: string, operation: "download" | "upload", body: unknown) {
-  const path = operation === "download" ? "CertificateAuthorityRequests/downloadRevocationRequests" : "CertificateAuthorityRequests/uploadRevocationResults";
-  const call = await callService(config, deps, { service: PKI_SERVICE_NAME, path, apiVersion: PKI_API_VERSION, body }, (attempt, outcome, clientRequestId) =>
-    log("intune.revocation.call", { operation, runId, attempt, clientRequestId, status: outcome.kind === "response" ? outcome.status : outcome.kind }),
+  const path =
+    operation === "download" ? "CertificateAuthorityRequests/downloadRevocationRequests" : "CertificateAuthorityRequests/uploadRevocationResults";
+  const call = await callService(
+    config,
+    deps,
+    { service: PKI_SERVICE_NAME, path, apiVersion: PKI_API_VERSION, body },
+    (attempt, outcome, clientRequestId) =>
+      log("intune.revocation.call", {
+        operation,
+        runId,
+        attempt,
+        clientRequestId,
+        status: outcome.kind === "response" ? outcome.status : outcome.kind,
+      }),
   );
   if (call.kind === "setup-failed") {
     const failed = setupFailure(call.error, call.clientRequestId);
@@ -71,10 +82,14 @@ async function post(config: IntuneConfig, deps: ServiceCallDeps, log: Log, runId
 }
 
 function answer(outcome: HttpOutcome): Record<string, unknown> {
-  if (outcome.kind !== "response") throw new RevocationCallError(outcome.kind === "timeout" ? "Timeout" : "NetworkError", `no answer from Intune (${outcome.kind})`);
+  if (outcome.kind !== "response")
+    throw new RevocationCallError(outcome.kind === "timeout" ? "Timeout" : "NetworkError", `no answer from Intune (${outcome.kind})`);
   const json = parseJson(outcome.body);
   if (outcome.status < 200 || outcome.status > 299) {
-    throw new RevocationCallError(`HttpError${outcome.status}`, `Intune answered HTTP ${outcome.status}${odataError(json) ? `: ${odataError(json)}` : ""}`);
+    throw new RevocationCallError(
+      `HttpError${outcome.status}`,
+      `Intune answered HTTP ${outcome.status}${odataError(json) ? `: ${odataError(json)}` : ""}`,
+    );
   }
   if (!isRecord(json) || !("value" in json)) throw new RevocationCallError("NoValue", "Intune's answer has no value property");
   return json;
@@ -106,7 +121,12 @@ export async function downloadRevocationRequests(
   return requests;
 }
 
-export async function uploadRevocationResults(config: IntuneConfig, deps: ServiceCallDeps, log: Log, input: { runId: string; results: RevocationResult[] }): Promise<void> {
+export async function uploadRevocationResults(
+  config: IntuneConfig,
+  deps: ServiceCallDeps,
+  log: Log,
+  input: { runId: string; results: RevocationResult[] },
+): Promise<void> {
   if (input.results.length === 0) return;
   const json = await post(config, deps, log, input.runId, "upload", { results: input.results });
   // C# parses bool.TryParse((string)value), Java getBoolean: both accept true and "true".

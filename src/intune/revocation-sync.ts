@@ -15,7 +15,12 @@ export type RevocationOutcome = "revoked" | "already-revoked" | "not-found" | "i
 
 /** The ledger operations a run needs (src/ledger/intune-revocation-store.ts). */
 export interface RevocationLedger {
-  handleIntuneRevocation(requestContext: string, serial: string, reason: number, now: number): Promise<{ kind: "seen" | "handled"; outcome: RevocationOutcome } | { kind: "absent" }>;
+  handleIntuneRevocation(
+    requestContext: string,
+    serial: string,
+    reason: number,
+    now: number,
+  ): Promise<{ kind: "seen" | "handled"; outcome: RevocationOutcome } | { kind: "absent" }>;
   recordIntuneRevocation(requestContext: string, serial: string, outcome: RevocationOutcome, now: number): Promise<RevocationOutcome>;
   unsentIntuneRevocations(limit: number): Promise<{ requestContext: string; serial: string; outcome: RevocationOutcome }[]>;
   markIntuneRevocationsSent(requestContexts: string[], now: number): Promise<void>;
@@ -76,7 +81,11 @@ const RESULTS: Record<RevocationOutcome, Omit<RevocationResult, "requestContext"
   revoked: { succeeded: true, errorCode: "None", errorMessage: null },
   "already-revoked": { succeeded: false, errorCode: "ConflictError", errorMessage: "The certificate was already revoked." },
   "not-found": { succeeded: false, errorCode: "CertificateNotFoundError", errorMessage: "This CA issued no certificate with this serial number." },
-  invalid: { succeeded: false, errorCode: "ParameterDataInvalidError", errorMessage: "The serial number is not a certificate serial number in hexadecimal." },
+  invalid: {
+    succeeded: false,
+    errorCode: "ParameterDataInvalidError",
+    errorMessage: "The serial number is not a certificate serial number in hexadecimal.",
+  },
 };
 
 /** Uppercase hex, minimal and of even length (leading zero octets dropped, as the ledger stores serials); undefined when not a serial. */
@@ -90,7 +99,19 @@ export function normaliseSerial(text: string): string | undefined {
 
 export async function runRevocationSync(deps: RevocationSyncDeps, trigger: string): Promise<SyncSummary> {
   const runId = deps.randomUUID();
-  const summary: SyncSummary = { runId, trigger, startedAt: new Date(deps.now()).toISOString(), downloaded: 0, revoked: 0, alreadyRevoked: 0, notFound: 0, invalid: 0, repeated: 0, uploaded: 0, errors: [] };
+  const summary: SyncSummary = {
+    runId,
+    trigger,
+    startedAt: new Date(deps.now()).toISOString(),
+    downloaded: 0,
+    revoked: 0,
+    alreadyRevoked: 0,
+    notFound: 0,
+    invalid: 0,
+    repeated: 0,
+    uploaded: 0,
+    errors: [],
+  };
   if (!(await deps.state.beginIntuneSync(runId, deps.now(), SYNC_LEASE_MS))) {
     deps.log("intune.revocation.sync", { ...summary, skipped: "another run holds the sync" });
     return { ...summary, skipped: "another run holds the sync" };
@@ -139,7 +160,10 @@ function issuerNames(deps: RevocationSyncDeps): string[] {
   return [...names.slice(start), ...names.slice(0, start)];
 }
 
-async function handle(deps: RevocationSyncDeps, request: RevocationRequest): Promise<{ outcome: RevocationOutcome; ledger: RevocationLedger; repeated: boolean }> {
+async function handle(
+  deps: RevocationSyncDeps,
+  request: RevocationRequest,
+): Promise<{ outcome: RevocationOutcome; ledger: RevocationLedger; repeated: boolean }> {
   const now = deps.now();
   const serial = normaliseSerial(request.serialNumber);
   const current = deps.cas[0]!;
@@ -148,20 +172,39 @@ async function handle(deps: RevocationSyncDeps, request: RevocationRequest): Pro
   for (const ca of order) {
     const answer = await ca.ledger.handleIntuneRevocation(request.requestContext, serial ?? "", INTUNE_REVOCATION_REASON, now);
     if (answer.kind === "absent") continue;
-    deps.log("intune.revocation.request", { requestContext: request.requestContext, serial: serial ?? request.serialNumber, ca: ca.keyId, outcome: answer.outcome, repeated: answer.kind === "seen" });
+    deps.log("intune.revocation.request", {
+      requestContext: request.requestContext,
+      serial: serial ?? request.serialNumber,
+      ca: ca.keyId,
+      outcome: answer.outcome,
+      repeated: answer.kind === "seen",
+    });
     return { outcome: answer.outcome, ledger: ca.ledger, repeated: answer.kind === "seen" };
   }
-  const outcome = await current.ledger.recordIntuneRevocation(request.requestContext, serial ?? request.serialNumber.slice(0, 80), serial ? "not-found" : "invalid", now);
+  const outcome = await current.ledger.recordIntuneRevocation(
+    request.requestContext,
+    serial ?? request.serialNumber.slice(0, 80),
+    serial ? "not-found" : "invalid",
+    now,
+  );
   deps.log("intune.revocation.request", { requestContext: request.requestContext, serial: serial ?? "(invalid)", outcome });
   return { outcome, ledger: current.ledger, repeated: false };
 }
 
-async function upload(deps: RevocationSyncDeps, runId: string, outbox: Map<string, { outcome: RevocationOutcome; ledger: RevocationLedger }>, summary: SyncSummary) {
+async function upload(
+  deps: RevocationSyncDeps,
+  runId: string,
+  outbox: Map<string, { outcome: RevocationOutcome; ledger: RevocationLedger }>,
+  summary: SyncSummary,
+) {
   const entries = [...outbox.entries()];
   for (let i = 0; i < entries.length; i += MAX_DOWNLOAD) {
     const chunk = entries.slice(i, i + MAX_DOWNLOAD);
     try {
-      await deps.client.uploadRevocationResults(runId, chunk.map(([requestContext, { outcome }]) => ({ requestContext, ...RESULTS[outcome] })));
+      await deps.client.uploadRevocationResults(
+        runId,
+        chunk.map(([requestContext, { outcome }]) => ({ requestContext, ...RESULTS[outcome] })),
+      );
     } catch (e) {
       summary.errors.push(`upload: ${errorText(e)}`);
       return;

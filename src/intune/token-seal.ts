@@ -35,9 +35,7 @@ export async function deriveSealingKey(secret: Uint8Array, salt: string, info: s
 export async function seal(key: CryptoKey, aad: string, token: SealedToken): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const plaintext = encoder.encode(JSON.stringify({ t: token.accessToken, u: token.usableUntil }));
-  const ct = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(aad) }, key, plaintext),
-  );
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(aad) }, key, plaintext));
   return JSON.stringify({ v: 1, iv: encodeBase64(iv), ct: encodeBase64(ct) });
 }
 

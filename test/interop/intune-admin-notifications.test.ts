@@ -36,7 +36,8 @@ afterAll(async () => {
 });
 
 const stack = (extra: Record<string, string>) => startIntuneStack(ca, { extra, persistPath: dir, shared: { fake, server } });
-const failuresFor = (transactionId: string) => fake.notifications.filter((n) => n.kind === "failure" && n.notification.transactionId === transactionId).map((n) => n.notification);
+const failuresFor = (transactionId: string) =>
+  fake.notifications.filter((n) => n.kind === "failure" && n.notification.transactionId === transactionId).map((n) => n.notification);
 
 describe("an Intune request waiting for approval", () => {
   test("rejected by an admin: Intune hears CERTSRV_E_ADMIN_DENIED_REQUEST with the reason; the device's retry gets FAILURE", async () => {
@@ -48,7 +49,9 @@ describe("an Intune request waiting for approval", () => {
       expect(failuresFor(r.transactionId)).toEqual([]);
 
       const admin = new AdminClient(s.worker.origin, ADMIN_TOKEN);
-      expect(await admin.ok("POST", "/admin/pending/reject", { transactionId: r.transactionId, reason: "device not in inventory" })).toMatchObject({ status: "rejected" });
+      expect(await admin.ok("POST", "/admin/pending/reject", { transactionId: r.transactionId, reason: "device not in inventory" })).toMatchObject({
+        status: "rejected",
+      });
       expect(failuresFor(r.transactionId)).toEqual([
         expect.objectContaining({
           certificateRequest: b64(r.csrDer),
@@ -73,7 +76,12 @@ describe("an Intune request waiting for approval", () => {
     const first = await stack(MANUAL);
     let r: EnrollOutcome;
     try {
-      r = await first.device.enroll({ key, cn: "renamed", dnsNames: ["renamed.corp.example"], challenge: fake.mintChallenge({ expectedSubject: "CN=renamed" }) });
+      r = await first.device.enroll({
+        key,
+        cn: "renamed",
+        dnsNames: ["renamed.corp.example"],
+        challenge: fake.mintChallenge({ expectedSubject: "CN=renamed" }),
+      });
       expect(r.status, r.failInfoText).toBe(PkiStatus.PENDING);
     } finally {
       await first.stop();
@@ -82,7 +90,9 @@ describe("an Intune request waiting for approval", () => {
     const second = await stack({ ...MANUAL, SAN_DOMAINS: "devices.example.net" });
     try {
       const admin = new AdminClient(second.worker.origin, ADMIN_TOKEN);
-      const res = await admin.request<{ error: string; message: string }>("POST", "/admin/pending/approve", { body: { transactionId: r.transactionId } });
+      const res = await admin.request<{ error: string; message: string }>("POST", "/admin/pending/approve", {
+        body: { transactionId: r.transactionId },
+      });
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ error: "cannot_issue", message: expect.stringContaining("rejected and Intune was told") });
       const [n, ...more] = failuresFor(r.transactionId);

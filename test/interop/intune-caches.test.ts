@@ -87,7 +87,10 @@ describe("one isolate", () => {
     s.fake.revokeTokens();
     await enrollOk(s, "after-revocation");
     expect(tokens(s)).toEqual({ graph: before.graph + 1, intune: before.intune + 1 });
-    const graph = s.fake.requestsTo("graph").slice(-2).map((r) => r.status);
+    const graph = s.fake
+      .requestsTo("graph")
+      .slice(-2)
+      .map((r) => r.status);
     expect(graph).toEqual([401, 200]);
   });
 

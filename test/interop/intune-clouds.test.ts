@@ -42,7 +42,10 @@ describe("a GCC High tenant", () => {
   test("INTUNE_CLOUD=usgov: the token requests go to the authority with the US Government scopes, Graph and Intune to their own origins", async () => {
     const { r, calls } = await enroll({ INTUNE_CLOUD: "usgov" }, "gcc-high-device");
     expect(r.status, r.failInfoText).toBe(PkiStatus.SUCCESS);
-    const seen = calls.map((c) => `${c.method} ${new URL(c.url).origin === server.authorityUrl ? "authority" : new URL(c.url).origin === server.graphUrl ? "graph" : new URL(c.url).origin === server.intuneUrl ? "intune" : c.url} ${c.service === "token" ? (c.body as { scope: string }).scope : new URL(c.url).pathname} ${c.status}`);
+    const seen = calls.map(
+      (c) =>
+        `${c.method} ${new URL(c.url).origin === server.authorityUrl ? "authority" : new URL(c.url).origin === server.graphUrl ? "graph" : new URL(c.url).origin === server.intuneUrl ? "intune" : c.url} ${c.service === "token" ? (c.body as { scope: string }).scope : new URL(c.url).pathname} ${c.status}`,
+    );
     expect(seen).toEqual([
       "POST authority https://graph.microsoft.us/.default 200",
       "GET graph /v1.0/servicePrincipals/appId=0000000a-0000-0000-c000-000000000000/endpoints 200",
@@ -79,6 +82,9 @@ describe("a certificate credential", () => {
       expect(form.client_assertion_type).toBe("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
     }
     expect(intuneTrace(fake).slice(-2)).toEqual(["validateRequest:200:Success", "successNotification:200:Success"]);
-    expect(stats.intune).toMatchObject({ cloud: "usgov", credential: { kind: "certificate", daysLeft: 19, warning: expect.stringContaining("certificate expires in 19 days") } });
+    expect(stats.intune).toMatchObject({
+      cloud: "usgov",
+      credential: { kind: "certificate", daysLeft: 19, warning: expect.stringContaining("certificate expires in 19 days") },
+    });
   });
 });

@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus, FailInfo } from "../../src/scep/oids";
 import { createMicrosoftFake, FAKE_CLIENT_SECRET, type MicrosoftFake } from "../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../fakes/microsoft/node-server";
-import { ADMIN_TOKEN, intuneBindings, intuneTrace, newKey, STATIC_SECRET, startIntuneStack, type DeviceKey, type IntuneStack } from "./support/intune-harness";
+import {
+  ADMIN_TOKEN,
+  intuneBindings,
+  intuneTrace,
+  newKey,
+  STATIC_SECRET,
+  startIntuneStack,
+  type DeviceKey,
+  type IntuneStack,
+} from "./support/intune-harness";
 import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 import { startWorker } from "../../scripts/lib/worker-server";
 
@@ -83,7 +92,10 @@ describe("configuration errors: 503 naming the setting on every route", () => {
       const routes: [string, RequestInit?][] = [
         ["/scep?operation=GetCACaps"],
         ["/scep?operation=GetCACert&message=ca"],
-        ["/scep?operation=PKIOperation", { method: "POST", headers: { "content-type": "application/x-pki-message" }, body: new Uint8Array([0x30, 0x00]) }],
+        [
+          "/scep?operation=PKIOperation",
+          { method: "POST", headers: { "content-type": "application/x-pki-message" }, body: new Uint8Array([0x30, 0x00]) },
+        ],
         ["/cgi-bin/pkiclient.exe?operation=GetCACaps"],
         ["/crl"],
         ["/ca.crt"],
@@ -113,7 +125,10 @@ describe("configuration errors: 503 naming the setting on every route", () => {
   });
 
   test("ENTRA_AUTHORITY_URL with credentials, INTUNE_CLIENT_ID not a GUID", async () => {
-    await expect503Everywhere(intuneBindings(ca, server, { ENTRA_AUTHORITY_URL: `https://user:${FAKE_CLIENT_SECRET}@login.example.com` }), "ENTRA_AUTHORITY_URL");
+    await expect503Everywhere(
+      intuneBindings(ca, server, { ENTRA_AUTHORITY_URL: `https://user:${FAKE_CLIENT_SECRET}@login.example.com` }),
+      "ENTRA_AUTHORITY_URL",
+    );
     await expect503Everywhere(intuneBindings(ca, server, { INTUNE_CLIENT_ID: "not-a-guid" }), "INTUNE_CLIENT_ID");
   });
 });

@@ -40,7 +40,11 @@ describe("success", () => {
   });
 
   test("a minted challenge for the CSR's subject and SANs enrolls; validate then successNotification with the exact body", async () => {
-    const challenge = s.fake.mintChallenge({ expectedSubject: "O=Contoso,CN=device-1", expectedSans: ["dns:device-1.contoso.example"], keyBits: 2048 });
+    const challenge = s.fake.mintChallenge({
+      expectedSubject: "O=Contoso,CN=device-1",
+      expectedSans: ["dns:device-1.contoso.example"],
+      keyBits: 2048,
+    });
     const r = await s.device.enroll({ key, cn: "device-1", organization: "Contoso", challenge, dnsNames: ["device-1.contoso.example"] });
     expect(r.status, r.failInfoText).toBe(PkiStatus.SUCCESS);
     const cert = r.certDer!;
@@ -53,8 +57,17 @@ describe("success", () => {
     expect(item!.serial.toUpperCase()).toBe(serialUpper(cert));
     const n = (success!.body as { notification: Record<string, unknown> }).notification;
     expect(Object.keys(n).sort()).toEqual(
-      ["transactionId", "certificateRequest", "certificateThumbprint", "certificateSerialNumber", "certificateExpirationDateUtc",
-        "issuingCertificateAuthority", "callerInfo", "caConfiguration", "certificateAuthority"].sort(),
+      [
+        "transactionId",
+        "certificateRequest",
+        "certificateThumbprint",
+        "certificateSerialNumber",
+        "certificateExpirationDateUtc",
+        "issuingCertificateAuthority",
+        "callerInfo",
+        "caConfiguration",
+        "certificateAuthority",
+      ].sort(),
     );
     expect(n.transactionId).toBe(r.transactionId);
     expect(n.certificateRequest).toBe(b64(r.csrDer));

@@ -64,7 +64,10 @@ describe("successNotification refused: the certificate is withheld", () => {
 
     // On the CRL, with its reason.
     const crl = await crlText();
-    const entry = new RegExp(`Serial Number: ${item.serial.toUpperCase()}\\s+Revocation Date: [^\\n]+\\n\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Cessation Of Operation`, "i");
+    const entry = new RegExp(
+      `Serial Number: ${item.serial.toUpperCase()}\\s+Revocation Date: [^\\n]+\\n\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Cessation Of Operation`,
+      "i",
+    );
     expect(crl).toMatch(entry);
 
     // A device retry of the same request: FAILURE, not the certificate, and Intune is not asked again.

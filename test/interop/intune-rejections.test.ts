@@ -49,7 +49,10 @@ async function expectRefused(challenge: string | undefined, code: string, csr: {
   expect((await s.admin.stats()).certificates).toBe(certificatesBefore);
   expect(await s.admin.byTransaction(r.transactionId)).toEqual([]);
   expect(s.fake.notifications.length).toBe(notificationsBefore);
-  const actions = s.fake.requests.slice(requestsBefore).filter((q) => q.service === "intune").map((q) => q.operation);
+  const actions = s.fake.requests
+    .slice(requestsBefore)
+    .filter((q) => q.service === "intune")
+    .map((q) => q.operation);
   expect(actions.every((a) => a === "validateRequest")).toBe(true);
   return actions as string[];
 }

@@ -66,7 +66,9 @@ describe("after the renewal, Intune's view", () => {
     const context = s.fake.queueRevocation(oldSerial, String(renewal.issuingCertificateAuthority));
     const worker = await s.worker.mf.getWorker();
     expect((await worker.scheduled({ cron: "0 * * * *" })).outcome).toBe("ok");
-    expect(s.fake.revocations.results).toEqual([{ requestContext: context, succeeded: false, errorCode: "ConflictError", errorMessage: expect.any(String) }]);
+    expect(s.fake.revocations.results).toEqual([
+      { requestContext: context, succeeded: false, errorCode: "ConflictError", errorMessage: expect.any(String) },
+    ]);
     expect(await s.admin.certificate(oldSerial)).toMatchObject({ status: "revoked", revocationReason: 4 });
   });
 });

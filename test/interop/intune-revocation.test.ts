@@ -61,7 +61,8 @@ async function crlText(): Promise<string> {
 }
 
 const resultsFor = (context: string) => s.fake.revocations.results.filter((r) => r.requestContext === context);
-const certificate = (serial: string) => admin.ok<{ status: string; revocationReason?: number; revokedAt?: number }>("GET", `/admin/certificates/${serial}`);
+const certificate = (serial: string) =>
+  admin.ok<{ status: string; revocationReason?: number; revokedAt?: number }>("GET", `/admin/certificates/${serial}`);
 
 describe("the cron trigger", () => {
   let retired: string;
@@ -78,11 +79,18 @@ describe("the cron trigger", () => {
 
     expect(await certificate(retired)).toMatchObject({ status: "revoked", revocationReason: 5 });
     const crl = await crlText();
-    expect(crl).toMatch(new RegExp(`Serial Number: ${retired}\\s+Revocation Date: [^\\n]+\\n\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Cessation Of Operation`, "i"));
+    expect(crl).toMatch(
+      new RegExp(
+        `Serial Number: ${retired}\\s+Revocation Date: [^\\n]+\\n\\s+CRL entry extensions:\\s+X509v3 CRL Reason Code:\\s+Cessation Of Operation`,
+        "i",
+      ),
+    );
     expect(crl).not.toContain("7A11CE0FF1CE");
 
     expect(resultsFor(ours)).toEqual([{ requestContext: ours, succeeded: true, errorCode: "None", errorMessage: null }]);
-    expect(resultsFor(unknown)).toEqual([{ requestContext: unknown, succeeded: false, errorCode: "CertificateNotFoundError", errorMessage: expect.any(String) }]);
+    expect(resultsFor(unknown)).toEqual([
+      { requestContext: unknown, succeeded: false, errorCode: "CertificateNotFoundError", errorMessage: expect.any(String) },
+    ]);
     // The issuerName filter kept another CA's request out of this CA's hands.
     expect(s.fake.revocations.downloads.at(-1)).toMatchObject({ issuerName, maxRequests: 100 });
     expect(s.fake.revocations.queue.find((q) => q.requestContext === foreign)).toMatchObject({ downloads: 0, answered: false });
@@ -134,7 +142,9 @@ describe("the cron trigger", () => {
     const context = s.fake.queueRevocation(serial, issuerName);
     s.fake.endCoolDown();
     await cron();
-    expect(resultsFor(context)).toEqual([{ requestContext: context, succeeded: false, errorCode: "ConflictError", errorMessage: expect.any(String) }]);
+    expect(resultsFor(context)).toEqual([
+      { requestContext: context, succeeded: false, errorCode: "ConflictError", errorMessage: expect.any(String) },
+    ]);
     expect(await certificate(serial)).toMatchObject({ status: "revoked", revocationReason: 1 });
   });
 });
@@ -156,7 +166,13 @@ describe("an admin runs the sync", () => {
     });
     expect(run.code, formatRun(run)).toBe(0);
     expect(run.stdout).toContain("downloaded 0: revoked 0");
-    const stats = await admin.ok<{ intune: { cloud: string; credential: { kind: string }; revocationSync: { enabled: boolean; lastRun: { trigger: string } } } }>("GET", "/admin/stats");
-    expect(stats.intune).toMatchObject({ cloud: "public", credential: { kind: "secret" }, revocationSync: { enabled: true, lastRun: { trigger: "admin" } } });
+    const stats = await admin.ok<{
+      intune: { cloud: string; credential: { kind: string }; revocationSync: { enabled: boolean; lastRun: { trigger: string } } };
+    }>("GET", "/admin/stats");
+    expect(stats.intune).toMatchObject({
+      cloud: "public",
+      credential: { kind: "secret" },
+      revocationSync: { enabled: true, lastRun: { trigger: "admin" } },
+    });
   });
 });

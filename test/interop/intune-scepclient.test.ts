@@ -49,7 +49,14 @@ t("scepclient -challenge <minted> enrolls; the fake validated the subject and ke
 t("scepclient with a challenge bound to another subject is refused (exit 1, CertRep FAILURE badRequest), no certificate", async () => {
   const challenge = s.fake.mintChallenge({ expectedSubject: "C=US,O=scep-client,OU=MDM,CN=someone-else" });
   const dir = await newClientDir(work, "wrong-subject");
-  const r = await runScepclient({ url: s.worker.url, challenge, cn: "intune-scepclient-2", keyPath: dir.keyPath, certPath: dir.certPath, timeoutSec: 60 });
+  const r = await runScepclient({
+    url: s.worker.url,
+    challenge,
+    cn: "intune-scepclient-2",
+    keyPath: dir.keyPath,
+    certPath: dir.certPath,
+    timeoutSec: 60,
+  });
   expect(r.issued, formatRun(r)).toBe(false);
   expect(r.code).toBe(1);
   expect(r.stdout).toMatch(/failInfo: badRequest/);

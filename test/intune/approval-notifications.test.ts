@@ -31,7 +31,13 @@ let ca: { certPem: string; keyPem: string };
 const rb = (n: number) => new Uint8Array(randomBytes(n));
 
 beforeAll(() => {
-  ca = generateCa({ subject: { commonName: "Approval Notifications CA" }, key: { algorithm: "rsa", bits: 2048 }, validityDays: 30, now: new Date(), randomBytes: rb });
+  ca = generateCa({
+    subject: { commonName: "Approval Notifications CA" },
+    key: { algorithm: "rsa", bits: 2048 },
+    validityDays: 30,
+    now: new Date(),
+    randomBytes: rb,
+  });
 });
 
 function configWith(extra: Record<string, string> = {}): Config {
@@ -72,7 +78,13 @@ async function waiting(h: Harness, config: Config, kind = "intune") {
   const ledger = {
     pendingRequest: vi.fn(async () => pending),
     completeApproval: vi.fn(async () => ({ kind: "recorded" as const })),
-    rejectPending: vi.fn(async (): Promise<RejectedRequest | undefined> => ({ challengeKind: kind, csrDer: pending.csrDer, ...(pending.sealedCsr ? { sealedCsr: pending.sealedCsr } : {}) })),
+    rejectPending: vi.fn(
+      async (): Promise<RejectedRequest | undefined> => ({
+        challengeKind: kind,
+        csrDer: pending.csrDer,
+        ...(pending.sealedCsr ? { sealedCsr: pending.sealedCsr } : {}),
+      }),
+    ),
     markUndelivered: vi.fn(async () => undefined),
     confirmDelivery: vi.fn(async () => true),
   };
@@ -138,7 +150,11 @@ describe("an approval that cannot issue an Intune request", () => {
     const config = configWith();
     const w = await waiting(h, config);
     const later = { ...w.deps, runtime: { ...w.deps.runtime, now: () => new Date(Date.now() + 40 * 86_400_000) } };
-    expect(await approvePending(w.transactionId, "", config, later)).toMatchObject({ kind: "refused", rejected: true, reason: expect.stringContaining("expired") });
+    expect(await approvePending(w.transactionId, "", config, later)).toMatchObject({
+      kind: "refused",
+      rejected: true,
+      reason: expect.stringContaining("expired"),
+    });
     expect(failures(h).map((n) => n.hResult)).toEqual([HRESULT.CERT_E_EXPIRED]);
   });
 

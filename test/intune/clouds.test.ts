@@ -6,7 +6,15 @@ import { describe, expect, it } from "vitest";
 import { IntuneClient } from "../../src/intune/client";
 import { IntuneConfigError, parseIntuneConfig } from "../../src/intune/config";
 import { IntuneMemory } from "../../src/intune/types";
-import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_ORIGINS, FAKE_TENANT_ID, scopesOf, type FakeCloud } from "../fakes/microsoft/fake";
+import {
+  createMicrosoftFake,
+  FAKE_CLIENT_ID,
+  FAKE_CLIENT_SECRET,
+  FAKE_ORIGINS,
+  FAKE_TENANT_ID,
+  scopesOf,
+  type FakeCloud,
+} from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
 import { MemoryKv } from "./support/memory-kv";
 
@@ -59,7 +67,9 @@ describe.each(Object.keys(EXPECTED) as FakeCloud[])("INTUNE_CLOUD=%s", (cloud) =
     const result = await client.validateRequest("tx-cloud", await makeCsr({ challenge: fake.mintChallenge() }));
     expect(result).toMatchObject({ ok: true, code: "Success" });
 
-    const trace = fake.requests.map((r) => `${r.method} ${r.url}${r.service === "token" ? ` scope=${(r.body as { scope: string }).scope}` : ""} -> ${r.status}`);
+    const trace = fake.requests.map(
+      (r) => `${r.method} ${r.url}${r.service === "token" ? ` scope=${(r.body as { scope: string }).scope}` : ""} -> ${r.status}`,
+    );
     expect(trace).toEqual([
       `POST ${e.authority}/${FAKE_TENANT_ID}/oauth2/v2.0/token scope=${e.graphScope} -> 200`,
       `GET ${e.graph}/v1.0/servicePrincipals/appId=0000000a-0000-0000-c000-000000000000/endpoints -> 200`,
@@ -104,7 +114,12 @@ describe("the audit's case: a US Government tenant with the commercial scopes", 
 
   it("the same proxy with INTUNE_CLOUD=usgov gets through", async () => {
     const fake = createMicrosoftFake({ cloud: "usgov" });
-    const config = parseIntuneConfig({ ...ids, INTUNE_CLOUD: "usgov", ENTRA_AUTHORITY_URL: FAKE_ORIGINS.authority, GRAPH_BASE_URL: FAKE_ORIGINS.graph });
+    const config = parseIntuneConfig({
+      ...ids,
+      INTUNE_CLOUD: "usgov",
+      ENTRA_AUTHORITY_URL: FAKE_ORIGINS.authority,
+      GRAPH_BASE_URL: FAKE_ORIGINS.graph,
+    });
     const client = new IntuneClient(config, { fetch: fake.fetch, kv: new MemoryKv(), memory: new IntuneMemory() });
     expect(await client.validateRequest("tx-proxy", await makeCsr({ challenge: fake.mintChallenge() }))).toMatchObject({ ok: true });
     expect([...fake.tokenCalls.keys()].sort()).toEqual(["https://api.manage.microsoft.us//.default", "https://graph.microsoft.us/.default"]);

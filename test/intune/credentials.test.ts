@@ -62,7 +62,9 @@ describe("certificate credential", () => {
 
   it("a certificate Entra does not know is refused (AADSTS700027); Intune is never called", async () => {
     const h = harness({ clientCertificates: [registered.certDer], clientSecret: "" });
-    const result = await h.isolate({ config: certConfig(stranger) }).validateRequest("tx-stranger", await makeCsr({ challenge: h.fake.mintChallenge() }));
+    const result = await h
+      .isolate({ config: certConfig(stranger) })
+      .validateRequest("tx-stranger", await makeCsr({ challenge: h.fake.mintChallenge() }));
     expect(result).toMatchObject({ ok: false, code: "TokenError" });
     expect(result.description).toContain("AADSTS700027");
     expect(h.fake.requestsTo("intune")).toEqual([]);
@@ -70,7 +72,12 @@ describe("certificate credential", () => {
 
   it("an assertion naming the registered certificate but signed by another key is refused", async () => {
     const h = harness({ clientCertificates: [registered.certDer] });
-    const forged = await clientAssertion(certificateOf(registered, stranger), { clientId: FAKE_CLIENT_ID, audience: TOKEN_URL, nowMs: h.clock.now(), jti: crypto.randomUUID() });
+    const forged = await clientAssertion(certificateOf(registered, stranger), {
+      clientId: FAKE_CLIENT_ID,
+      audience: TOKEN_URL,
+      nowMs: h.clock.now(),
+      jti: crypto.randomUUID(),
+    });
     const r = await postAssertion(h, forged);
     expect(r.status).toBe(401);
     expect(r.body.error).toBe("invalid_client");
@@ -80,7 +87,8 @@ describe("certificate credential", () => {
   it("an expired assertion, one for another audience and a replayed one are refused; a fresh one passes", async () => {
     const h = harness({ clientCertificates: [registered.certDer] });
     const cred = certificateOf(registered, registered);
-    const make = (nowMs: number, audience = TOKEN_URL, jti: string = crypto.randomUUID()) => clientAssertion(cred, { clientId: FAKE_CLIENT_ID, audience, nowMs, jti });
+    const make = (nowMs: number, audience = TOKEN_URL, jti: string = crypto.randomUUID()) =>
+      clientAssertion(cred, { clientId: FAKE_CLIENT_ID, audience, nowMs, jti });
 
     const expired = await postAssertion(h, await make(h.clock.now() - 3_600_000));
     expect(expired.status).toBe(401);
@@ -136,20 +144,36 @@ describe("credential settings and expiry", () => {
     };
     expect(setting({ INTUNE_CLIENT_SECRET: undefined, INTUNE_CLIENT_CERT: registered.certPem })).toBe("INTUNE_CLIENT_KEY");
     expect(setting({ INTUNE_CLIENT_SECRET: undefined, INTUNE_CLIENT_KEY: registered.keyPem })).toBe("INTUNE_CLIENT_CERT");
-    expect(setting({ INTUNE_CLIENT_SECRET: undefined, INTUNE_CLIENT_CERT: registered.certPem, INTUNE_CLIENT_KEY: stranger.keyPem })).toBe("INTUNE_CLIENT_KEY");
-    expect(setting({ INTUNE_CLIENT_SECRET: undefined, INTUNE_CLIENT_CERT: "not pem", INTUNE_CLIENT_KEY: registered.keyPem })).toBe("INTUNE_CLIENT_CERT");
+    expect(setting({ INTUNE_CLIENT_SECRET: undefined, INTUNE_CLIENT_CERT: registered.certPem, INTUNE_CLIENT_KEY: stranger.keyPem })).toBe(
+      "INTUNE_CLIENT_KEY",
+    );
+    expect(setting({ INTUNE_CLIENT_SECRET: undefined, INTUNE_CLIENT_CERT: "not pem", INTUNE_CLIENT_KEY: registered.keyPem })).toBe(
+      "INTUNE_CLIENT_CERT",
+    );
     expect(setting({ INTUNE_CLIENT_SECRET_EXPIRES: "next tuesday" })).toBe("INTUNE_CLIENT_SECRET_EXPIRES");
-    expect(testConfig({ INTUNE_CLIENT_KEY: registered.keyPem }).credential).toMatchObject({ kind: "secret", note: "INTUNE_CLIENT_KEY is set without INTUNE_CLIENT_CERT" });
+    expect(testConfig({ INTUNE_CLIENT_KEY: registered.keyPem }).credential).toMatchObject({
+      kind: "secret",
+      note: "INTUNE_CLIENT_KEY is set without INTUNE_CLIENT_CERT",
+    });
     expect(testConfig({ INTUNE_CLIENT_CERT: registered.certPem, INTUNE_CLIENT_KEY: registered.keyPem }).credential.kind).toBe("certificate");
   });
 
   it("warns under 30 days: the certificate's notAfter, or INTUNE_CLIENT_SECRET_EXPIRES", () => {
     const now = Date.UTC(2027, 0, 1);
     const soon = makeEntraCredential({ commonName: "soon", days: 10, now: new Date(now) });
-    expect(credentialStatus(certConfig(soon).credential, now)).toMatchObject({ kind: "certificate", daysLeft: 10, warning: expect.stringContaining("expires in 10 days") });
+    expect(credentialStatus(certConfig(soon).credential, now)).toMatchObject({
+      kind: "certificate",
+      daysLeft: 10,
+      warning: expect.stringContaining("expires in 10 days"),
+    });
     expect(credentialStatus(certConfig(registered).credential, Date.now()).warning).toBeUndefined();
     const secret = testConfig({ INTUNE_CLIENT_SECRET_EXPIRES: "2027-01-20" }).credential;
-    expect(credentialStatus(secret, now)).toEqual({ kind: "secret", expiresAt: "2027-01-20T00:00:00.000Z", daysLeft: 19, warning: expect.stringContaining("client secret expires in 19 days") });
+    expect(credentialStatus(secret, now)).toEqual({
+      kind: "secret",
+      expiresAt: "2027-01-20T00:00:00.000Z",
+      daysLeft: 19,
+      warning: expect.stringContaining("client secret expires in 19 days"),
+    });
     expect(credentialStatus(secret, Date.UTC(2027, 1, 1)).warning).toContain("expired");
     expect(credentialStatus(testConfig().credential, now)).toEqual({ kind: "secret" });
   });
@@ -166,7 +190,9 @@ describe("credential settings and expiry", () => {
 
   it("no assertion, key or token reaches a log or an error text", async () => {
     const h = harness({ clientCertificates: [stranger.certDer] });
-    const result = await h.isolate({ config: certConfig(registered) }).validateRequest("tx-quiet", await makeCsr({ challenge: h.fake.mintChallenge() }));
+    const result = await h
+      .isolate({ config: certConfig(registered) })
+      .validateRequest("tx-quiet", await makeCsr({ challenge: h.fake.mintChallenge() }));
     expect(result.ok).toBe(false);
     const text = JSON.stringify({ logs: h.logs, result });
     expect(text).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT

@@ -94,7 +94,9 @@ describe("failureNotification only after a successful validate", () => {
       throw new Error("Durable Object storage unavailable: ".padEnd(400, "x"));
     });
     const { tx, csr } = await request(h, h.fake.mintChallenge({ expectedSubject: "CN=device-1" }));
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/storage unavailable/);
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).rejects.toThrow(/storage unavailable/);
     expect(actions(h)).toEqual(["validateRequest:Success", "failureNotification:Success"]);
     expect(h.fake.notifications).toHaveLength(1);
     const n = h.fake.notifications[0]!.notification;
@@ -114,7 +116,14 @@ describe("failureNotification only after a successful validate", () => {
     const h = harness();
     const ledger = stubLedger(async (): Promise<RecordOutcome> => ({ kind: "conflict" }));
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    const err = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()).catch((e: unknown) => e);
+    const err = await enrollWithIntune(
+      tx,
+      csr,
+      issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }),
+      config,
+      deps(ledger),
+      h.isolate(),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnrollmentFailure);
     expect(actions(h)).toEqual(["validateRequest:Success", "failureNotification:Success"]);
     const n = h.fake.notifications[0]!.notification;
@@ -128,7 +137,9 @@ describe("failureNotification only after a successful validate", () => {
       throw Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true });
     });
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/reset/);
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).rejects.toThrow(/reset/);
     expect(h.fake.notifications.map((n) => n.notification.hResult)).toEqual([HRESULT_FROM_WIN32_RPC_S_SERVER_UNAVAILABLE]);
   });
 
@@ -137,20 +148,39 @@ describe("failureNotification only after a successful validate", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     const later = { ...deps(ledger), runtime: { ...deps(ledger).runtime, now: () => new Date(Date.now() + 40 * 86_400_000) } };
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    const err = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, later, h.isolate()).catch((e: unknown) => e);
+    const err = await enrollWithIntune(
+      tx,
+      csr,
+      issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }),
+      config,
+      later,
+      h.isolate(),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnrollmentFailure);
     expect(ledger.recordIssuance).not.toHaveBeenCalled();
-    expect(h.fake.notifications.map((n) => [n.notification.hResult, n.notification.errorDescription])).toEqual([[CERT_E_EXPIRED, "the CA cannot issue: its certificate has expired"]]);
+    expect(h.fake.notifications.map((n) => [n.notification.hResult, n.notification.errorDescription])).toEqual([
+      [CERT_E_EXPIRED, "the CA cannot issue: its certificate has expired"],
+    ]);
   });
 
   test("a rejected validate sends no notification and never reaches the ledger's record", async () => {
     const h = harness();
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
-    for (const challenge of ["never-minted", h.fake.mintChallenge({ expectedSubject: "CN=someone-else" }), h.fake.mintChallenge({ notAfter: new Date(h.clock.now() - 1000), notBefore: new Date(h.clock.now() - 10_000) })]) {
+    for (const challenge of [
+      "never-minted",
+      h.fake.mintChallenge({ expectedSubject: "CN=someone-else" }),
+      h.fake.mintChallenge({ notAfter: new Date(h.clock.now() - 1000), notBefore: new Date(h.clock.now() - 10_000) }),
+    ]) {
       const { tx, csr } = await request(h, challenge);
-      await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
+      await expect(
+        enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+      ).rejects.toBeInstanceOf(EnrollmentFailure);
     }
-    expect(actions(h)).toEqual(["validateRequest:ChallengeDecryptionError", "validateRequest:SubjectNameMismatch", "validateRequest:ChallengeExpired"]);
+    expect(actions(h)).toEqual([
+      "validateRequest:ChallengeDecryptionError",
+      "validateRequest:SubjectNameMismatch",
+      "validateRequest:ChallengeExpired",
+    ]);
     expect(h.fake.notifications).toEqual([]);
     expect(ledger.recordIssuance).not.toHaveBeenCalled();
   });
@@ -160,7 +190,9 @@ describe("failureNotification only after a successful validate", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     h.fake.inject("validateRequest", "500", 2);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/HttpError500/);
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).rejects.toThrow(/HttpError500/);
     expect(h.fake.notifications).toEqual([]);
     expect(ledger.recordIssuance).not.toHaveBeenCalled();
   });
@@ -172,7 +204,9 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     h.fake.inject("successNotification", "unknownCode", 1);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toThrow(/SomeNewCode/);
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).rejects.toThrow(/SomeNewCode/);
     expect(ledger.recordIssuance).toHaveBeenCalledTimes(1);
     const serial = (ledger.recordIssuance.mock.calls[0]![1] as { serial: string }).serial;
     expect(ledger.markUndelivered).toHaveBeenCalledWith(serial, 5, expect.any(Number));
@@ -184,7 +218,14 @@ describe("success notification gates delivery", () => {
     const h = harness();
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    const issued = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate());
+    const issued = await enrollWithIntune(
+      tx,
+      csr,
+      issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }),
+      config,
+      deps(ledger),
+      h.isolate(),
+    );
     expect(issued).toMatchObject({ kind: "issued", confirmed: true });
     const recorded = ledger.recordIssuance.mock.calls[0]![1] as { serial: string; delivered?: boolean };
     expect(recorded.delivered).toBe(false);
@@ -199,7 +240,9 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     h.fake.inject("successNotification", "unknownCode", 1);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).rejects.toBeInstanceOf(EnrollmentFailure);
     expect(ledger.confirmDelivery).not.toHaveBeenCalled();
   });
 
@@ -208,10 +251,24 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     const { tx, csr } = await request(h, h.fake.mintChallenge());
     // A first enrollment validates and issues; its certificate is what the ledger now holds unconfirmed.
-    const first = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate());
+    const first = await enrollWithIntune(
+      tx,
+      csr,
+      issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }),
+      config,
+      deps(ledger),
+      h.isolate(),
+    );
     if (first.kind !== "issued") throw new Error("expected issued");
     ledger.lookupRequest.mockResolvedValueOnce({ kind: "unconfirmed", der: first.der, serial: first.serial } as never);
-    const retry = await enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate());
+    const retry = await enrollWithIntune(
+      tx,
+      csr,
+      issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }),
+      config,
+      deps(ledger),
+      h.isolate(),
+    );
     expect(retry).toMatchObject({ kind: "issued", serial: first.serial, confirmed: true });
     expect(actions(h)).toEqual(["validateRequest:Success", "successNotification:Success", "successNotification:Success"]);
     expect(ledger.recordIssuance).toHaveBeenCalledTimes(1);
@@ -223,7 +280,9 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     ledger.confirmDelivery.mockResolvedValueOnce(false);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).rejects.toBeInstanceOf(EnrollmentFailure);
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).rejects.toBeInstanceOf(EnrollmentFailure);
   });
 
   test("a request the ledger already served never reaches Intune", async () => {
@@ -231,7 +290,9 @@ describe("success notification gates delivery", () => {
     const ledger = stubLedger(async () => ({ kind: "recorded" }));
     ledger.lookupRequest.mockResolvedValueOnce({ kind: "existing", der: new Uint8Array([0x30, 0]), serial: "AB" } as never);
     const { tx, csr } = await request(h, h.fake.mintChallenge());
-    await expect(enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate())).resolves.toMatchObject({ kind: "issued", serial: "AB", fresh: false });
+    await expect(
+      enrollWithIntune(tx, csr, issueRequestFor(csr, config, { kind: "intune", intuneValidated: true }), config, deps(ledger), h.isolate()),
+    ).resolves.toMatchObject({ kind: "issued", serial: "AB", fresh: false });
     expect(h.fake.requests).toEqual([]);
   });
 });

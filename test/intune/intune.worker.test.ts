@@ -8,7 +8,14 @@ import { tokenKey } from "../../src/intune/kv-keys";
 import { GRAPH_SCOPE, INTUNE_SCOPE } from "../fakes/microsoft/fake";
 import { IntuneMemory, type KvLike } from "../../src/intune/types";
 import { makeEntraCredential } from "../../scripts/lib/entra-credential";
-import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../fakes/microsoft/fake";
+import {
+  createMicrosoftFake,
+  FAKE_CLIENT_ID,
+  FAKE_CLIENT_SECRET,
+  FAKE_TENANT_ID,
+  type MicrosoftFake,
+  type MicrosoftFakeOptions,
+} from "../fakes/microsoft/fake";
 import { makeCsr } from "./support/csr";
 
 const kv = (env as unknown as { INTUNE_CACHE: KVNamespace }).INTUNE_CACHE as unknown as KvLike;
@@ -39,19 +46,30 @@ describe("IntuneClient in workerd", () => {
   it("validates and notifies through the global fetch, one token per scope across isolates", async () => {
     const f = await useFake();
     const logs: string[] = [];
-    const isolate = () => new IntuneClient(config, { kv, memory: new IntuneMemory(), log: (e, fields) => logs.push(JSON.stringify({ e, ...fields })) });
+    const isolate = () =>
+      new IntuneClient(config, { kv, memory: new IntuneMemory(), log: (e, fields) => logs.push(JSON.stringify({ e, ...fields })) });
     const [a, b] = [isolate(), isolate()];
     for (let i = 0; i < 3; i++) {
       const csr = await makeCsr({ challenge: f.mintChallenge({ expectedSubject: "CN=device-1" }), subject: "CN=device-1" });
       const client = i % 2 ? a : b;
       expect(await client.validateRequest(`tx${i}`, csr)).toMatchObject({ ok: true, code: "Success" });
-      const done = await client.successNotification({ transactionId: `tx${i}`, csrDer: csr, certDer: new Uint8Array([3, 1, 4]), serialHex: "abc1", notAfter: new Date(Date.UTC(2027, 0, 1)), issuerName: "CN=Worker CA" });
+      const done = await client.successNotification({
+        transactionId: `tx${i}`,
+        csrDer: csr,
+        certDer: new Uint8Array([3, 1, 4]),
+        serialHex: "abc1",
+        notAfter: new Date(Date.UTC(2027, 0, 1)),
+        issuerName: "CN=Worker CA",
+      });
       expect(done.ok).toBe(true);
     }
     expect(f.tokenCount(GRAPH_SCOPE)).toBe(1);
     expect(f.tokenCount(INTUNE_SCOPE)).toBe(1);
     const sha1 = new Uint8Array(await crypto.subtle.digest("SHA-1", new Uint8Array([3, 1, 4])));
-    const thumbprint = [...sha1].map((x) => x.toString(16).padStart(2, "0")).join("").toUpperCase();
+    const thumbprint = [...sha1]
+      .map((x) => x.toString(16).padStart(2, "0"))
+      .join("")
+      .toUpperCase();
     expect(f.notifications.map((n) => n.notification.certificateThumbprint)).toEqual([thumbprint, thumbprint, thumbprint]);
     expect(f.notifications[0]!.notification.certificateSerialNumber).toBe("ABC1");
     const stored = await kv.get(tokenKey(FAKE_TENANT_ID, FAKE_CLIENT_ID, INTUNE_SCOPE), "text");
@@ -97,7 +115,14 @@ describe("certificate credentials inside workerd", () => {
     expect(f.assertions.map((a) => a.accepted)).toEqual([true, true]);
     expect(await kv.get(tokenKey(FAKE_TENANT_ID, FAKE_CLIENT_ID, INTUNE_SCOPE), "text")).toBeTruthy();
     // A second isolate opens the sealed token: no third assertion.
-    expect((await new IntuneClient(certConfig, { kv, memory: new IntuneMemory() }).validateRequest("tx-cert2", await makeCsr({ challenge: f.mintChallenge() }))).ok).toBe(true);
+    expect(
+      (
+        await new IntuneClient(certConfig, { kv, memory: new IntuneMemory() }).validateRequest(
+          "tx-cert2",
+          await makeCsr({ challenge: f.mintChallenge() }),
+        )
+      ).ok,
+    ).toBe(true);
     expect(f.assertions).toHaveLength(2);
   });
 });

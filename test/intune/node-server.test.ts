@@ -29,7 +29,14 @@ describe("Microsoft fake over HTTP", () => {
     const c = client();
     const csr = await makeCsr({ challenge: fake.mintChallenge({ expectedSubject: "CN=device-1" }), subject: "CN=device-1" });
     expect((await c.validateRequest("tx-http", csr)).ok).toBe(true);
-    const success = await c.successNotification({ transactionId: "tx-http", csrDer: csr, certDer: new Uint8Array([1, 2]), serialHex: "7F", notAfter: new Date(), issuerName: "CN=CA" });
+    const success = await c.successNotification({
+      transactionId: "tx-http",
+      csrDer: csr,
+      certDer: new Uint8Array([1, 2]),
+      serialHex: "7F",
+      notAfter: new Date(),
+      issuerName: "CN=CA",
+    });
     expect(success.ok).toBe(true);
     expect((await c.failureNotification({ transactionId: "tx-http", csrDer: csr, hResult: -1, errorDescription: "x" })).ok).toBe(true);
     expect(fake.notifications.map((n) => n.kind)).toEqual(["success", "failure"]);

@@ -35,7 +35,10 @@ class MemoryLedger implements RevocationLedger {
     return this.records.get(context)!.outcome;
   }
   async unsentIntuneRevocations(limit: number) {
-    return [...this.records].filter(([, r]) => !r.sent).slice(0, limit).map(([requestContext, r]) => ({ requestContext, serial: r.serial, outcome: r.outcome }));
+    return [...this.records]
+      .filter(([, r]) => !r.sent)
+      .slice(0, limit)
+      .map(([requestContext, r]) => ({ requestContext, serial: r.serial, outcome: r.outcome }));
   }
   async markIntuneRevocationsSent(contexts: string[]) {
     for (const c of contexts) this.records.get(c)!.sent = true;

@@ -11,7 +11,10 @@ type H = ReturnType<typeof harness>;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 async function sha1Hex(bytes: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-1", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-1", bytes))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .toUpperCase();
 }
 
 describe("validateRequest", () => {
@@ -31,7 +34,15 @@ describe("validateRequest", () => {
   });
 
   const cases: [string, (h: H) => Promise<Uint8Array>][] = [
-    ["Success", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ expectedSubject: "CN=dev,O=Contoso", expectedSans: ["dns:dev.contoso.com"], keyBits: 2048 }), subject: "CN=dev,O=Contoso", sans: ["dns:dev.contoso.com"] })],
+    [
+      "Success",
+      async (h) =>
+        makeCsr({
+          challenge: h.fake.mintChallenge({ expectedSubject: "CN=dev,O=Contoso", expectedSans: ["dns:dev.contoso.com"], keyBits: 2048 }),
+          subject: "CN=dev,O=Contoso",
+          sans: ["dns:dev.contoso.com"],
+        }),
+    ],
     ["CertificateRequestDecodingFailed", async () => new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00])],
     ["ChallengePasswordMissing", async () => makeCsr({})],
     ["ChallengeDecryptionError", async () => makeCsr({ challenge: "never-minted" })],
@@ -41,7 +52,10 @@ describe("validateRequest", () => {
     ["ScepProfileNoLongerTargetedToTheClient", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ targeted: false }) })],
     ["SubjectNameMismatch", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ expectedSubject: "CN=expected" }), subject: "CN=other" })],
     ["SubjectAltNameMissing", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ expectedSans: ["dns:a.example"] }) })],
-    ["SubjectAltNameMismatch", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ expectedSans: ["dns:a.example"] }), sans: ["dns:b.example"] })],
+    [
+      "SubjectAltNameMismatch",
+      async (h) => makeCsr({ challenge: h.fake.mintChallenge({ expectedSans: ["dns:a.example"] }), sans: ["dns:b.example"] }),
+    ],
     ["KeyLengthMismatch", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ keyBits: 4096 }) })],
     ["EnhancedKeyUsageMissing", async (h) => makeCsr({ challenge: h.fake.mintChallenge({ ekus: ["1.3.6.1.5.5.7.3.2"] }) })],
     ["SignatureValidationFailed", async (h) => makeCsr({ challenge: h.fake.mintChallenge(), breakSignature: true })],
@@ -220,7 +234,9 @@ describe("notifications", () => {
       callerInfo: "EdgeSCEP/0.1",
     });
     expect(second!.notification.hResult).toBe(-2147418113);
-    expect(await client.failureNotification({ transactionId: "tx", csrDer: csr, hResult: 1.5, errorDescription: "x" })).toMatchObject({ code: "InvalidInput" });
+    expect(await client.failureNotification({ transactionId: "tx", csrDer: csr, hResult: 1.5, errorDescription: "x" })).toMatchObject({
+      code: "InvalidInput",
+    });
   });
 });
 
@@ -229,12 +245,23 @@ describe("the strict fake", () => {
     const tokenRes = await h.fake.fetch(`${AUTHORITY}/${h.fake.options.tenantId}/oauth2/v2.0/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: h.fake.options.clientId, client_secret: h.fake.options.clientSecret, scope: "https://api.manage.microsoft.com//.default" }),
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: h.fake.options.clientId,
+        client_secret: h.fake.options.clientSecret,
+        scope: "https://api.manage.microsoft.com//.default",
+      }),
     });
     const { access_token } = (await tokenRes.json()) as { access_token: string };
     return h.fake.fetch(`${INTUNE}${h.fake.scepServicePath()}/ScepActions/${action}`, {
       method: "POST",
-      headers: { authorization: `Bearer ${access_token}`, "api-version": "2018-02-20", "client-request-id": crypto.randomUUID(), "content-type": "application/json", ...headers },
+      headers: {
+        authorization: `Bearer ${access_token}`,
+        "api-version": "2018-02-20",
+        "client-request-id": crypto.randomUUID(),
+        "content-type": "application/json",
+        ...headers,
+      },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
   }
@@ -257,9 +284,25 @@ describe("the strict fake", () => {
 
   it("answers 400 for a lowercase thumbprint, a non-ISO date and a string hResult", async () => {
     const h = harness();
-    const n = { transactionId: "t", certificateRequest: "MAA=", certificateThumbprint: "ab".repeat(20), certificateSerialNumber: "01", certificateExpirationDateUtc: "2027-01-01T00:00:00Z", issuingCertificateAuthority: "CN=CA", callerInfo: "x", caConfiguration: "c", certificateAuthority: "a" };
+    const n = {
+      transactionId: "t",
+      certificateRequest: "MAA=",
+      certificateThumbprint: "ab".repeat(20),
+      certificateSerialNumber: "01",
+      certificateExpirationDateUtc: "2027-01-01T00:00:00Z",
+      issuingCertificateAuthority: "CN=CA",
+      callerInfo: "x",
+      caConfiguration: "c",
+      certificateAuthority: "a",
+    };
     expect((await post(h, "successNotification", { notification: n })).status).toBe(400);
-    expect((await post(h, "successNotification", { notification: { ...n, certificateThumbprint: "AB".repeat(20), certificateExpirationDateUtc: "Friday, 1 January 2027" } })).status).toBe(400);
+    expect(
+      (
+        await post(h, "successNotification", {
+          notification: { ...n, certificateThumbprint: "AB".repeat(20), certificateExpirationDateUtc: "Friday, 1 January 2027" },
+        })
+      ).status,
+    ).toBe(400);
     const f = { transactionId: "t", certificateRequest: "MAA=", hResult: "-2147418113", errorDescription: "e", callerInfo: "x" };
     expect((await post(h, "failureNotification", { notification: f })).status).toBe(400);
     expect((await post(h, "failureNotification", { notification: { ...f, hResult: -2147418113 } })).status).toBe(200);
@@ -268,7 +311,11 @@ describe("the strict fake", () => {
   it("answers 404 for an unknown action and 401 for a Graph token", async () => {
     const h = harness();
     expect((await post(h, "revokeEverything", { request })).status).toBe(404);
-    const res = await h.fake.fetch(`${INTUNE}${h.fake.scepServicePath()}/ScepActions/validateRequest`, { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" });
+    const res = await h.fake.fetch(`${INTUNE}${h.fake.scepServicePath()}/ScepActions/validateRequest`, {
+      method: "POST",
+      headers: { authorization: "Bearer nope" },
+      body: "{}",
+    });
     expect(res.status).toBe(401);
   });
 });

@@ -105,7 +105,9 @@ describe("token cache", () => {
     expect(h.fake.tokenCount(INTUNE_SCOPE)).toBe(2);
     expect(h.logs.some((l) => l.event === "intune.token.cache_unreadable")).toBe(true);
     await h.kv.put(tokenKey(FAKE_TENANT_ID, FAKE_CLIENT_ID, INTUNE_SCOPE), "not json", { expirationTtl: 600 });
-    expect((await h.isolate({ config: testConfig({ INTUNE_CLIENT_SECRET: "rotated-secret" }) }).validateRequest("tx3", await validCsr(h))).ok).toBe(true);
+    expect((await h.isolate({ config: testConfig({ INTUNE_CLIENT_SECRET: "rotated-secret" }) }).validateRequest("tx3", await validCsr(h))).ok).toBe(
+      true,
+    );
     expect(h.fake.tokenCount(INTUNE_SCOPE)).toBe(3);
   });
 
@@ -150,7 +152,9 @@ describe("token cache", () => {
     const h = harness();
     const tenant = await h.isolate({ config: testConfig({ INTUNE_TENANT_ID: "other.onmicrosoft.com" }) }).validateRequest("tx", await validCsr(h));
     expect(tenant.description).toContain("AADSTS90002");
-    const client = await h.isolate({ config: testConfig({ INTUNE_CLIENT_ID: "00000000-0000-4000-8000-000000000000" }) }).validateRequest("tx", await validCsr(h));
+    const client = await h
+      .isolate({ config: testConfig({ INTUNE_CLIENT_ID: "00000000-0000-4000-8000-000000000000" }) })
+      .validateRequest("tx", await validCsr(h));
     expect(client.description).toContain("unauthorized_client");
     h.fake.inject("token", "hang");
     const slow = await h.isolate({ timeoutMs: 50 }).validateRequest("tx", await validCsr(h));

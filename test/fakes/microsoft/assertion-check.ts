@@ -8,9 +8,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 
-export type AssertionVerdict =
-  | { ok: true; header: Record<string, unknown>; claims: Record<string, unknown> }
-  | { ok: false; description: string };
+export type AssertionVerdict = { ok: true; header: Record<string, unknown>; claims: Record<string, unknown> } | { ok: false; description: string };
 
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const SKEW_SECONDS = 60;
@@ -22,7 +20,10 @@ function b64urlBytes(text: string): Uint8Array {
 }
 
 function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function jsonPart(text: string): Record<string, unknown> | undefined {
@@ -63,7 +64,8 @@ export async function checkAssertion(c: AssertionContext): Promise<AssertionVerd
   const header = parts.length === 3 ? jsonPart(parts[0]!) : undefined;
   const claims = parts.length === 3 ? jsonPart(parts[1]!) : undefined;
   if (!header || !claims) return fail("AADSTS50027 (fake): The client assertion is not a well-formed JWT.");
-  if (header.alg !== "PS256" && header.alg !== "RS256") return fail(`AADSTS700027: Client assertion failed signature validation (alg ${String(header.alg)}).`);
+  if (header.alg !== "PS256" && header.alg !== "RS256")
+    return fail(`AADSTS700027: Client assertion failed signature validation (alg ${String(header.alg)}).`);
   let spki: ArrayBuffer | undefined;
   for (const der of c.certificates) {
     const t = await thumbprints(der);
@@ -71,11 +73,23 @@ export async function checkAssertion(c: AssertionContext): Promise<AssertionVerd
   }
   if (!spki) return fail("AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application.");
   const pss = header.alg === "PS256";
-  const key = await crypto.subtle.importKey("spki", spki, pss ? { name: "RSA-PSS", hash: "SHA-256" } : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]);
-  const valid = await crypto.subtle.verify(pss ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" }, key, b64urlBytes(parts[2]!), new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
+  const key = await crypto.subtle.importKey(
+    "spki",
+    spki,
+    pss ? { name: "RSA-PSS", hash: "SHA-256" } : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
+  const valid = await crypto.subtle.verify(
+    pss ? { name: "RSA-PSS", saltLength: 32 } : { name: "RSASSA-PKCS1-v1_5" },
+    key,
+    b64urlBytes(parts[2]!),
+    new TextEncoder().encode(`${parts[0]}.${parts[1]}`),
+  );
   if (!valid) return fail("AADSTS700027: Client assertion failed signature validation.");
   if (claims.aud !== c.tokenUrl) return fail(`AADSTS700212 (fake): The client assertion audience ${String(claims.aud)} is not this token endpoint.`);
-  if (claims.iss !== c.clientId || claims.sub !== c.clientId) return fail("AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter.");
+  if (claims.iss !== c.clientId || claims.sub !== c.clientId)
+    return fail("AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter.");
   const { nbf, exp, jti } = claims;
   if (typeof exp !== "number" || typeof nbf !== "number" || typeof jti !== "string" || jti === "") {
     return fail("AADSTS50027 (fake): The client assertion lacks exp, nbf or jti.");

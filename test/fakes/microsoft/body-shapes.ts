@@ -11,7 +11,8 @@ const base64: Rule = (v) => (typeof v === "string" && v !== "" && STANDARD_B64.t
 const upperHex40: Rule = (v) => (typeof v === "string" && /^[0-9A-F]{40}$/.test(v) ? undefined : "must be 40 uppercase hex digits");
 const upperHex: Rule = (v) => (typeof v === "string" && /^[0-9A-F]+$/.test(v) ? undefined : "must be uppercase hex");
 const isoUtc: Rule = (v) => (typeof v === "string" && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : "must be an ISO 8601 UTC date");
-const hResult: Rule = (v) => (typeof v === "number" && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff ? undefined : "must be a signed 32-bit integer (JSON number)");
+const hResult: Rule = (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff ? undefined : "must be a signed 32-bit integer (JSON number)";
 const description: Rule = (v) => (typeof v === "string" && v !== "" && v.length <= 255 ? undefined : "must be a string of 1..255 characters");
 
 const SHAPES: Record<string, { wrapper: string; fields: Record<string, Rule> }> = {

@@ -21,15 +21,23 @@ export function fakeAdmin(fake: MicrosoftFake, method: string, path: string, raw
     const reported = fake.notifications.find((n) => n.kind === "success" && n.notification.certificateSerialNumber === serialNumber)?.notification;
     const issuerName = r.issuerName ?? (typeof reported?.issuingCertificateAuthority === "string" ? reported.issuingCertificateAuthority : null);
     const caConfiguration = r.caConfiguration ?? (typeof reported?.caConfiguration === "string" ? reported.caConfiguration : undefined);
-    const requestContext = fake.queueRevocation(serialNumber, issuerName, { ...(caConfiguration ? { caConfiguration } : {}), ...(r.requestContext ? { requestContext: r.requestContext } : {}) });
+    const requestContext = fake.queueRevocation(serialNumber, issuerName, {
+      ...(caConfiguration ? { caConfiguration } : {}),
+      ...(r.requestContext ? { requestContext: r.requestContext } : {}),
+    });
     return json(201, { requestContext, serialNumber, issuerName });
   }
-  if (method === "GET" && path === "/_fake/revocations") return json(200, { queue: fake.revocations.queue, results: fake.revocations.results, downloads: fake.revocations.downloads });
+  if (method === "GET" && path === "/_fake/revocations")
+    return json(200, { queue: fake.revocations.queue, results: fake.revocations.results, downloads: fake.revocations.downloads });
   if (method === "POST" && path === "/_fake/revocations/cooldown-end") {
     fake.endCoolDown();
     return new Response(null, { status: 204 });
   }
-  if (method === "GET" && path === "/_fake/requests") return json(200, fake.requests.filter((r) => r.service !== "admin"));
+  if (method === "GET" && path === "/_fake/requests")
+    return json(
+      200,
+      fake.requests.filter((r) => r.service !== "admin"),
+    );
   if (method === "GET" && path === "/_fake/notifications") return json(200, fake.notifications);
   if (method === "POST" && path === "/_fake/faults") {
     const f = JSON.parse(raw) as { target: FaultTarget; kind: FaultKind; times?: number };

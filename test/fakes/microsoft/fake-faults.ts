@@ -64,7 +64,13 @@ export class Holds {
   }
 }
 
-export async function faultResponse(kind: FaultKind, request: Request, url: URL, entry: LoggedRequest, hang: (request: Request) => Promise<Response>): Promise<Response> {
+export async function faultResponse(
+  kind: FaultKind,
+  request: Request,
+  url: URL,
+  entry: LoggedRequest,
+  hang: (request: Request) => Promise<Response>,
+): Promise<Response> {
   entry.fault = kind;
   switch (kind) {
     case "400":

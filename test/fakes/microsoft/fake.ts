@@ -49,18 +49,32 @@ export class MicrosoftFake {
   readonly tokenCalls = new Map<string, number>();
   tokenAnswers = 0;
   /** Every client assertion the token endpoint judged, in order. */
-  readonly assertions: ({ accepted: true; header: Record<string, unknown>; claims: Record<string, unknown> } | { accepted: false; description: string })[] = [];
+  readonly assertions: (
+    | { accepted: true; header: Record<string, unknown>; claims: Record<string, unknown> }
+    | { accepted: false; description: string }
+  )[] = [];
   readonly assertionJtis = new Set<string>();
   readonly challenges = new Map<string, MintedChallenge>();
   readonly validations: { transactionId: string; certificateRequest: string; challenge: string }[] = [];
   readonly notifications: Notification[] = [];
-  readonly revocations: { queue: QueuedRevocation[]; results: RecordedResult[]; downloads: { at: number; maxRequests: number; issuerName: string | null }[]; lastDownloadAt?: number } = {
+  readonly revocations: {
+    queue: QueuedRevocation[];
+    results: RecordedResult[];
+    downloads: { at: number; maxRequests: number; issuerName: string | null }[];
+    lastDownloadAt?: number;
+  } = {
     queue: [],
     results: [],
     downloads: [],
   };
   readonly requests: LoggedRequest[] = [];
-  readonly discovery: DiscoverySwitches = { omitScepEntry: false, omitPkiEntry: false, nameStyle: "providerName", scepEntryLast: false, trailingSlash: false };
+  readonly discovery: DiscoverySwitches = {
+    omitScepEntry: false,
+    omitPkiEntry: false,
+    nameStyle: "providerName",
+    scepEntryLast: false,
+    trailingSlash: false,
+  };
   /** Code for a challenge the fake never minted (ChallengeDeserializationError, SignatureValidationFailed…). */
   unknownChallengeCode = "ChallengeDecryptionError";
   /** What the previous scale unit answers after moveScaleUnit(). */
@@ -120,7 +134,14 @@ export class MicrosoftFake {
   /** Queues a revocation request as Intune does when a device is retired or wiped; returns its requestContext. */
   queueRevocation(serialNumber: string, issuerName: string | null, extra: { caConfiguration?: string; requestContext?: string } = {}): string {
     const requestContext = extra.requestContext ?? crypto.randomUUID();
-    this.revocations.queue.push({ requestContext, serialNumber, issuerName, caConfiguration: extra.caConfiguration ?? issuerName, downloads: 0, answered: false });
+    this.revocations.queue.push({
+      requestContext,
+      serialNumber,
+      issuerName,
+      caConfiguration: extra.caConfiguration ?? issuerName,
+      downloads: 0,
+      answered: false,
+    });
     return requestContext;
   }
 
@@ -187,7 +208,13 @@ export class MicrosoftFake {
     const url = new URL(request.url);
     const path = url.pathname;
     const raw = request.method === "GET" || request.method === "HEAD" ? "" : new TextDecoder().decode(await request.arrayBuffer());
-    const entry: LoggedRequest = { service: "unknown", method: request.method, url: request.url, headers: Object.fromEntries(request.headers), status: 0 };
+    const entry: LoggedRequest = {
+      service: "unknown",
+      method: request.method,
+      url: request.url,
+      headers: Object.fromEntries(request.headers),
+      status: 0,
+    };
     this.requests.push(entry);
     const finish = (response: Response, code?: string) => {
       entry.status = response.status;
@@ -201,7 +228,10 @@ export class MicrosoftFake {
     }
     const roles = this.rolesAt(url.origin);
     // A host none of the roles lives on does not exist, as far as the caller can tell.
-    if (roles.length === 0) throw new TypeError(`fetch failed: getaddrinfo ENOTFOUND ${url.hostname} (the Microsoft fake serves ${Object.values(this.origins).join(", ")})`);
+    if (roles.length === 0)
+      throw new TypeError(
+        `fetch failed: getaddrinfo ENOTFOUND ${url.hostname} (the Microsoft fake serves ${Object.values(this.origins).join(", ")})`,
+      );
     if (roles.includes("authority") && isTokenPath(path)) {
       entry.service = "token";
       const form = /application\/x-www-form-urlencoded/i.test(request.headers.get("content-type") ?? "") ? new URLSearchParams(raw) : undefined;
@@ -235,7 +265,15 @@ export class MicrosoftFake {
     return finish(odataError(404, "NotFound", `The fake serves no ${request.method} ${path} at ${url.origin}.`));
   }
 
-  private async scep(request: Request, url: URL, prefix: string, action: string, raw: string, entry: LoggedRequest, finish: (r: Response, code?: string) => Response) {
+  private async scep(
+    request: Request,
+    url: URL,
+    prefix: string,
+    action: string,
+    raw: string,
+    entry: LoggedRequest,
+    finish: (r: Response, code?: string) => Response,
+  ) {
     entry.service = "intune";
     entry.operation = action;
     entry.body = parseOrText(raw);
@@ -265,7 +303,6 @@ export class MicrosoftFake {
   private fault(kind: FaultKind, request: Request, url: URL, entry: LoggedRequest): Promise<Response> {
     return faultResponse(kind, request, url, entry, (r) => this.holds.hang(r));
   }
-
 }
 
 export function createMicrosoftFake(options?: MicrosoftFakeOptions): MicrosoftFake {

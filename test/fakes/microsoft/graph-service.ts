@@ -24,7 +24,13 @@ export interface DiscoverySwitches {
 export function handleGraph(fake: MicrosoftFake, request: Request, url: URL): Response {
   if (request.method !== "GET") return odataError(405, "Request_BadRequest", "Method not allowed.");
   const token = fake.bearer(request);
-  if (!token || token.aud !== FAKE_CLOUDS[fake.options.cloud].graph || token.exp <= fake.now() || token.revoked || token.tid !== fake.options.tenantId) {
+  if (
+    !token ||
+    token.aud !== FAKE_CLOUDS[fake.options.cloud].graph ||
+    token.exp <= fake.now() ||
+    token.revoked ||
+    token.tid !== fake.options.tenantId
+  ) {
     return odataError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
   }
   if (!token.roles.includes(GRAPH_ROLE)) {
@@ -48,7 +54,14 @@ function endpoints(fake: MicrosoftFake): Record<string, unknown>[] {
   const s = fake.discovery;
   const base = fake.origins.intune;
   const entry = (name: string, uri: string, capability = "") => {
-    const e: Record<string, unknown> = { id: crypto.randomUUID(), deletedDateTime: null, capability, providerId: null, providerResourceId: null, uri };
+    const e: Record<string, unknown> = {
+      id: crypto.randomUUID(),
+      deletedDateTime: null,
+      capability,
+      providerId: null,
+      providerResourceId: null,
+      uri,
+    };
     if (s.nameStyle === "serviceNameOnly") e.serviceName = name;
     else e.providerName = name;
     return e;

@@ -14,10 +14,19 @@ export const COOL_DOWN_MS = 60 * 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** C# sends CARequestErrorCode member names, Java their numbers as strings: both are accepted. */
 const ERROR_CODES: Record<string, string> = {
-  "0": "None", "4000": "NonRetryableServiceException", "4001": "DataSerializationError", "4002": "ParameterDataInvalidError",
-  "4003": "CryptographyError", "4004": "CertificateNotFoundError", "4005": "ConflictError", "4006": "NotSupportedError",
-  "4007": "PayloadTooLargeError", "4100": "RetryableServiceException", "4101": "ServiceUnavailableException",
-  "4102": "ServiceTooBusyException", "4103": "AuthenticationException",
+  "0": "None",
+  "4000": "NonRetryableServiceException",
+  "4001": "DataSerializationError",
+  "4002": "ParameterDataInvalidError",
+  "4003": "CryptographyError",
+  "4004": "CertificateNotFoundError",
+  "4005": "ConflictError",
+  "4006": "NotSupportedError",
+  "4007": "PayloadTooLargeError",
+  "4100": "RetryableServiceException",
+  "4101": "ServiceUnavailableException",
+  "4102": "ServiceTooBusyException",
+  "4103": "AuthenticationException",
 };
 
 export interface QueuedRevocation {
@@ -79,7 +88,12 @@ function download(fake: MicrosoftFake, body: unknown, context: string): Response
   for (const q of picked) q.downloads++;
   return json(200, {
     "@odata.context": `${context}#Collection(microsoft.management.services.api.caRevocationRequest)`,
-    value: picked.map(({ requestContext, serialNumber, issuerName, caConfiguration }) => ({ requestContext, serialNumber, issuerName, caConfiguration })),
+    value: picked.map(({ requestContext, serialNumber, issuerName, caConfiguration }) => ({
+      requestContext,
+      serialNumber,
+      issuerName,
+      caConfiguration,
+    })),
   });
 }
 
@@ -91,13 +105,21 @@ function upload(fake: MicrosoftFake, body: unknown, context: string): Response {
     if (!isRecord(r) || typeof r.requestContext !== "string" || typeof r.succeeded !== "boolean") {
       return odataError(400, "BadRequest", "Each result needs requestContext (string) and succeeded (boolean).");
     }
-    const code = typeof r.errorCode === "string" ? (ERROR_CODES[r.errorCode] ?? (Object.values(ERROR_CODES).includes(r.errorCode) ? r.errorCode : undefined)) : undefined;
+    const code =
+      typeof r.errorCode === "string"
+        ? (ERROR_CODES[r.errorCode] ?? (Object.values(ERROR_CODES).includes(r.errorCode) ? r.errorCode : undefined))
+        : undefined;
     if (code === undefined) return odataError(400, "BadRequest", `Unknown errorCode ${String(r.errorCode)}.`);
     // CARevocationResult's own rule: a success carries no error code.
     if (r.succeeded !== (code === "None")) return odataError(400, "BadRequest", "succeeded must be true exactly when errorCode is None.");
     const queued = fake.revocations.queue.find((q) => q.requestContext === r.requestContext);
     if (!queued && fake.options.strict) return odataError(400, "BadRequest", `Unknown requestContext ${r.requestContext}.`);
-    recorded.push({ requestContext: r.requestContext, succeeded: r.succeeded, errorCode: code, errorMessage: typeof r.errorMessage === "string" ? r.errorMessage : null });
+    recorded.push({
+      requestContext: r.requestContext,
+      succeeded: r.succeeded,
+      errorCode: code,
+      errorMessage: typeof r.errorMessage === "string" ? r.errorMessage : null,
+    });
   }
   for (const r of recorded) {
     fake.revocations.results.push(r);

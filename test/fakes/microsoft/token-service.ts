@@ -33,18 +33,41 @@ export async function handleToken(fake: MicrosoftFake, request: Request, url: UR
   if (refused) return refused;
   const scope = form.get("scope") ?? "";
   const aud = audienceOf(fake, scope);
-  if (aud === "malformed") return entraError(400, "invalid_scope", `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+  if (aud === "malformed")
+    return entraError(
+      400,
+      "invalid_scope",
+      `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+    );
   if (aud === undefined) {
     const resource = scope.replace(/\/\.default$/, "");
-    return entraError(400, "invalid_resource", `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+    return entraError(
+      400,
+      "invalid_resource",
+      `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
   }
 
   fake.tokenCalls.set(scope, (fake.tokenCalls.get(scope) ?? 0) + 1);
   const expiresIn = o.tokenExpiresIn;
   const issuedAt = Math.floor(fake.now() / 1000);
   const roles = aud === FAKE_CLOUDS[o.cloud].graph ? o.graphRoles : o.intuneRoles;
-  const claims = { aud, iss: `https://sts.windows.net/${o.tenantId}/`, iat: issuedAt, nbf: issuedAt, exp: issuedAt + expiresIn, tid: o.tenantId, appid: o.clientId, roles, jti: crypto.randomUUID() };
-  const token = [b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "fake" })), b64url(JSON.stringify(claims)), b64url(crypto.randomUUID() + crypto.randomUUID())].join(".");
+  const claims = {
+    aud,
+    iss: `https://sts.windows.net/${o.tenantId}/`,
+    iat: issuedAt,
+    nbf: issuedAt,
+    exp: issuedAt + expiresIn,
+    tid: o.tenantId,
+    appid: o.clientId,
+    roles,
+    jti: crypto.randomUUID(),
+  };
+  const token = [
+    b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "fake" })),
+    b64url(JSON.stringify(claims)),
+    b64url(crypto.randomUUID() + crypto.randomUUID()),
+  ].join(".");
   fake.tokens.set(token, { aud, tid: o.tenantId, appid: o.clientId, roles, scope, exp: (issuedAt + expiresIn) * 1000, revoked: false });
   fake.tokenAnswers++;
   const asString = o.expiresInFormat === "string" || (o.expiresInFormat === "alternate" && fake.tokenAnswers % 2 === 0);
@@ -61,7 +84,8 @@ async function authenticate(fake: MicrosoftFake, form: URLSearchParams, tokenUrl
   const o = fake.options;
   const secret = form.get("client_secret");
   const assertion = form.get("client_assertion");
-  if (secret !== null && assertion !== null) return entraError(400, "invalid_request", "AADSTS7000218 (fake): send a client_secret or a client_assertion, not both.");
+  if (secret !== null && assertion !== null)
+    return entraError(400, "invalid_request", "AADSTS7000218 (fake): send a client_secret or a client_assertion, not both.");
   if (assertion !== null) {
     const verdict = await checkAssertion({
       form,
@@ -79,9 +103,18 @@ async function authenticate(fake: MicrosoftFake, form: URLSearchParams, tokenUrl
     fake.assertions.push({ accepted: true, header: verdict.header, claims: verdict.claims });
     return undefined;
   }
-  if (secret === null) return entraError(401, "invalid_client", "AADSTS7000216: 'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+  if (secret === null)
+    return entraError(
+      401,
+      "invalid_client",
+      "AADSTS7000216: 'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+    );
   if (o.clientSecret === "" || secret !== o.clientSecret) {
-    return entraError(401, "invalid_client", `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${o.clientId}'.`);
+    return entraError(
+      401,
+      "invalid_client",
+      `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${o.clientId}'.`,
+    );
   }
   return undefined;
 }
@@ -112,5 +145,8 @@ export function entraError(status: number, error: string, description: string): 
 }
 
 function b64url(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }

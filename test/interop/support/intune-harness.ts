@@ -10,7 +10,14 @@ import { getCaCert, prepareRequest, readCertRep, sendPkiOperation } from "../../
 import { importPrivateKeyPem, type PrivateKeyHandle } from "../../../src/crypto/keys";
 import { parseCertificate } from "../../support/pkijs";
 import { MessageType, type PkiStatus } from "../../../src/scep/oids";
-import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
+import {
+  createMicrosoftFake,
+  FAKE_CLIENT_ID,
+  FAKE_CLIENT_SECRET,
+  FAKE_TENANT_ID,
+  type MicrosoftFake,
+  type MicrosoftFakeOptions,
+} from "../../fakes/microsoft/fake";
 import { startMicrosoftFakeServer, type RunningFake } from "../../fakes/microsoft/node-server";
 import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "../../../scripts/lib/worker-server";
 
@@ -20,7 +27,11 @@ export const STATIC_SECRET = `static-${Buffer.from(rb(12)).toString("hex")}`;
 export const ADMIN_TOKEN = `adm-${Buffer.from(rb(24)).toString("hex")}`;
 
 /** The Worker settings that point it at the fake (plus a static secret for mixed mode). */
-export function intuneBindings(ca: { certPem: string; keyPem: string }, fake: Pick<RunningFake, "authorityUrl" | "graphUrl">, extra: Record<string, string> = {}): Record<string, string> {
+export function intuneBindings(
+  ca: { certPem: string; keyPem: string },
+  fake: Pick<RunningFake, "authorityUrl" | "graphUrl">,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     CA_CERT: ca.certPem,
     CA_KEY: ca.keyPem,
@@ -49,7 +60,12 @@ export interface IntuneStack {
 /** Fake on an ephemeral loopback port + the Worker pointed at it. */
 export async function startIntuneStack(
   ca: { certPem: string; keyPem: string },
-  opts: { fake?: MicrosoftFakeOptions; extra?: Record<string, string>; persistPath?: string; shared?: { fake: MicrosoftFake; server: RunningFake } } = {},
+  opts: {
+    fake?: MicrosoftFakeOptions;
+    extra?: Record<string, string>;
+    persistPath?: string;
+    shared?: { fake: MicrosoftFake; server: RunningFake };
+  } = {},
 ): Promise<IntuneStack> {
   const fake = opts.shared?.fake ?? createMicrosoftFake(opts.fake);
   const server = opts.shared?.server ?? (await startMicrosoftFakeServer(fake));
@@ -253,7 +269,10 @@ export function b64(der: Uint8Array): string {
 
 export function serialUpper(certDer: Uint8Array): string {
   const cert = parseCertificate(certDer);
-  return Buffer.from(cert.serialNumber.valueBlock.valueHexView).toString("hex").toUpperCase().replace(/^(00)+(?=[0-9A-F])/, "");
+  return Buffer.from(cert.serialNumber.valueBlock.valueHexView)
+    .toString("hex")
+    .toUpperCase()
+    .replace(/^(00)+(?=[0-9A-F])/, "");
 }
 
 export function notAfterOf(certDer: Uint8Array): Date {

@@ -3,7 +3,15 @@
 import { IntuneClient } from "../../../src/intune/client";
 import { parseIntuneConfig, type IntuneConfig } from "../../../src/intune/config";
 import { IntuneMemory, type FetchLike, type KvLike } from "../../../src/intune/types";
-import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_ORIGINS, FAKE_TENANT_ID, type MicrosoftFake, type MicrosoftFakeOptions } from "../../fakes/microsoft/fake";
+import {
+  createMicrosoftFake,
+  FAKE_CLIENT_ID,
+  FAKE_CLIENT_SECRET,
+  FAKE_ORIGINS,
+  FAKE_TENANT_ID,
+  type MicrosoftFake,
+  type MicrosoftFakeOptions,
+} from "../../fakes/microsoft/fake";
 import { MemoryKv, TestClock } from "./memory-kv";
 
 /** The fake's in-process origins: Entra, Graph and the Intune services each on their own. */
