@@ -10,7 +10,7 @@ type CertificateCredential = Extract<IntuneCredential, { kind: "certificate" }>;
 
 export const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** Lifetime of one assertion: well inside the 10 minutes Microsoft allows. */
-export const ASSERTION_LIFETIME_SECONDS = 300;
+const ASSERTION_LIFETIME_SECONDS = 300;
 
 const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 

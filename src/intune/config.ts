@@ -33,14 +33,12 @@ export interface IntuneConfig {
   revocation: { enabled: boolean; batchSize: number };
 }
 
-export const DEFAULT_AUTHORITY_URL = CLOUDS.public.authorityUrl;
-export const DEFAULT_GRAPH_BASE_URL = CLOUDS.public.graphBaseUrl;
 export const DEFAULT_CALLER_INFO = "EdgeSCEP/0.1";
 export const MAX_DISCOVERY_TTL_SECONDS = 86_400;
 const MIN_DISCOVERY_TTL_SECONDS = 60; // Workers KV's minimum expirationTtl
 /** Microsoft recommends at most 100 revocation requests per download (the default); the reference library allows 500. */
 export const DEFAULT_REVOCATION_BATCH = defaultNumber("INTUNE_REVOCATION_BATCH");
-export const MAX_REVOCATION_BATCH = 500;
+const MAX_REVOCATION_BATCH = 500;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain such as contoso.onmicrosoft.com is accepted by Entra in place of the GUID.

@@ -25,7 +25,7 @@ export type IntuneCredential =
       expiresAt: number;
     };
 
-export const EXPIRY_WARNING_DAYS = 30;
+const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 function optional(env: Record<string, string | undefined>, name: string): string | undefined {

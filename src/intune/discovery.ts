@@ -10,7 +10,7 @@ import { discoveryKey, type IntuneService } from "./kv-keys";
 import type { TokenCache } from "./token-cache";
 import type { FetchLike, IntuneLogger, IntuneMemory, KvLike } from "./types";
 
-export const INTUNE_APP_ID = "0000000a-0000-0000-c000-000000000000";
+const INTUNE_APP_ID = "0000000a-0000-0000-c000-000000000000";
 export const SCEP_SERVICE_NAME: IntuneService = "ScepRequestValidationFEService";
 export const PKI_SERVICE_NAME: IntuneService = "PkiConnectorFEService";
 const MAX_PAGES = 20;
@@ -127,13 +127,8 @@ export class ServiceDiscovery {
   }
 }
 
-/** First entry whose providerName (else serviceName) is the SCEP service, case-insensitively. */
-export function pickScepUri(entries: unknown[]): string | undefined {
-  return pickServiceUri(entries, SCEP_SERVICE_NAME);
-}
-
 /** First entry whose providerName (else serviceName) is `service`, case-insensitively. */
-export function pickServiceUri(entries: unknown[], service: IntuneService): string | undefined {
+function pickServiceUri(entries: unknown[], service: IntuneService): string | undefined {
   for (const entry of entries) {
     if (!isRecord(entry)) continue;
     const name = typeof entry.providerName === "string" ? entry.providerName : entry.serviceName;

@@ -24,7 +24,7 @@ export class EntraTokenError extends Error {
   }
 }
 
-export function tokenEndpoint(config: IntuneConfig): string {
+function tokenEndpoint(config: IntuneConfig): string {
   return `${config.authorityUrl}/${encodeURIComponent(config.tenantId)}/oauth2/v2.0/token`;
 }
 

@@ -24,7 +24,7 @@ export type IntuneFailureCause =
   /** Anything else: a bug, serial numbers exhausted. */
   | "internal";
 
-export const FAILURE_HRESULTS: Readonly<Record<IntuneFailureCause, { hResult: number; name: string }>> = Object.freeze({
+const FAILURE_HRESULTS: Readonly<Record<IntuneFailureCause, { hResult: number; name: string }>> = Object.freeze({
   "admin-rejected": { hResult: 0x80094014, name: "CERTSRV_E_ADMIN_DENIED_REQUEST" },
   names: { hResult: 0x80094001, name: "CERTSRV_E_BAD_REQUESTSUBJECT" },
   key: { hResult: 0x80094811, name: "CERTSRV_E_KEY_LENGTH" },

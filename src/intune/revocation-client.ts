@@ -14,7 +14,7 @@ import { odataError } from "./scep-actions";
 import { callService, setupFailure, type ServiceCallDeps } from "./service-call";
 import type { IntuneLogger } from "./types";
 
-export const PKI_API_VERSION = "5019-05-05";
+const PKI_API_VERSION = "5019-05-05";
 export const MAX_DOWNLOAD = 500;
 
 /** CARevocationRequest. Only requestContext and serialNumber are required by the library. */
@@ -27,7 +27,7 @@ export interface RevocationRequest {
 }
 
 /** CARequestErrorCode, by the member names the C# library sends (Java sends their numbers as strings). */
-export const REVOCATION_ERROR_CODES = {
+const REVOCATION_ERROR_CODES = {
   None: 0,
   NonRetryableServiceException: 4000,
   ParameterDataInvalidError: 4002,
@@ -46,7 +46,7 @@ export interface RevocationResult {
   errorMessage: string | null;
 }
 
-export class RevocationCallError extends Error {
+class RevocationCallError extends Error {
   constructor(
     readonly code: string,
     message: string,

@@ -72,9 +72,9 @@ export interface SyncSummary {
 }
 
 /** RFC 5280 §5.3.1 cessationOfOperation: the request carries no reason; the device left management. */
-export const INTUNE_REVOCATION_REASON = 5;
+const INTUNE_REVOCATION_REASON = 5;
 /** A run that died (a Worker stopped) holds the sync this long at most. */
-export const SYNC_LEASE_MS = 10 * 60_000;
+const SYNC_LEASE_MS = 10 * 60_000;
 const HOUR_MS = 3_600_000;
 
 const RESULTS: Record<RevocationOutcome, Omit<RevocationResult, "requestContext">> = {

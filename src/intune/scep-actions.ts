@@ -8,7 +8,7 @@ import type { IntuneResult } from "./types";
 
 export type ScepAction = "validateRequest" | "successNotification" | "failureNotification";
 export const API_VERSION = "2018-02-20";
-export const MAX_ERROR_DESCRIPTION = 255;
+const MAX_ERROR_DESCRIPTION = 255;
 
 export interface SuccessInput {
   transactionId: string;
@@ -34,7 +34,7 @@ export interface FailureInput {
   errorDescription: string;
 }
 
-export const DEFAULT_CERTIFICATE_AUTHORITY = "EdgeSCEP";
+const DEFAULT_CERTIFICATE_AUTHORITY = "EdgeSCEP";
 export const E_UNEXPECTED = -2147418113; // 0x8000FFFF
 
 export class ScepActionInputError extends Error {}
@@ -118,7 +118,7 @@ function requireCommon(transactionId: string, csrDer: Uint8Array): void {
 }
 
 /** At most `max` UTF-16 units, never ending in half a surrogate pair. */
-export function truncate(text: string, max: number): string {
+function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let cut = text.slice(0, max);
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);

@@ -13,7 +13,7 @@ import type { FetchLike, IntuneResult } from "./types";
 
 export type RetryHint = "new-token" | "rediscover" | undefined;
 
-export function retryHintFor(outcome: HttpOutcome): RetryHint {
+function retryHintFor(outcome: HttpOutcome): RetryHint {
   if (outcome.kind === "network") return "rediscover";
   if (outcome.kind === "timeout") return undefined;
   if (outcome.status === 401) return "new-token";

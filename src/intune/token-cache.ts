@@ -8,7 +8,7 @@ import { tokenKey, tokenSealingLabels } from "./kv-keys";
 import { credentialSealing, deriveSealingKey, open, seal } from "./token-seal";
 import type { FetchLike, IntuneLogger, IntuneMemory, KvLike } from "./types";
 
-export const TOKEN_MARGIN_SECONDS = 300;
+const TOKEN_MARGIN_SECONDS = 300;
 const KV_MIN_TTL_SECONDS = 60;
 
 /**

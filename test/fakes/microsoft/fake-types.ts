@@ -6,8 +6,7 @@ export const FAKE_TENANT_ID = "11111111-2222-4333-8444-555555555555";
 export const FAKE_TENANT_DOMAIN = "edgescep-test.onmicrosoft.com";
 export const FAKE_CLIENT_ID = "66666666-7777-4888-9999-aaaaaaaaaaaa";
 export const FAKE_CLIENT_SECRET = "fake-secret~not-a-real-one";
-/** The public cloud's token audiences. */
-export const GRAPH_AUDIENCE = "https://graph.microsoft.com";
+/** The public cloud's Intune token audience. */
 export const INTUNE_AUDIENCE = "https://api.manage.microsoft.com/";
 /** The public cloud's scopes, as the Worker must send them by default. */
 export const GRAPH_SCOPE = scopesOf("public").graph;

@@ -318,4 +318,4 @@ function parseOrText(raw: string): unknown {
 }
 
 export * from "./fake-types";
-export { FAKE_CLOUDS, scopesOf, type FakeCloud } from "./clouds";
+export { scopesOf, type FakeCloud } from "./clouds";

@@ -4,13 +4,14 @@
 // an empty list and does not restart it: whether the real one restarts is not documented), results
 // recorded by requestContext. A request whose result was never uploaded is offered again after the
 // cool-down, as a queue that waits for an answer would.
+import { isRecord } from "./body-shapes";
 import type { MicrosoftFake } from "./fake";
 import { json, odataError, SCEP_ROLE } from "./fake-types";
 import { FAKE_CLOUDS } from "./clouds";
 
-export const PKI_API_VERSION = "5019-05-05";
+const PKI_API_VERSION = "5019-05-05";
 export const REVOCATION_OPERATIONS = ["downloadRevocationRequests", "uploadRevocationResults"] as const;
-export const COOL_DOWN_MS = 60 * 60_000;
+const COOL_DOWN_MS = 60 * 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** C# sends CARequestErrorCode member names, Java their numbers as strings: both are accepted. */
 const ERROR_CODES: Record<string, string> = {
@@ -127,8 +128,4 @@ function upload(fake: MicrosoftFake, body: unknown, context: string): Response {
     if (queued) queued.answered = true;
   }
   return json(200, { "@odata.context": `${context}#Edm.Boolean`, value: true });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

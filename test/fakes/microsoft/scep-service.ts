@@ -1,7 +1,7 @@
 // Fake Intune SCEP validation service: POST {uri}/ScepActions/{validateRequest|successNotification|
 // failureNotification}. Checks the token (audience, tenant, role), the headers and the body shape,
 // then answers HTTP 200 {"@odata.context","code","errorDescription"} like the real service.
-import { checkBody, decodeBase64, isRecord, wrapperOf } from "./body-shapes";
+import { checkBody, decodeBase64, wrapperOf } from "./body-shapes";
 import { judge } from "./challenge-check";
 import type { MicrosoftFake } from "./fake";
 import { FAKE_CLOUDS } from "./clouds";
@@ -78,5 +78,3 @@ function headerProblem(request: Request): string | undefined {
   if (type !== "application/json" && type !== "application/json;charset=utf-8") return "Content-Type must be application/json";
   return undefined;
 }
-
-export { isRecord };

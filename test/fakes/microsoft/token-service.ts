@@ -132,7 +132,7 @@ function audienceOf(fake: MicrosoftFake, scope: string): string | "malformed" | 
   return undefined;
 }
 
-export function entraError(status: number, error: string, description: string): Response {
+function entraError(status: number, error: string, description: string): Response {
   const traceId = crypto.randomUUID();
   return json(status, {
     error,

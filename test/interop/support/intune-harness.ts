@@ -21,7 +21,7 @@ import {
 import { startMicrosoftFakeServer, type RunningFake } from "../../fakes/microsoft/node-server";
 import { COMPATIBILITY_DATE, SCRIPT_ENV, buildWorker, startWorker, wranglerVars, type RunningWorker } from "../../../scripts/lib/worker-server";
 
-export const rb = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+const rb = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 export const CALLER_INFO = "EdgeSCEP-interop/1.0";
 export const STATIC_SECRET = `static-${Buffer.from(rb(12)).toString("hex")}`;
 export const ADMIN_TOKEN = `adm-${Buffer.from(rb(24)).toString("hex")}`;
@@ -96,7 +96,7 @@ export async function startIntuneStack(
  * Miniflare instance (a fresh workerd process and isolate) started on the same path later sees
  * what the first one stored in KV `CACHE`.
  */
-export async function startPersistentWorker(bindings: Record<string, string>, persistPath: string): Promise<RunningWorker> {
+async function startPersistentWorker(bindings: Record<string, string>, persistPath: string): Promise<RunningWorker> {
   const scriptPath = process.env[SCRIPT_ENV] ?? (await buildWorker());
   const mf = new Miniflare({
     ...convertV4MiniflareOptions({
@@ -162,7 +162,7 @@ export interface EnrollOutcome {
   certDer?: Uint8Array;
 }
 
-export class ScepDevice {
+class ScepDevice {
   private constructor(
     readonly url: string,
     readonly caCerts: Uint8Array[],
@@ -230,7 +230,7 @@ export interface CertificateItem {
   sha1: string;
 }
 
-export class AdminReader {
+class AdminReader {
   constructor(
     readonly origin: string,
     readonly token: string,
