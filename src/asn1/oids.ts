@@ -66,4 +66,13 @@ export const OID = {
   // Extended key usages (RFC 5280 §4.2.1.12)
   serverAuth: "1.3.6.1.5.5.7.3.1",
   clientAuth: "1.3.6.1.5.5.7.3.2",
+  ocspSigning: "1.3.6.1.5.5.7.3.9",
+  // OCSP (RFC 6960 §4.4, Appendix B.1); id-pkix-ocsp is also id-ad-ocsp, the AIA access method
+  adOcsp: "1.3.6.1.5.5.7.48.1",
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1", // ResponseBytes.responseType of a BasicOCSPResponse (§4.2.1)
+  ocspNonce: "1.3.6.1.5.5.7.48.1.2", // §4.4.1 as replaced by RFC 8954 §2.1
+  ocspAcceptableResponses: "1.3.6.1.5.5.7.48.1.4", // §4.4.3: only basic exists, read and ignored
+  ocspNoCheck: "1.3.6.1.5.5.7.48.1.5", // §4.2.2.2.1: relying parties need not check the responder
+  ocspPreferredSignatureAlgorithms: "1.3.6.1.5.5.7.48.1.8", // §4.4.7: read and ignored
+  ocspExtendedRevoke: "1.3.6.1.5.5.7.48.1.9", // §4.4.8: "revoked" may also mean "never issued" (§2.2)
 } as const;
