@@ -56,7 +56,7 @@ export interface IssuedCertificate {
 const DAY_MS = 86_400_000;
 
 /** notBefore/notAfter in whole seconds; notAfter never outlives the issuing CA (RFC 5280 §6 path validation). */
-function validityWindow(now: Date, validityDays: number, backdateSeconds: number, caNotAfter: Date) {
+export function validityWindow(now: Date, validityDays: number, backdateSeconds: number, caNotAfter: Date) {
   const notBefore = wholeSeconds(new Date(now.getTime() - backdateSeconds * 1000));
   const wanted = wholeSeconds(new Date(now.getTime() + validityDays * DAY_MS));
   const notAfter = wanted > caNotAfter ? wholeSeconds(caNotAfter) : wanted;

@@ -1,6 +1,6 @@
 // X.509 v3 extensions (RFC 5280 §4.2) written as DER. Values are small and mostly constant, so they
 // are written directly with the DER helpers.
-import { children, content, DER_TRUE, derBitString, derInteger, readTlv, TAG, tlv } from "../asn1/der";
+import { children, content, DER_NULL, DER_TRUE, derBitString, derInteger, readTlv, TAG, tlv } from "../asn1/der";
 import { oid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import { digest } from "../crypto/digest";
@@ -86,6 +86,11 @@ export function crlDistributionPointsExtension(url: string): Uint8Array {
 /** authorityInfoAccess with one caIssuers AccessDescription (§4.2.2.1). */
 export function caIssuersExtension(url: string): Uint8Array {
   return extensionDer(OID.authorityInfoAccess, false, tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, oid(OID.caIssuers), uriName(url))));
+}
+
+/** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): its value is NULL; relying parties skip the responder's own status. */
+export function ocspNoCheckExtension(): Uint8Array {
+  return extensionDer(OID.ocspNoCheck, false, DER_NULL);
 }
 
 /** subjectAltName carrying the requested GeneralNames bytes verbatim. */
