@@ -34,6 +34,7 @@ import {
   recordPending,
   rejectPending,
 } from "./issuance-store";
+import { addOcspCounts, currentResponder, ocspCounts, ocspRevision, ocspStatuses, recordResponder } from "./ocsp-store";
 import { MIGRATIONS } from "./schema";
 import type {
   ApprovalOutcome,
@@ -49,18 +50,26 @@ import type {
   CertificateView,
   CrlSnapshot,
   LedgerStats,
+  OcspStatusSnapshot,
   PendingOutcome,
   RecordOutcome,
   RenewalPolicy,
   RenewalStatus,
+  ResponderLookup,
   RevokedEntry,
+  StoredResponder,
   TransactionInput,
   TransactionView,
   UnsentIntuneRevocation,
 } from "./types";
 
+/** How long one caller may take to issue the next OCSP responder before another is asked to. */
+const RESPONDER_LEASE_MS = 60_000;
+
 export class Ledger extends DurableObject {
   private readonly sql: SqlStorage;
+  /** Soft lease on responder rotation (in memory: a lost lease only means two responders recorded). */
+  private responderLeaseUntil = 0;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -214,5 +223,42 @@ export class Ledger extends DurableObject {
 
   storeCrl(der: Uint8Array, number: number, revision: number, thisUpdate: number, nextUpdate: number, caSha256: string): void {
     storeCrl(this.sql, der, number, revision, thisUpdate, nextUpdate, caSha256);
+  }
+
+  // --- OCSP (docs/ocsp.md) -------------------------------------------------------------------
+  /** One row read: what a cached "good" answer is checked against. */
+  ocspRevision(): number {
+    return ocspRevision(this.sql);
+  }
+
+  ocspStatus(serials: string[]): OcspStatusSnapshot {
+    return ocspStatuses(this.sql, serials.slice(0, 16));
+  }
+
+  /**
+   * The responder to sign with, and whether this caller should issue the next one: when none is
+   * valid (every caller), or when the current one is within `renewBeforeMs` of its end (one caller
+   * per lease; the others keep signing with the current one).
+   */
+  ocspResponder(caSha256: string, now: number, renewBeforeMs: number): ResponderLookup {
+    const current = currentResponder(this.sql, caSha256, now);
+    if (current && current.notAfter - now > renewBeforeMs) return { current, rotate: false };
+    if (current && this.responderLeaseUntil > now) return { current, rotate: false };
+    this.responderLeaseUntil = now + RESPONDER_LEASE_MS;
+    return { current, rotate: true };
+  }
+
+  recordResponder(cert: CertificateInput, sealedKey: Uint8Array, caSha256: string, now: number): StoredResponder | undefined {
+    const recorded = this.atomic(() => recordResponder(this.sql, cert, sealedKey, caSha256, now));
+    if (recorded) this.responderLeaseUntil = 0;
+    return recorded;
+  }
+
+  addOcspCounts(counts: Record<string, number>): void {
+    this.atomic(() => addOcspCounts(this.sql, counts));
+  }
+
+  ocspCounts(): Record<string, number> {
+    return ocspCounts(this.sql);
   }
 }

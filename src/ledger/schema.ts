@@ -118,4 +118,19 @@ export const MIGRATIONS: readonly Migration[] = [
      finished_at INTEGER,                       -- NULL while a run holds the sync
      summary     TEXT                           -- JSON of the last finished run
    );`,
+  // v5: OCSP. The delegated responder's certificate is a row of `certificates` like every
+  // certificate the CA key signs; its key is kept here sealed (never in clear). Traffic counters
+  // are flushed in batches by the Worker's isolates.
+  `CREATE TABLE ocsp_responders (
+     serial       TEXT PRIMARY KEY,            -- the certificates row of the responder certificate
+     ca_sha256    TEXT NOT NULL,               -- SHA-256 of the CA certificate that issued it
+     sealed_key   BLOB NOT NULL,               -- PKCS#8, AES-256-GCM under a key derived from the CA key
+     not_before   INTEGER NOT NULL,
+     not_after    INTEGER NOT NULL,
+     created_at   INTEGER NOT NULL
+   );
+   CREATE TABLE ocsp_counters (
+     name   TEXT PRIMARY KEY,
+     count  INTEGER NOT NULL
+   );`,
 ];

@@ -264,3 +264,27 @@ export interface IntuneSyncState {
   /** Results recorded in this ledger and not yet accepted by Intune. */
   unsent: number;
 }
+
+/** A serial's state for OCSP: `unknown` when this ledger never recorded it. */
+export type OcspEntry = { status: "valid" } | { status: "revoked"; revokedAt: number; reason: number } | { status: "unknown" };
+
+export interface OcspStatusSnapshot {
+  /** The revocation revision (crl_state.revision) the entries were read at. */
+  revision: number;
+  entries: Record<string, OcspEntry>;
+}
+
+/** A delegated OCSP responder: its certificate and its PKCS#8 key sealed under a key derived from the CA key. */
+export interface StoredResponder {
+  serial: string;
+  certDer: Uint8Array;
+  sealedKey: Uint8Array;
+  notBefore: number;
+  notAfter: number;
+}
+
+export interface ResponderLookup {
+  current?: StoredResponder;
+  /** This caller should issue the next responder (no current one, or it is due and no one else is on it). */
+  rotate: boolean;
+}
