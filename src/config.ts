@@ -7,11 +7,13 @@ import { parseNamePolicy, type NamePolicy } from "./ca/name-policy";
 import { defaultProfile, parseProfiles, type CertificateProfile } from "./ca/profiles";
 import type { Env } from "./env";
 import { parseIntuneConfig, type IntuneConfig } from "./intune";
+import { issuerHashes, type IssuerHashes } from "./ocsp/cert-id";
 import { caCertBody, capabilitiesBody, nextCaCertBody, type CaCertBody } from "./scep/ca-bodies";
 import { recipientKeyFor, type RecipientKey } from "./scep/envelope";
 import type { SignerIdentity } from "./scep/signed-data";
 import { CHALLENGE_MODES, type ChallengeMode } from "./challenge/select";
 import { parseAdminSettings, type AdminSettings } from "./settings/admin";
+import { parseOcspSettings, type OcspSettings } from "./settings/ocsp";
 import { parseBaseUrl, parseBoolean, parseInteger, parseList } from "./settings/primitives";
 import { ConfigError, SettingProblems } from "./settings/problems";
 import { parseRenewalSettings, type RenewalSettings } from "./settings/renewal";
@@ -49,10 +51,20 @@ export interface Config {
   /** PUBLIC_BASE_URL without a trailing slash: issued certificates then carry CRL and CA URLs. */
   publicBaseUrl?: string;
   crlValiditySeconds: number;
+  /** OCSP_* settings (docs/ocsp.md). */
+  ocsp: OcspSettings;
+  /** Every CA of `cas` with the CertID hashes of its name and key (RFC 6960 §4.1.1), computed once. */
+  ocspIssuers: OcspIssuer[];
   /** ADMIN_TOKEN and ACCESS_*: the admin API's own settings, or its problems. */
   admin: AdminSettings;
   /** Entra/Graph/Intune settings when CHALLENGE_MODE includes intune. */
   intune?: IntuneConfig;
+}
+
+/** A CA as the OCSP responder finds it from a CertID. */
+export interface OcspIssuer {
+  ca: IssuingCa;
+  hashes: IssuerHashes;
 }
 
 let cached: { key: string; result: Config | ConfigError } | undefined;
@@ -112,6 +124,7 @@ function buildConfig(env: Env): Config | ConfigError {
     maxMessageBytes: read(() => parseInteger("MAX_MESSAGE_BYTES", env.MAX_MESSAGE_BYTES, defaultNumber("MAX_MESSAGE_BYTES"), 4096, 1048576)),
     manualApproval: read(() => parseApprovalMode(env.APPROVAL_MODE)),
     crlValidityHours: read(() => parseInteger("CRL_VALIDITY_HOURS", env.CRL_VALIDITY_HOURS, defaultNumber("CRL_VALIDITY_HOURS"), 1, 24 * 90)),
+    ocsp: read(() => parseOcspSettings(env)),
   };
   if (problems.list.length > 0) return new ConfigError(problems.list);
   // Every value below was read without a problem.
@@ -127,6 +140,7 @@ function buildConfig(env: Env): Config | ConfigError {
     maxMessageBytes: settings.maxMessageBytes!,
     manualApproval: settings.manualApproval!,
     crlValiditySeconds: settings.crlValidityHours! * 3600,
+    ocsp: settings.ocsp!,
     admin: parseAdminSettings(env),
   });
 }
@@ -144,6 +158,7 @@ type ReadSettings = Pick<
   | "maxMessageBytes"
   | "manualApproval"
   | "crlValiditySeconds"
+  | "ocsp"
   | "admin"
 >;
 
@@ -166,6 +181,7 @@ function assemble(ca: CaMaterial, cas: CaSet, read: ReadSettings): Config {
     nextCaCert: ca.nextCaDer
       ? nextCaCertBody({ nextCaDer: ca.nextCaDer, raDer: ca.ra?.der, signer: { cert: caView, key: ca.caKey }, certificates: [ca.caCertDer] })
       : undefined,
+    ocspIssuers: cas.all.map((issuing) => ({ ca: issuing, hashes: issuerHashes(issuing.material.caSubjectDer, issuing.material.caSpkiDer) })),
   };
 }
 
@@ -197,8 +213,15 @@ function parseApprovalMode(value: string | undefined): ReadonlySet<string> {
   throw new SettingError("APPROVAL_MODE", "use auto, manual, or manual:<kinds> (static, one-time, intune, renewal)");
 }
 
-/** Where issued certificates find their CA's CRL and certificate: per CA key, so they outlive a rollover. */
-export function publicationUrls(config: Config, ca: IssuingCa): { crlUrl?: string; caIssuersUrl?: string } {
+/**
+ * Where issued certificates find their CA's CRL and certificate (per CA key, so they outlive a
+ * rollover) and the OCSP responder (one URL: the CertID names the CA).
+ */
+export function publicationUrls(config: Config, ca: IssuingCa): { crlUrl?: string; caIssuersUrl?: string; ocspUrl?: string } {
   if (!config.publicBaseUrl) return {};
-  return { crlUrl: `${config.publicBaseUrl}/crl/${ca.keyId}`, caIssuersUrl: `${config.publicBaseUrl}/ca/${ca.keyId}.crt` };
+  return {
+    crlUrl: `${config.publicBaseUrl}/crl/${ca.keyId}`,
+    caIssuersUrl: `${config.publicBaseUrl}/ca/${ca.keyId}.crt`,
+    ...(config.ocsp.mode === "off" ? {} : { ocspUrl: `${config.publicBaseUrl}/ocsp` }),
+  };
 }

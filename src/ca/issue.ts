@@ -4,9 +4,9 @@ import type { HashName } from "../crypto/algorithms";
 import { fingerprintHex, signCertificate } from "../x509/cert-builder";
 import type { CaMaterial } from "./ca-material";
 import {
+  authorityInfoAccessExtension,
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
-  caIssuersExtension,
   crlDistributionPointsExtension,
   extensionDer,
   extKeyUsageExtension,
@@ -31,6 +31,8 @@ export interface IssueInput {
   hash?: HashName;
   crlUrl?: string;
   caIssuersUrl?: string;
+  /** RFC 6960 §3.1: where relying parties ask this CA's OCSP responder. */
+  ocspUrl?: string;
 }
 
 export interface IssuedNames {
@@ -89,7 +91,7 @@ export function issueCertificate(input: IssueInput): IssuedCertificate {
   if (names.subjectAltNameDer) extensions.push(subjectAltNameExtension(names.subjectAltNameDer, names.subjectAltNameCritical));
   if (names.sidExtensionDer) extensions.push(extensionDer(OID.ntdsCaSecurity, false, names.sidExtensionDer));
   if (input.crlUrl) extensions.push(crlDistributionPointsExtension(input.crlUrl));
-  if (input.caIssuersUrl) extensions.push(caIssuersExtension(input.caIssuersUrl));
+  if (input.caIssuersUrl || input.ocspUrl) extensions.push(authorityInfoAccessExtension({ ocsp: input.ocspUrl, caIssuers: input.caIssuersUrl }));
 
   const der = signCertificate({
     serial: input.serial,

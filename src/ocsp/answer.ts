@@ -1,9 +1,10 @@
 // The responder's decisions, apart from storage and signing keys: which CA a request is for, what
 // each ledger record means on the wire, and the validity window of an answer (RFC 6960 §2.2, §2.3,
 // §4.2.2.1). Refusals cost no signature: they are constant responses (ocspErrorResponse).
+import type { NonIssuedMode } from "../settings/ocsp";
 import { namesIssuer, type IssuerHashes } from "./cert-id";
 import { parseOcspRequest, OcspRequestError, type OcspRequest } from "./request";
-import { NON_ISSUED_REVOKED, OcspStatus, type CertStatus, type OcspErrorStatus } from "./response";
+import { buildOcspResponse, NON_ISSUED_REVOKED, OcspStatus, type CertStatus, type OcspErrorStatus, type ResponseSigner } from "./response";
 
 export type Resolution<T> = { kind: "refused"; status: OcspErrorStatus; reason: string } | { kind: "ok"; issuer: T; request: OcspRequest };
 
@@ -34,9 +35,6 @@ export function resolveRequest<T extends { hashes: IssuerHashes }>(der: Uint8Arr
 /** A certificate's state as its CA's ledger holds it; `unknown`: the ledger never recorded that serial. */
 export type LedgerStatus = { status: "valid" } | { status: "revoked"; revokedAt: number; reason: number } | { status: "unknown" };
 
-/** OCSP_NON_ISSUED: how a serial the CA never issued is answered. */
-export type NonIssuedMode = "unknown" | "revoked";
-
 /**
  * good, revoked (time and reason), or for a serial this CA never issued either unknown or, with
  * OCSP_NON_ISSUED=revoked, the §2.2 form (revoked, 1970-01-01, certificateHold). "good" only ever
@@ -66,4 +64,32 @@ export function answerWindow(now: Date, validitySeconds: number, signerNotAfter?
   let next = thisUpdate.getTime() + validitySeconds * 1000;
   if (signerNotAfter && signerNotAfter.getTime() < next) next = Math.floor(signerNotAfter.getTime() / 1000) * 1000;
   return { thisUpdate, nextUpdate: new Date(Math.max(next, thisUpdate.getTime())) };
+}
+
+export interface SignedAnswer {
+  der: Uint8Array;
+  statuses: CertStatus[];
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
+/** Signs the answer to a resolved request from the ledger's entries (a serial it lacks is unknown). */
+export function signAnswer(
+  request: OcspRequest,
+  entries: Readonly<Record<string, LedgerStatus>>,
+  signer: { signer: ResponseSigner; notAfter: Date },
+  settings: { validitySeconds: number; nonIssued: NonIssuedMode },
+  now: Date,
+): SignedAnswer {
+  const statuses = request.certIds.map((id) => certStatusOf(entries[id.serialHex] ?? { status: "unknown" }, settings.nonIssued));
+  const window = answerWindow(now, settings.validitySeconds, signer.notAfter);
+  const der = buildOcspResponse({
+    answers: request.certIds.map((certId, i) => ({ certId, status: statuses[i]! })),
+    producedAt: now,
+    ...window,
+    signer: signer.signer,
+    nonce: request.nonce,
+    extendedRevoke: statuses.some(isNonIssuedRevoked),
+  });
+  return { der, statuses, ...window };
 }

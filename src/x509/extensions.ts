@@ -83,9 +83,12 @@ export function crlDistributionPointsExtension(url: string): Uint8Array {
   return extensionDer(OID.crlDistributionPoints, false, tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, tlv(0xa0, tlv(0xa0, uriName(url))))));
 }
 
-/** authorityInfoAccess with one caIssuers AccessDescription (§4.2.2.1). */
-export function caIssuersExtension(url: string): Uint8Array {
-  return extensionDer(OID.authorityInfoAccess, false, tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, oid(OID.caIssuers), uriName(url))));
+/** authorityInfoAccess (§4.2.2.1): the OCSP responder first (what clients try first), then caIssuers. */
+export function authorityInfoAccessExtension(urls: { ocsp?: string; caIssuers?: string }): Uint8Array {
+  const descriptions: Uint8Array[] = [];
+  if (urls.ocsp) descriptions.push(tlv(TAG.SEQUENCE, oid(OID.adOcsp), uriName(urls.ocsp)));
+  if (urls.caIssuers) descriptions.push(tlv(TAG.SEQUENCE, oid(OID.caIssuers), uriName(urls.caIssuers)));
+  return extensionDer(OID.authorityInfoAccess, false, tlv(TAG.SEQUENCE, ...descriptions));
 }
 
 /** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): its value is NULL; relying parties skip the responder's own status. */
