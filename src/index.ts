@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from "./config";
 import { runIntuneSync } from "./enroll/intune-sync";
 import type { Env } from "./env";
 import { caCertificateResponse, crlResponse, publicationRoute } from "./http/publication-routes";
+import { handleOcsp, isOcspPath } from "./http/ocsp-routes";
 import { handleScep, text } from "./http/scep-routes";
 import { ledgerFor } from "./ledger/client";
 import { intuneClient, workerRuntime } from "./runtime";
@@ -12,7 +13,8 @@ import { intuneClient, workerRuntime } from "./runtime";
 export { Ledger } from "./ledger/ledger";
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
+  // ctx is optional: tests call fetch(request, env) with a fake env.
+  async fetch(request: Request, env: Env, ctx?: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const config = loadConfig(env);
     if (config instanceof ConfigError) {
@@ -23,6 +25,15 @@ export default {
     try {
       const path = url.pathname;
       if (path === "/admin" || path.startsWith("/admin/")) return await handleAdmin(request, url, { ...dependencies(env, config), config });
+      if (isOcspPath(path)) {
+        return await handleOcsp(request, url, {
+          config,
+          runtime: workerRuntime,
+          ledgerOf: (ca) => ledgerFor(env.LEDGER, ca.ledgerName),
+          cache: typeof caches === "undefined" ? undefined : caches.default,
+          waitUntil: (p) => (ctx ? ctx.waitUntil(p) : void p.catch(() => {})),
+        });
+      }
       const published = request.method === "GET" ? publicationRoute(path, config) : undefined;
       if (published?.kind === "crl")
         return await crlResponse(request, url, published.ca, config, ledgerFor(env.LEDGER, published.ca.ledgerName), workerRuntime, published.pem);

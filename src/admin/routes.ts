@@ -11,6 +11,8 @@ import type { EnrollDeps } from "../enroll/ports";
 import type { LedgerStub } from "../ledger/client";
 import type { CertificateFilter } from "../ledger/types";
 import { toPem } from "../asn1/pem";
+import { forgetRevision } from "../ocsp/revision-memo";
+import { flushOcspCounts } from "../ocsp/traffic";
 import { approvePending } from "./approval";
 import { authenticateAdmin } from "./auth";
 import { AdminError, errorResponse, json, readJson } from "./json";
@@ -58,6 +60,7 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       ca: ctx.config.cas.current.keyId,
       retiredCas: ctx.config.cas.retired.length,
       ...(intune ? { intune } : {}),
+      ocsp: await ocspStats(ctx, now),
     });
   }
   const intune = await intuneRoute(request, path, ctx);
@@ -78,6 +81,7 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       if (outcome === "not-found") throw new AdminError(404, "not_found", `no certificate with serial ${serial}`);
       if (outcome === "bad-reason") throw new AdminError(400, "bad_reason", "the revocation reason is not one this CA records");
       ctx.runtime.log("revoked", { serial, ca: found.ca.keyId, reason, outcome });
+      forgetRevision(found.ca.keyId); // this isolate's next OCSP answer reads the new revision (OCSP_REVISION_TTL_SECONDS)
       return json(200, { serial, ca: found.ca.keyId, status: "revoked", reason, alreadyRevoked: outcome === "already-revoked" });
     }
     if (!cert[2] && method === "GET") return certificateResponse(serial, url, ctx);
@@ -138,6 +142,16 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
     });
   }
   throw new AdminError(404, "not_found", `no admin route ${method} ${path}`);
+}
+
+/** OCSP traffic (docs/ocsp.md) summed over every CA's ledger, after flushing this isolate's counts. */
+async function ocspStats(ctx: AdminContext, now: number): Promise<Record<string, number>> {
+  await flushOcspCounts(ctx.ledger, now, true);
+  const total: Record<string, number> = {};
+  for (const ca of ctx.config.cas.all) {
+    for (const [name, n] of Object.entries(await ctx.ledgerOf(ca).ocspCounts())) total[name] = (total[name] ?? 0) + n;
+  }
+  return total;
 }
 
 async function certificateResponse(serial: string, url: URL, ctx: AdminContext): Promise<Response> {

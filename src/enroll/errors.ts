@@ -22,7 +22,12 @@ export type Rejection =
   | { kind: "unverifiable-message"; detail: string }
   | { kind: "no-envelope" }
   /** Wrong key, bad padding or bad content: deliberately one outcome (no padding oracle). */
-  | { kind: "undecryptable-envelope"; detail: string };
+  | { kind: "undecryptable-envelope"; detail: string }
+  /** OCSP (docs/ocsp.md): anything else is answered with an OCSPResponse, not a 4xx. */
+  | { kind: "ocsp-off" }
+  | { kind: "ocsp-get-without-request" }
+  | { kind: "bad-path-encoding" }
+  | { kind: "ocsp-too-large" };
 
 export type RejectionStatus = 400 | 404 | 405 | 413 | 414 | 503;
 
@@ -54,6 +59,14 @@ function rejectionWire(r: Rejection): { status: RejectionStatus; text: string; l
       return { status: 400, text: "pkiMessage carries no pkcsPKIEnvelope" };
     case "undecryptable-envelope":
       return { status: 400, text: "pkcsPKIEnvelope could not be decrypted", logDetail: r.detail };
+    case "ocsp-off":
+      return { status: 404, text: "OCSP is off (OCSP_RESPONDER=off)" };
+    case "ocsp-get-without-request":
+      return { status: 400, text: "GET /ocsp/<base64 of the DER OCSPRequest>, or POST it to /ocsp" };
+    case "bad-path-encoding":
+      return { status: 400, text: "the request path is not valid percent-encoding" };
+    case "ocsp-too-large":
+      return { status: 413, text: "OCSP request too large" };
   }
 }
 
