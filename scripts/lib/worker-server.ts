@@ -41,6 +41,8 @@ export interface StartOptions {
   scriptPath?: string;
   /** Keep KV and Durable Object storage under this directory, so a restarted Worker sees it. */
   persistPath?: string;
+  /** Receives every line workerd logs (the Worker's console output) instead of the console. */
+  onLog?: (level: string, message: string) => void;
 }
 
 export interface RunningWorker {
@@ -109,6 +111,7 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
       bindings,
     }),
     ...(opts.persistPath ? { resourcePersistencePath: opts.persistPath } : {}),
+    ...(opts.onLog ? { handleStructuredLogs: ({ level, message }: { level: string; message: string }) => opts.onLog!(level, message) } : {}),
   } as ConstructorParameters<typeof Miniflare>[0]);
   let origin: string;
   try {

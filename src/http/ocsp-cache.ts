@@ -23,7 +23,8 @@ export interface CachedAnswer {
 /**
  * One entry per CA, CertID hash and serial. The issuer hashes follow from the CA and the hash; the
  * parameters' form (NULL or absent) is echoed in the answer, so it is part of the key too. The
- * Worker's own origin keeps the entry in the zone that serves it.
+ * origin is PUBLIC_BASE_URL when set (the zone that serves it, whatever Host a client sent:
+ * OpenSSL's HTTP/1.0 client and curl differ), else the request's.
  */
 export function cacheKey(origin: string, caKeyId: string, certId: CertId): string {
   return `${origin}/ocsp-cache/v1/${caKeyId}/${certId.hash}${certId.nullParams ? "" : "-noparams"}/${certId.serialHex}`;

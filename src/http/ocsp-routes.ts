@@ -97,7 +97,7 @@ async function answer(ca: IssuingCa, req: OcspRequest, url: URL, request: Reques
   let revision = 0;
 
   if (certId && ctx.cache) {
-    const key = cacheKey(url.origin, ca.keyId, certId);
+    const key = cacheKey(config.publicBaseUrl ?? url.origin, ca.keyId, certId);
     // Read alongside the cache lookup (latency), awaited only for a "good"; its failure surfaces there.
     const revisionRead = currentRevision(
       ca.keyId,
@@ -149,7 +149,8 @@ async function answer(ca: IssuingCa, req: OcspRequest, url: URL, request: Reques
     refreshAt: thisUpdate + Math.floor((nextUpdate - thisUpdate) / 2),
     etag: `"${fingerprintHex(signed.der, "sha1")}"`,
   };
-  if (certId && ctx.cache) ctx.waitUntil(storeCached(ctx.cache, cacheKey(url.origin, ca.keyId, certId), result, now));
+  // Awaited, not left to waitUntil: the next request at this location must find it (signed once).
+  if (certId && ctx.cache) await storeCached(ctx.cache, cacheKey(config.publicBaseUrl ?? url.origin, ca.keyId, certId), result, now);
   return reply(result, { cacheable: !req.nonce, request, now });
 }
 
