@@ -10,7 +10,7 @@ import { loadConfig, type Config } from "../../src/config";
 import type { Env } from "../../src/env";
 import type { Ledger } from "../../src/ledger/ledger";
 import worker from "../../src/index";
-import { certIdDer, ocspGetPath, ocspRequestDer } from "../support/ocsp-request";
+import { certIdDer, ocspGetPath, ocspRequestDer } from "../../scripts/lib/ocsp-request";
 import { enrollOk, rnd, workerFetch } from "./support/scep-harness";
 
 const config = loadConfig(env as unknown as Env) as Config;
