@@ -117,6 +117,37 @@ describe("answers from the ledger, cached at the edge", () => {
   });
 });
 
+describe("OCSP_REVISION_TTL_SECONDS", () => {
+  const token = "ttl-admin-token-0123456789";
+  const ttlEnv = { ...(env as unknown as Env), OCSP_REVISION_TTL_SECONDS: "300", ADMIN_TOKEN: token };
+  const ask = async (serial: string) => {
+    const res = await worker.fetch(new Request("http://ocsp.test/ocsp", { method: "POST", body: single(serial) }), ttlEnv);
+    return read(new Uint8Array(await res.arrayBuffer()), res);
+  };
+
+  it("an isolate trusts the revision it read for the TTL (the documented lag); its own admin revocation shows at once", async () => {
+    const elsewhere = await issued();
+    const here = await issued();
+    expect(await ask(elsewhere)).toMatchObject({ certStatus: "good" });
+    expect(await ask(here)).toMatchObject({ certStatus: "good" });
+    // Revoked by another isolate (straight in the ledger): this isolate may keep its cached good for the TTL.
+    await ledger().revoke(elsewhere, 1, Date.now());
+    expect(await ask(elsewhere)).toMatchObject({ certStatus: "good" });
+    // Revoked through this isolate's admin API: it forgets the revision, so its next answer is revoked.
+    const res = await worker.fetch(
+      new Request(`http://ocsp.test/admin/certificates/${here}/revoke`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: "{}",
+      }),
+      ttlEnv,
+    );
+    expect(res.status).toBe(200);
+    expect(await ask(here)).toMatchObject({ certStatus: "revoked" });
+    expect(await ask(elsewhere)).toMatchObject({ certStatus: "revoked" }); // the fresh revision covers both
+  });
+});
+
 describe("what anyone may send", () => {
   const raw = async (init: RequestInit & { path?: string }) => {
     const res = await workerFetch(`http://ocsp.test${init.path ?? "/ocsp"}`, init);
