@@ -5,7 +5,7 @@
 import type { CertificateInput, OcspEntry, OcspStatusSnapshot, StoredResponder } from "./types";
 
 /** A responder certificate is a certificate row like any other the CA key signs; these mark it. */
-export const RESPONDER_KIND = "ocsp-responder";
+const RESPONDER_KIND = "ocsp-responder";
 
 export function ocspRevision(sql: SqlStorage): number {
   return sql.exec<{ revision: number }>("SELECT revision FROM crl_state WHERE id = 1").one().revision;

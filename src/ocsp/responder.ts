@@ -36,7 +36,7 @@ export interface ActiveSigner {
 }
 
 /** No responder could be found or made (the CA certificate expired, the ledger is unreachable…): tryLater. */
-export class ResponderUnavailableError extends Error {
+class ResponderUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ResponderUnavailableError";

@@ -70,7 +70,7 @@ const GOOD = new Uint8Array([0x80, 0x00]); // good [0] IMPLICIT NULL
 const UNKNOWN = new Uint8Array([0x82, 0x00]); // unknown [2] IMPLICIT UnknownInfo (NULL)
 
 /** GeneralizedTime, Zulu, whole seconds: OCSP uses it for every time, also before 2050 (§4.2.1). */
-export function generalizedTime(date: Date): Uint8Array {
+function generalizedTime(date: Date): Uint8Array {
   const iso = new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString();
   return tlv(TAG.GENERALIZED_TIME, utf8(`${iso.slice(0, 19).replace(/[-T:]/g, "")}Z`));
 }
@@ -94,7 +94,7 @@ function extensionDer(id: string, value: Uint8Array): Uint8Array {
 }
 
 /** KeyHash (§4.2.1): SHA-1 of the responder's subjectPublicKey value. */
-export function responderKeyHash(spkiDer: Uint8Array): Uint8Array {
+function responderKeyHash(spkiDer: Uint8Array): Uint8Array {
   return digest("sha1", subjectPublicKeyBits(spkiDer));
 }
 

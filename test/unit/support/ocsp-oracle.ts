@@ -110,7 +110,7 @@ export function basicResponseText(der: Uint8Array, dir: string): string {
   return asn1parse(der, dir, Number(offset));
 }
 
-export function asn1parse(der: Uint8Array, dir: string, strparse?: number): string {
+function asn1parse(der: Uint8Array, dir: string, strparse?: number): string {
   const path = tmpFile(dir, "der");
   writeFileSync(path, der);
   const args = ["asn1parse", "-inform", "DER", "-in", path, "-i"];
