@@ -19,7 +19,7 @@ import { parseCertView } from "../src/x509/cert-view";
 import { certIdDer, ocspGetPath, ocspRequestDer, type OcspIssuerInput } from "./lib/ocsp-request";
 import { createTestCa, type TestCa } from "./lib/test-ca";
 import { buildWorker, startWorker, type RunningWorker } from "./lib/worker-server";
-import { cpuMsOf, percentile, readStat, servingPids } from "./lib/proc-cpu";
+import { type Row, run, type Shot, timed } from "./lib/ocsp-load";
 import { cachedHitCpu, fetchObjectsCpu, inProcessFigures } from "./lib/ocsp-in-process";
 import { hostileRequests } from "./lib/ocsp-hostile";
 
@@ -52,83 +52,6 @@ setTimeout(() => {
   console.error(`bench:ocsp: hard timeout of ${TIMEOUT_S} s reached`);
   void Promise.race([worker?.stop(), new Promise((r) => setTimeout(r, 5000))]).finally(() => process.exit(124));
 }, TIMEOUT_S * 1000).unref();
-
-interface Shot {
-  status: number;
-  ms: number;
-  first: number;
-}
-
-type Send = (i: number) => Promise<Shot>;
-
-async function timed(fn: () => Promise<Response>): Promise<Shot> {
-  const t = performance.now();
-  try {
-    const res = await fn();
-    const body = new Uint8Array(await res.arrayBuffer());
-    return { status: res.status, ms: performance.now() - t, first: ocspStatusOf(body) };
-  } catch {
-    return { status: 0, ms: performance.now() - t, first: -1 };
-  }
-}
-
-/** OCSPResponseStatus: the ENUMERATED right after the outer SEQUENCE header, or -1. */
-function ocspStatusOf(body: Uint8Array): number {
-  if (body[0] !== 0x30 || body.length < 5) return -1;
-  const at = body[1]! < 0x80 ? 2 : 2 + (body[1]! & 0x7f);
-  return body[at] === 0x0a && body[at + 1] === 1 ? body[at + 2]! : -1;
-}
-
-interface Row {
-  scenario: string;
-  conc: number;
-  n: number;
-  ok: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  cpu: number;
-  ledger: number;
-  signed: number;
-}
-
-/** The admin stats' OCSP counters (docs/ocsp.md, "Traffic"). */
-async function ocspCounters(origin: string): Promise<Record<string, number>> {
-  const res = await fetch(`${origin}/admin/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  if (res.status !== 200) throw new Error(`/admin/stats: HTTP ${res.status}`);
-  return ((await res.json()) as { ocsp: Record<string, number> }).ocsp;
-}
-
-async function run(origin: string, scenario: string, conc: number, n: number, send: Send, ok: (s: Shot) => boolean): Promise<Row> {
-  const before = await ocspCounters(origin);
-  const pids = servingPids().filter((p) => readStat(p));
-  const cpu0 = cpuMsOf(pids);
-  const shots: Shot[] = new Array(n);
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(conc, n) }, async () => {
-      for (let i = next++; i < n; i = next++) shots[i] = await send(i);
-    }),
-  );
-  const wall = performance.now() - t0;
-  const cpu = (cpuMsOf(pids) - cpu0) / n;
-  const after = await ocspCounters(origin);
-  const delta = (k: string) => ((after[k] ?? 0) - (before[k] ?? 0)) / n;
-  const lat = shots.map((s) => s.ms).sort((a, b) => a - b);
-  return {
-    scenario,
-    conc,
-    n,
-    ok: shots.filter(ok).length,
-    rps: (n * 1000) / wall,
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    cpu,
-    ledger: delta("ledger.revisionReads") + delta("ledger.statusReads"),
-    signed: delta("signed"),
-  };
-}
 
 /** SERIALS certificates issued over SCEP (the project's client), their serials as the ledger writes them. */
 async function enrollSerials(w: RunningWorker): Promise<string[]> {
@@ -187,12 +110,20 @@ async function scenarios(ca: TestCa, ttl: string, rows: Row[]): Promise<void> {
   // Warm: one answer per serial signed and cached, the responder issued, the isolate hot.
   for (const p of paths) await fetch(w.origin + p).then((r) => r.arrayBuffer());
   for (const c of LEVELS) {
-    rows.push(await run(w.origin, `cached GET (${mode})`, c, N, (i) => timed(() => fetch(w.origin + paths[i % paths.length]!)), good));
+    rows.push(await run(w.origin, TOKEN, `cached GET (${mode})`, c, N, (i) => timed(() => fetch(w.origin + paths[i % paths.length]!)), good));
   }
   if (ttl !== "0") return;
   for (const c of LEVELS) {
     rows.push(
-      await run(w.origin, "cached POST (strict)", c, N, (i) => timed(() => fetch(url, { method: "POST", body: single[i % single.length]! })), good),
+      await run(
+        w.origin,
+        TOKEN,
+        "cached POST (strict)",
+        c,
+        N,
+        (i) => timed(() => fetch(url, { method: "POST", body: single[i % single.length]! })),
+        good,
+      ),
     );
   }
   const few = Math.min(N, 500);
@@ -200,6 +131,7 @@ async function scenarios(ca: TestCa, ttl: string, rows: Row[]): Promise<void> {
     rows.push(
       await run(
         w.origin,
+        TOKEN,
         "uncached: nonce",
         c,
         few,
@@ -216,6 +148,7 @@ async function scenarios(ca: TestCa, ttl: string, rows: Row[]): Promise<void> {
     rows.push(
       await run(
         w.origin,
+        TOKEN,
         "uncached: miss (new serial)",
         c,
         few,
@@ -228,6 +161,7 @@ async function scenarios(ca: TestCa, ttl: string, rows: Row[]): Promise<void> {
     rows.push(
       await run(
         w.origin,
+        TOKEN,
         `hostile: ${h.name}`,
         8,
         few,
@@ -239,6 +173,7 @@ async function scenarios(ca: TestCa, ttl: string, rows: Row[]): Promise<void> {
   rows.push(
     await run(
       w.origin,
+      TOKEN,
       "baseline: 404 (no OCSP)",
       8,
       few,
