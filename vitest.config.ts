@@ -10,6 +10,9 @@ export default defineConfig({
     // vitest's default on 2 cores is one file at a time. Most interop time is spent waiting on real
     // clients, Miniflare and timers, so a few files run side by side.
     maxWorkers: 4,
+    // A few tests are CPU-bound on purpose (fuzzing, 600 identical sends): on 2 shared cores they
+    // can take longer than vitest's 5 s default without anything being wrong.
+    testTimeout: 30_000,
     projects: [
       // Pure protocol and CA code, byte-level, in Node (the same node:crypto API as workerd).
       // No module state leaks between these files, so one Node worker serves them all (isolate: false).
