@@ -17,6 +17,8 @@ export const OID = {
   // Microsoft: msExtReq (Windows' extensionRequest), UPN otherName, NTDS CA security extension (KB5014754)
   msExtensionRequest: "1.3.6.1.4.1.311.2.1.14",
   msUpn: "1.3.6.1.4.1.311.20.2.3",
+  // [MS-WCCE] §2.2.2.7.10 szENROLLMENT_NAME_VALUE_PAIR: Windows and Android send the validity here
+  enrollmentNameValuePair: "1.3.6.1.4.1.311.13.2.1",
   ntdsCaSecurity: "1.3.6.1.4.1.311.25.2",
   ntdsObjectSid: "1.3.6.1.4.1.311.25.2.1",
   // Key transport (RFC 8017 Appendix C)

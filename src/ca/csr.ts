@@ -29,6 +29,12 @@ export interface CsrKeyInfo {
   publicExponent?: bigint;
 }
 
+/** One [MS-WCCE] §2.2.2.7.10 EnrollmentNameValuePair: SEQUENCE { name BMPString, value BMPString }. */
+export interface NameValuePair {
+  name: string;
+  value: string;
+}
+
 /** A requested extension as sent: its value is parsed only by whoever honours it (design rule 7). */
 export interface RequestedExtension {
   oid: string;
@@ -50,6 +56,8 @@ export interface ParsedCsr {
   signature: Uint8Array;
   challengePassword?: string;
   requestedExtensions: RequestedExtension[];
+  /** Enrollment name-value pairs (Windows' and Android's ValidityPeriod/ValidityPeriodUnits), in order. */
+  nameValuePairs: NameValuePair[];
   /** The OID of an extension requested more than once (refused by the name policy). */
   duplicateExtension?: string;
   /** extnValue (GeneralNames DER) of the requested subjectAltName. */
@@ -98,11 +106,16 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
   // RFC 2986 requires attributes [0]; a few encoders omit it when empty, which is harmless.
   let challengePassword: string | undefined;
   let requestedExtensions: RequestedExtension[] = [];
+  const nameValuePairs: NameValuePair[] = [];
   if (attributes?.tag === 0xa0) {
     for (const attr of children(der, attributes)) {
       const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
       if (type?.tag !== TAG.OID || values?.tag !== TAG.SET) throw new CsrError("malformed attribute");
       const attrOid = decodeOid(content(der, type));
+      if (attrOid === OID.enrollmentNameValuePair) {
+        for (const pair of children(der, values)) nameValuePairs.push(readNameValuePair(der, pair));
+        continue;
+      }
       const first = children(der, values)[0];
       if (!first) continue;
       if (attrOid === OID.challengePassword) {
@@ -129,6 +142,7 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     signature: sigBits.subarray(1),
     challengePassword,
     requestedExtensions,
+    nameValuePairs,
     duplicateExtension,
     subjectAltNameDer: san?.value,
     subjectAltNameCritical: san?.critical,
@@ -147,6 +161,16 @@ function readExtensions(der: Uint8Array, seq: Tlv): RequestedExtension[] {
     if (id?.tag !== TAG.OID || value?.tag !== TAG.OCTET_STRING || parts.length > 3) throw new CsrError("unreadable extensionRequest attribute");
     return { oid: decodeOid(content(der, id)), critical, value: content(der, value).slice() };
   });
+}
+
+/** EnrollmentNameValuePair; BMPString by [MS-WCCE], any character string read as text (no value is issued). */
+function readNameValuePair(der: Uint8Array, pair: Tlv): NameValuePair {
+  const [name, value, extra] = pair.tag === TAG.SEQUENCE ? children(der, pair) : [];
+  const text = (t: Tlv | undefined) => (t ? readDirectoryString(t.tag, content(der, t)) : undefined);
+  const n = text(name);
+  const v = text(value);
+  if (n === undefined || v === undefined || extra) throw new CsrError("unreadable enrollment name-value pair");
+  return { name: n, value: v };
 }
 
 function describeSpki(spkiDer: Uint8Array, algorithmOid: string): { info: CsrKeyInfo; publicKey?: KeyObject } {

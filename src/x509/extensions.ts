@@ -1,7 +1,7 @@
 // X.509 v3 extensions (RFC 5280 §4.2) written as DER. Values are small and mostly constant, so they
 // are written directly with the DER helpers.
-import { children, content, DER_NULL, DER_TRUE, derBitString, derInteger, readTlv, TAG, tlv } from "../asn1/der";
-import { oid } from "../asn1/oid";
+import { children, content, DER_NULL, DER_TRUE, DerError, derBitString, derInteger, readTlv, TAG, tlv } from "../asn1/der";
+import { oid, readOid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import { digest } from "../crypto/digest";
 import { utf8 } from "../util/bytes";
@@ -17,6 +17,9 @@ const KeyUsageBit = {
   cRLSign: 6,
 } as const;
 export type KeyUsageName = keyof typeof KeyUsageBit;
+
+/** Every KeyUsage bit by number (§4.2.1.3), the two a CA never grants included, for reading requests. */
+export const KEY_USAGE_BIT_NAMES = [...Object.keys(KeyUsageBit), "encipherOnly", "decipherOnly"] as const;
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } (§4.1). */
 export function extensionDer(extnID: string, critical: boolean, valueDer: Uint8Array): Uint8Array {
@@ -35,6 +38,31 @@ export function keyUsageExtension(usages: KeyUsageName[]): Uint8Array {
     highest = Math.max(highest, KeyUsageBit[u]);
   }
   return extensionDer(OID.keyUsage, true, derBitString(Uint8Array.of(bits), 7 - highest));
+}
+
+/**
+ * The bit numbers a KeyUsage extnValue asserts (RFC 5280 §4.2.1.3), lowest first. Throws DerError
+ * when it is not a BIT STRING of at most two octets with a valid unused-bits count.
+ */
+export function readKeyUsageBits(value: Uint8Array): number[] {
+  const bits = readTlv(value, 0);
+  if (bits.tag !== TAG.BIT_STRING || bits.end !== value.length) throw new DerError("KeyUsage is not a BIT STRING");
+  const body = content(value, bits);
+  const unused = body[0] ?? 8;
+  if (body.length < 1 || body.length > 3 || unused > 7 || (body.length === 1 && unused > 0)) throw new DerError("malformed KeyUsage BIT STRING");
+  const set: number[] = [];
+  for (let i = 0; i < (body.length - 1) * 8 - unused; i++) if (body[1 + (i >> 3)]! & (0x80 >> (i & 7))) set.push(i);
+  return set;
+}
+
+/** ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (§4.2.1.12), as dotted OIDs. */
+export function readExtKeyUsage(value: Uint8Array): string[] {
+  const seq = readTlv(value, 0);
+  if (seq.tag !== TAG.SEQUENCE || seq.end !== value.length) throw new DerError("ExtKeyUsageSyntax is not a SEQUENCE");
+  const ids = children(value, seq);
+  if (ids.length === 0 || ids.some((id) => id.tag !== TAG.OID)) throw new DerError("malformed ExtKeyUsageSyntax");
+  // Strict: a requested purpose is re-encoded into the certificate, so it must round-trip (design rule 7).
+  return ids.map((id) => readOid(content(value, id), "extended key usage"));
 }
 
 export function extKeyUsageExtension(purposes: string[]): Uint8Array {
