@@ -4,7 +4,8 @@
 import { loadCaMaterial, type CaMaterial } from "./ca/ca-material";
 import { buildCaSet, type CaSet, type IssuingCa } from "./ca/ca-set";
 import { parseNamePolicy, type NamePolicy } from "./ca/name-policy";
-import { defaultProfile, parseProfiles, type CertificateProfile } from "./ca/profiles";
+import { parseProfiles } from "./ca/profile-settings";
+import { defaultProfile, type CertificateProfile } from "./ca/profiles";
 import type { Env } from "./env";
 import { parseIntuneConfig, type IntuneConfig } from "./intune";
 import { issuerHashes, type IssuerHashes } from "./ocsp/cert-id";

@@ -201,16 +201,20 @@ export function verifyCsrSignature(csr: ParsedCsr): boolean {
 
 const MIN_RSA_EXPONENT = 65537n; // 2^16 + 1
 const MAX_RSA_EXPONENT = 2n ** 256n - 1n;
+/** No profile goes below: Microsoft's matrix still lists RSA-1024 (allowed per profile, docs/configuration.md). */
+export const RSA_FLOOR_BITS = 1024;
+export const RSA_CEILING_BITS = 8192;
 
 /**
- * Key policy: RSA 2048..8192 bits with an odd public exponent from 65537 to 2^256-1 (CA/Browser
- * Forum Baseline Requirements §6.1.6; small exponents such as 3 invite low-exponent attacks), EC
- * P-256 or P-384. Returns the refusal reason, or undefined.
+ * The key policy no profile changes: RSA of 1024..8192 bits with an odd public exponent from 65537 to
+ * 2^256-1 (CA/Browser Forum Baseline Requirements §6.1.6; small exponents such as 3 invite
+ * low-exponent attacks), EC P-256 or P-384. The profile then decides the sizes it accepts (2048 up
+ * by default: src/ca/profiles.ts). Returns the refusal reason, or undefined.
  */
 export function checkKeyPolicy(key: CsrKeyInfo): string | undefined {
   if (key.algorithm === "rsa") {
-    if (key.bits < 2048) return `RSA key of ${key.bits} bits is too small (minimum 2048)`;
-    if (key.bits > 8192) return `RSA key of ${key.bits} bits is too large (maximum 8192)`;
+    if (key.bits < RSA_FLOOR_BITS) return `RSA key of ${key.bits} bits is too small (never under ${RSA_FLOOR_BITS})`;
+    if (key.bits > RSA_CEILING_BITS) return `RSA key of ${key.bits} bits is too large (maximum ${RSA_CEILING_BITS})`;
     const e = key.publicExponent;
     if (e === undefined || e % 2n === 0n || e < MIN_RSA_EXPONENT || e > MAX_RSA_EXPONENT) {
       const shown = e === undefined ? "(unreadable)" : e < 2n ** 64n ? String(e) : `of ${e.toString(2).length} bits`;

@@ -1,14 +1,19 @@
 // Certificate profiles: what an issued certificate looks like (validity, key usages, extended key
-// usages, backdating) and which keys it accepts, chosen per challenge kind and optionally per
-// enrollment path (/scep/<profile>). CERT_PROFILES holds them as JSON; the built-in "default" is
-// what the endpoint always issued: 365 days (CERT_VALIDITY_DAYS), digitalSignature+keyEncipherment
-// (RSA) or digitalSignature (EC), clientAuth, RSA 2048–8192 or EC P-256/P-384.
-import { DerError } from "../asn1/der";
-import { oidOctets } from "../asn1/oid";
-import { SettingError } from "../util/setting-error";
+// usages, backdating), which keys it accepts, and what a request may ask for within it, chosen per
+// challenge kind and optionally per enrollment path (/scep/<profile>). CERT_PROFILES holds them as
+// JSON (src/ca/profile-settings.ts); the built-in "default" is what the endpoint always issued: 365
+// days (CERT_VALIDITY_DAYS), digitalSignature+keyEncipherment (RSA) or digitalSignature (EC),
+// clientAuth, RSA 2048–8192 or EC P-256/P-384.
 import type { KeyUsageName } from "../x509/extensions";
+import { RSA_FLOOR_BITS } from "./csr";
 
 export type ProfileKind = "static" | "one-time" | "intune";
+
+/**
+ * Whose requested key usages, extended key usages and validity a profile honours (within its
+ * allow-lists): Intune-validated requests only, every request that reaches it, or none.
+ */
+export type HonourRequest = "intune" | "always" | "never";
 
 export interface CertificateProfile {
   name: string;
@@ -19,24 +24,26 @@ export interface CertificateProfile {
   /** Extended key usage OIDs, in order. */
   extendedKeyUsage: string[];
   rsaBits: { min: number; max: number };
+  /** RSA keys under 2048 bits (down to the 1024-bit floor) only when this is set: they are weak. */
+  allowWeakRsa1024: boolean;
   /** node:crypto curve names. */
   ecCurves: string[];
   /** Challenge kinds that may ask for this profile by its path; undefined = none (kind- and default profiles need none). */
   challengeKinds?: ProfileKind[];
+  honourRequest: HonourRequest;
+  /** Key usages an honoured request may ask for. */
+  allowedKeyUsage: KeyUsageName[];
+  /** Extended key usage OIDs an honoured request may ask for. */
+  allowedExtendedKeyUsage: string[];
+  /** The longest validity an honoured request gets; undefined: validityDays (a request may only shorten it). */
+  maxValidityDays?: number;
 }
 
-class ProfileSettingError extends SettingError {
-  constructor(setting: string, problem: string) {
-    super(setting, problem);
-    this.name = "ProfileSettingError";
-  }
-}
-
-/** Key usages a profile may grant. keyCertSign and cRLSign make a CA: never for an enrolled device. */
-const KEY_USAGES: readonly KeyUsageName[] = ["digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement"];
+/** RSA sizes under this are weak (NIST SP 800-131A: 1024-bit RSA disallowed for signatures since 2013). */
+export const WEAK_RSA_BELOW = 2048;
 
 /** Extended key usages by name (RFC 5280 §4.2.1.12, RFC 4945 §5.1.3.12, Microsoft). anyExtendedKeyUsage is never granted. */
-const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
+export const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
   serverAuth: "1.3.6.1.5.5.7.3.1",
   clientAuth: "1.3.6.1.5.5.7.3.2",
   codeSigning: "1.3.6.1.5.5.7.3.3",
@@ -45,18 +52,27 @@ const EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
   ipsecTunnel: "1.3.6.1.5.5.7.3.6",
   ipsecUser: "1.3.6.1.5.5.7.3.7",
   ipsecIKE: "1.3.6.1.5.5.7.3.17",
+  // Microsoft's "IP security IKE intermediate" (szOID_IPSEC_KP_IKE_INTERMEDIATE), what Windows VPN profiles ask for.
+  ipsecIKEIntermediate: "1.3.6.1.5.5.8.2.2",
   smartcardLogon: "1.3.6.1.4.1.311.20.2.2",
 };
-const REFUSED_EKUS: Readonly<Record<string, string>> = {
+
+/** Never issued to an enrolled device, whatever a profile or a request says. */
+export const REFUSED_EKUS: Readonly<Record<string, string>> = {
   "2.5.29.37.0": "anyExtendedKeyUsage",
   "1.3.6.1.5.5.7.3.9": "OCSPSigning",
   "1.3.6.1.5.5.7.3.8": "timeStamping",
 };
 
-const CURVES: Readonly<Record<string, string>> = { "P-256": "prime256v1", "P-384": "secp384r1" };
-const KINDS: readonly ProfileKind[] = ["static", "one-time", "intune"];
-const FIELDS = new Set(["validityDays", "backdateMinutes", "keyUsage", "extendedKeyUsage", "rsaBits", "ecCurves", "challengeKinds"]);
-const NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/** "1.3.6.1.5.5.7.3.6 (ipsecTunnel)", or the bare OID when it has no name here. */
+export function ekuText(oid: string): string {
+  const name = Object.entries(EXTENDED_KEY_USAGES).find(([, o]) => o === oid)?.[0] ?? REFUSED_EKUS[oid];
+  return name ? `${oid} (${name})` : oid;
+}
+
+/** What a request may ask for unless a profile says otherwise: the usages of Intune's SCEP profiles. */
+const DEFAULT_ALLOWED_KEY_USAGE: KeyUsageName[] = ["digitalSignature", "keyEncipherment"];
+const DEFAULT_ALLOWED_EKUS = ["clientAuth", "serverAuth", "ipsecTunnel", "ipsecIKEIntermediate", "emailProtection", "smartcardLogon"];
 
 export function defaultProfile(validityDays: number, backdateSeconds: number): CertificateProfile {
   return {
@@ -66,106 +82,12 @@ export function defaultProfile(validityDays: number, backdateSeconds: number): C
     keyUsage: ["digitalSignature", "keyEncipherment"],
     extendedKeyUsage: [EXTENDED_KEY_USAGES.clientAuth!],
     rsaBits: { min: 2048, max: 8192 },
+    allowWeakRsa1024: false,
     ecCurves: ["prime256v1", "secp384r1"],
+    honourRequest: "intune",
+    allowedKeyUsage: DEFAULT_ALLOWED_KEY_USAGE,
+    allowedExtendedKeyUsage: DEFAULT_ALLOWED_EKUS.map((n) => EXTENDED_KEY_USAGES[n]!),
   };
-}
-
-/**
- * CERT_PROFILES: a JSON object (or the object wrangler makes of a `[vars.CERT_PROFILES]` table)
- * mapping profile names to settings; omitted fields take the default profile's values. Errors name
- * the setting path (CERT_PROFILES.<name>.<field>).
- */
-export function parseProfiles(value: unknown, base: CertificateProfile): Map<string, CertificateProfile> {
-  const profiles = new Map<string, CertificateProfile>([["default", base]]);
-  if (value === undefined || value === null || value === "") return profiles;
-  let raw: unknown = value;
-  if (typeof value === "string") {
-    try {
-      raw = JSON.parse(value);
-    } catch {
-      throw new ProfileSettingError("CERT_PROFILES", "not valid JSON (an object of profile names to settings)");
-    }
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-    throw new ProfileSettingError("CERT_PROFILES", "must be an object of profile names to settings");
-  for (const [name, settings] of Object.entries(raw)) {
-    if (!NAME.test(name))
-      throw new ProfileSettingError("CERT_PROFILES", "profile names are 1–32 of a-z, 0-9, '-' and '_', starting with a letter or digit");
-    profiles.set(name, parseProfile(name, settings, name === "default" ? base : profiles.get("default")!));
-  }
-  return profiles;
-}
-
-function parseProfile(name: string, settings: unknown, base: CertificateProfile): CertificateProfile {
-  const at = (field: string) => `CERT_PROFILES.${name}${field ? `.${field}` : ""}`;
-  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) throw new ProfileSettingError(at(""), "must be an object");
-  const s = settings as Record<string, unknown>;
-  for (const field of Object.keys(s))
-    if (!FIELDS.has(field)) throw new ProfileSettingError(at(field), `unknown field (use ${[...FIELDS].join(", ")})`);
-  const profile: CertificateProfile = { ...base, name };
-  if (s.validityDays !== undefined) profile.validityDays = integer(s.validityDays, 1, 3650, at("validityDays"));
-  if (s.backdateMinutes !== undefined) profile.backdateSeconds = integer(s.backdateMinutes, 0, 10080, at("backdateMinutes")) * 60;
-  if (s.keyUsage !== undefined) {
-    profile.keyUsage = names(s.keyUsage, at("keyUsage")).map((u) => {
-      if (!(KEY_USAGES as readonly string[]).includes(u)) {
-        throw new ProfileSettingError(at("keyUsage"), `use ${KEY_USAGES.join(", ")} (keyCertSign and cRLSign are never granted to a device)`);
-      }
-      return u as KeyUsageName;
-    });
-    if (profile.keyUsage.length === 0) throw new ProfileSettingError(at("keyUsage"), "must name at least one key usage");
-  }
-  if (s.extendedKeyUsage !== undefined)
-    profile.extendedKeyUsage = names(s.extendedKeyUsage, at("extendedKeyUsage")).map((e) => ekuOid(e, at("extendedKeyUsage")));
-  if (s.rsaBits !== undefined) {
-    const [min, max] = Array.isArray(s.rsaBits) ? s.rsaBits : [];
-    profile.rsaBits = { min: integer(min, 2048, 8192, at("rsaBits")), max: integer(max, 2048, 8192, at("rsaBits")) };
-    if (profile.rsaBits.min > profile.rsaBits.max) throw new ProfileSettingError(at("rsaBits"), "[min, max] with min ≤ max");
-  }
-  if (s.ecCurves !== undefined) {
-    profile.ecCurves = names(s.ecCurves, at("ecCurves")).map((c) => {
-      const curve = CURVES[c];
-      if (!curve) throw new ProfileSettingError(at("ecCurves"), "use P-256 and/or P-384 (or [] for RSA only)");
-      return curve;
-    });
-  }
-  if (s.challengeKinds !== undefined) {
-    profile.challengeKinds = names(s.challengeKinds, at("challengeKinds")).map((k) => {
-      if (!(KINDS as readonly string[]).includes(k)) throw new ProfileSettingError(at("challengeKinds"), `use ${KINDS.join(", ")}`);
-      return k as ProfileKind;
-    });
-  }
-  return profile;
-}
-
-function ekuOid(value: string, setting: string): string {
-  const named = EXTENDED_KEY_USAGES[value];
-  if (named) return named;
-  // Checked here, not when the first certificate is signed: encoding a bad OID would fail mid-issuance.
-  const oid = /^\d+(\.\d+)+$/.test(value) && isOid(value) ? value : undefined;
-  if (!oid) throw new ProfileSettingError(setting, `use known names (${Object.keys(EXTENDED_KEY_USAGES).join(", ")}) or dotted OIDs`);
-  if (REFUSED_EKUS[oid]) throw new ProfileSettingError(setting, `${REFUSED_EKUS[oid]} is never granted to an enrolled device`);
-  return oid;
-}
-
-function isOid(dotted: string): boolean {
-  try {
-    oidOctets(dotted);
-    return true;
-  } catch (e) {
-    if (e instanceof DerError) return false;
-    throw e;
-  }
-}
-
-function names(value: unknown, setting: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw new ProfileSettingError(setting, "must be an array of strings");
-  return value as string[];
-}
-
-function integer(value: unknown, min: number, max: number, setting: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
-    throw new ProfileSettingError(setting, `must be an integer from ${min} to ${max}`);
-  return value;
 }
 
 /** Key usages for a key of this algorithm under this profile. */
@@ -179,7 +101,12 @@ export function keyUsageFor(profile: CertificateProfile, algorithm: "rsa" | "ec"
 export function profileKeyRefusal(profile: CertificateProfile, key: { algorithm: string; bits: number; curve?: string }): string | undefined {
   if (key.algorithm === "rsa") {
     if (key.bits < profile.rsaBits.min || key.bits > profile.rsaBits.max) {
-      return `RSA key of ${key.bits} bits is outside profile "${profile.name}" (${profile.rsaBits.min}–${profile.rsaBits.max})`;
+      const refusal = `RSA key of ${key.bits} bits is outside profile "${profile.name}" (${profile.rsaBits.min}–${profile.rsaBits.max})`;
+      // Microsoft's test matrix has a 1024-bit row: say how an admin who must pass it allows it.
+      if (key.bits >= RSA_FLOOR_BITS && key.bits < WEAK_RSA_BELOW && profile.rsaBits.min >= WEAK_RSA_BELOW) {
+        return `${refusal}; keys under ${WEAK_RSA_BELOW} bits are weak: the profile needs rsaBits [${key.bits}, …] and allowWeakRsa1024: true`;
+      }
+      return refusal;
     }
     return undefined;
   }

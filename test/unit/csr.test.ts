@@ -1,6 +1,7 @@
 import { nameDerToText } from "../../src/x509/name";
 import { describe, expect, it } from "vitest";
 import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature } from "../../src/ca/csr";
+import { defaultProfile, profileKeyRefusal } from "../../src/ca/profiles";
 import { OID } from "../../src/asn1/oids";
 import { bytesToHex } from "../../src/util/bytes";
 import { oid } from "../../src/asn1/oid";
@@ -40,10 +41,15 @@ describe("parseCsr (OpenSSL fixtures, see test/fixtures/ca/README.md)", () => {
     expect(csr.challengePassword).toBe("ec-challenge");
   });
 
-  it("refuses RSA-1024 by key policy (the signature itself is fine)", () => {
+  it("leaves RSA-1024 to the profile: the global policy's floor is 1024 (the signature itself is fine)", () => {
     const csr = parseCsr(fixture("rsa1024.der"));
     expect(verifyCsrSignature(csr)).toBe(true);
-    expect(checkKeyPolicy(csr.key)).toMatch(/1024 bits is too small/);
+    expect(csr.key.bits).toBe(1024);
+    expect(checkKeyPolicy(csr.key)).toBeUndefined();
+    // …and the built-in profile refuses it, saying how a profile would allow it.
+    expect(profileKeyRefusal(defaultProfile(365, 0), csr.key)).toBe(
+      'RSA key of 1024 bits is outside profile "default" (2048–8192); keys under 2048 bits are weak: the profile needs rsaBits [1024, …] and allowWeakRsa1024: true',
+    );
   });
 
   it("detects a bad signature (one flipped bit in the signature, then in the signed info)", () => {
@@ -71,7 +77,8 @@ describe("checkKeyPolicy", () => {
     [{ algorithm: "rsa", bits: 2048, publicExponent: 65537n }, undefined],
     [{ algorithm: "rsa", bits: 8192, publicExponent: 65537n }, undefined],
     [{ algorithm: "rsa", bits: 16384 }, /too large/],
-    [{ algorithm: "rsa", bits: 2047 }, /too small/],
+    [{ algorithm: "rsa", bits: 1023, publicExponent: 65537n }, /1023 bits is too small \(never under 1024\)/],
+    [{ algorithm: "rsa", bits: 1024, publicExponent: 65537n }, undefined],
     [{ algorithm: "ec", bits: 384, curve: "secp384r1" }, undefined],
     [{ algorithm: "ec", bits: 521, curve: "secp521r1" }, /secp521r1 is not allowed/],
     [{ algorithm: "other", bits: 0, name: "ed25519" }, /ed25519 is not allowed/],
