@@ -16,7 +16,8 @@ import {
   subjectKeyIdentifierExtension,
 } from "../x509/extensions";
 import { wholeSeconds } from "../x509/time";
-import { keyUsageFor, type CertificateProfile } from "./profiles";
+import type { CertificateProfile } from "./profiles";
+import { periodEnd, profileUsage, type IssuedUsage, type ValidityPeriod } from "./requested-usage";
 import { serialToHex } from "./serial";
 
 export interface IssueInput {
@@ -25,6 +26,8 @@ export interface IssueInput {
   /** Subject and SANs after the name policy, re-encoded (src/ca/name-policy.ts). */
   names: IssuedNames;
   profile: CertificateProfile;
+  /** What the certificate is for and how long, when a request was honoured (src/ca/requested-usage.ts); else the profile's. */
+  usage?: IssuedUsage;
   ca: CaMaterial;
   serial: Uint8Array;
   now: Date;
@@ -59,10 +62,19 @@ const DAY_MS = 86_400_000;
 
 /** notBefore/notAfter in whole seconds; notAfter never outlives the issuing CA (RFC 5280 §6 path validation). */
 export function validityWindow(now: Date, validityDays: number, backdateSeconds: number, caNotAfter: Date) {
+  return windowUntil(now, new Date(now.getTime() + validityDays * DAY_MS), backdateSeconds, caNotAfter);
+}
+
+function windowUntil(now: Date, wanted: Date, backdateSeconds: number, caNotAfter: Date) {
   const notBefore = wholeSeconds(new Date(now.getTime() - backdateSeconds * 1000));
-  const wanted = wholeSeconds(new Date(now.getTime() + validityDays * DAY_MS));
-  const notAfter = wanted > caNotAfter ? wholeSeconds(caNotAfter) : wanted;
-  return { notBefore, notAfter };
+  return { notBefore, notAfter: wholeSeconds(wanted > caNotAfter ? caNotAfter : wanted) };
+}
+
+/** An enrollment's window: the requested validity or the profile's, never past the profile's maximum. */
+function enrollmentWindow(now: Date, profile: CertificateProfile, requested: ValidityPeriod | undefined, caNotAfter: Date) {
+  const longest = new Date(now.getTime() + (profile.maxValidityDays ?? profile.validityDays) * DAY_MS);
+  const wanted = requested ? periodEnd(now, requested) : new Date(now.getTime() + profile.validityDays * DAY_MS);
+  return windowUntil(now, wanted > longest ? longest : wanted, profile.backdateSeconds, caNotAfter);
 }
 
 /** The CA cannot issue at all (its certificate expired): a server condition, not a bad request. */
@@ -76,14 +88,15 @@ export class CaExpiredError extends Error {
 export function issueCertificate(input: IssueInput): IssuedCertificate {
   const { names, ca, profile } = input;
   const hash = input.hash ?? "sha256";
-  const { notBefore, notAfter } = validityWindow(input.now, profile.validityDays, profile.backdateSeconds, ca.caCert.notAfter);
-  if (notAfter <= notBefore) throw new CaExpiredError("the CA certificate has expired: no validity window left to issue in");
   if (input.key.algorithm === "other") throw new TypeError("issueCertificate: the key policy admits RSA and EC keys only");
+  const usage = input.usage ?? profileUsage(profile, input.key.algorithm);
+  const { notBefore, notAfter } = enrollmentWindow(input.now, profile, usage.validity, ca.caCert.notAfter);
+  if (notAfter <= notBefore) throw new CaExpiredError("the CA certificate has expired: no validity window left to issue in");
 
   const extensions: Uint8Array[] = [
     basicConstraintsExtension(false),
-    keyUsageExtension(keyUsageFor(profile, input.key.algorithm)),
-    extKeyUsageExtension(profile.extendedKeyUsage),
+    keyUsageExtension(usage.keyUsage),
+    extKeyUsageExtension(usage.extendedKeyUsage),
     subjectKeyIdentifierExtension(keyIdentifierOfSpki(input.key.spkiDer)),
     authorityKeyIdentifierExtension(ca.caSubjectKeyId),
   ];

@@ -8,8 +8,8 @@ import type { LineageKind, TransactionInput } from "../ledger/types";
 import type { PkiMessage } from "../scep/pki-message";
 import { digestHex } from "../crypto/digest";
 import { authorize, type Authorization } from "./authorization";
-import { refuse } from "./errors";
-import { enrollWithIntune } from "./intune-enrollment";
+import { EnrollmentFailure, refuse } from "./errors";
+import { enrollWithIntune, refuseValidated } from "./intune-enrollment";
 import { issueRequestFor, type IssueRequest } from "./issue-request";
 import { awaitApproval, delivered, issueAndRecord, type EnrollmentResult } from "./issuance";
 import type { EnrollDeps } from "./ports";
@@ -31,12 +31,21 @@ export async function enroll(
   const csr = checkedCsr(csrDer);
   const auth = await authorize(message.signer, message.signerCertDer, csr, config, deps);
   const lineage: LineageKind = auth.kind === "renewal" ? auth.credential.lineage : auth.kind;
-  const request = issueRequestFor(csr, config, {
-    kind: lineage,
-    intuneValidated: auth.kind === "intune",
-    pathProfile: route.pathProfile,
-    keepProfile: auth.kind === "renewal" ? auth.credential.profile : undefined,
-  });
+  let request: IssueRequest;
+  try {
+    request = issueRequestFor(csr, config, {
+      kind: lineage,
+      intuneValidated: auth.kind === "intune",
+      pathProfile: route.pathProfile,
+      keepProfile: auth.kind === "renewal" ? auth.credential.profile : undefined,
+    });
+  } catch (e) {
+    // The Intune console shows why a device got no certificate only if Intune hears it, and Intune
+    // hears of requests it validated: validate first, then tell it (src/enroll/intune-enrollment.ts).
+    if (auth.kind === "intune" && deps.intune && e instanceof EnrollmentFailure)
+      await refuseValidated(message.transactionId, csr, e, deps, deps.intune);
+    throw e;
+  }
   const tx = transactionFor(message, csr, auth, lineage, request, config);
 
   // Intune validates before anything is issued and is told before anything is delivered.

@@ -100,6 +100,8 @@ export type Refusal =
   /** The name policy or the profile choice, with the policy's own reason. */
   | { kind: "names-refused"; reason: string }
   | { kind: "profile-refused"; reason: string }
+  /** The request asks for a key usage, extended key usage or validity its profile does not allow. */
+  | { kind: "usage-refused"; reason: string }
   /** A signer of ours that is not (or no longer) a renewal credential; `reason` names why. */
   | { kind: "renewal-refused"; reason: string; detail?: string }
   | { kind: "challenge-refused"; renewalRefusal?: string; detail: string }
@@ -134,6 +136,7 @@ function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?
       return { failInfo: FailInfo.badRequest, text: `key refused: ${r.reason}` };
     case "names-refused":
     case "profile-refused":
+    case "usage-refused":
       return { failInfo: FailInfo.badRequest, text: r.reason };
     case "renewal-refused":
       return { failInfo: FailInfo.badRequest, text: r.reason, logDetail: r.detail };

@@ -10,7 +10,7 @@ import { seal } from "../crypto/seal";
 import type { TransactionInput } from "../ledger/types";
 import { parseCertView } from "../x509/cert-view";
 import { nameDerToText } from "../x509/name";
-import { refuse } from "./errors";
+import { refuse, type EnrollmentFailure } from "./errors";
 import { failureCause, failureDescription, PENDING_CSR_LABEL, tellIntuneOfFailure } from "./intune-outcome";
 import type { IssueRequest } from "./issue-request";
 import { answerForRecorded, awaitApproval, issueAndRecord, settleRenewalElsewhere, WITHHELD_REASON, type EnrollmentResult } from "./issuance";
@@ -56,6 +56,26 @@ export async function enrollWithIntune(
   if (issued.kind !== "issued" || issued.confirmed) return issued;
   await confirmWithIntune(tx, csr.der, issued, config, deps, intune);
   return { ...issued, confirmed: true };
+}
+
+/**
+ * A request the CA refuses before issuing (its names, key or requested usages against the profile):
+ * Intune validates it first, so that a request with a challenge Intune does not own is answered with
+ * Intune's reason, and a request it validated is reported with the CA's (failureNotification, whose
+ * errorDescription the Intune console shows). Throws the refusal to send the device.
+ */
+export async function refuseValidated(
+  transactionId: string,
+  csr: ParsedCsr,
+  refusal: EnrollmentFailure,
+  deps: EnrollDeps,
+  intune: IntunePort,
+): Promise<never> {
+  const verdict = await intune.validateRequest(transactionId, csr.der);
+  if (!verdict.ok) throw refuse({ kind: "intune-not-validated", code: verdict.code });
+  const cause = failureCause(refusal);
+  if (cause) await tellIntuneOfFailure(intune, { transactionId, csrDer: csr.der, cause, description: failureDescription(refusal) }, deps);
+  throw refusal;
 }
 
 /**

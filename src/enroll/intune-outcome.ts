@@ -26,6 +26,8 @@ function refusalCause(r: Refusal): IntuneFailureCause | undefined {
       return "key";
     case "profile-refused":
       return "profile";
+    case "usage-refused":
+      return "usage";
     case "ca-expired":
       return "ca-expired";
     case "transaction-conflict":

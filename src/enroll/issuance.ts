@@ -38,6 +38,7 @@ function signFor(request: IssueRequest, config: Config, runtime: Runtime, now: D
       key: request.key,
       names: request.names,
       profile: request.profile,
+      usage: request.usage,
       ca: ca.material,
       serial: randomSerial(runtime.randomBytes),
       now,
@@ -98,6 +99,8 @@ export async function issueAndRecord(
     subject: cert.subject,
     challengeKind: tx.challengeKind,
     profile: tx.profile,
+    // What the request itself decided (key usage, extended key usage, validity), if anything.
+    fromRequest: request.usage.fromRequest.join(",") || undefined,
   });
   if (options.delivered) await settleRenewalElsewhere(tx, cert.serial, config, deps);
   return { kind: "issued", der: cert.der, serial: cert.serial, fresh: true, confirmed: options.delivered };

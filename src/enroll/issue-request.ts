@@ -1,9 +1,11 @@
 // What will be issued for a request: its names after the name policy (parsed and re-encoded,
-// never copied as bytes: design rule 7) and the certificate profile for its kind and path.
+// never copied as bytes: design rule 7), the certificate profile for its kind and path, and what of
+// the request's key usage, extended key usage and validity that profile honours.
 import type { ParsedCsr } from "../ca/csr";
 import type { IssuedNames } from "../ca/issue";
 import { checkRequestedNames, type CheckedNames } from "../ca/name-policy";
 import { profileKeyRefusal, selectProfile, type CertificateProfile, type ProfileKind } from "../ca/profiles";
+import { honoursRequest, usageFor, type IssuedUsage } from "../ca/requested-usage";
 import type { Config } from "../config";
 import { generalNameKey, type GeneralName } from "../x509/general-names";
 import { encodeSidExtension } from "../x509/sid-extension";
@@ -14,6 +16,7 @@ export interface IssueRequest {
   names: IssuedNames;
   checked: CheckedNames;
   profile: CertificateProfile;
+  usage: IssuedUsage;
   /** Canonical SAN texts, sorted and joined by ", ": what the ledger shows and one-time challenges bind. */
   sansText: string;
 }
@@ -46,6 +49,11 @@ export function issueRequestFor(csr: ParsedCsr, config: Config, context: IssueCo
   if ("refusal" in chosen) throw refuse({ kind: "profile-refused", reason: chosen.refusal });
   const keyRefusal = profileKeyRefusal(chosen.profile, csr.key);
   if (keyRefusal) throw refuse({ kind: "key-refused", reason: keyRefusal });
+  // The key policy admits RSA and EC keys only (src/ca/csr.ts checkKeyPolicy).
+  const algorithm = csr.key.algorithm === "ec" ? "ec" : "rsa";
+  const honour = honoursRequest(chosen.profile, { intuneValidated: context.intuneValidated });
+  const usage = usageFor(chosen.profile, { extensions: csr.requestedExtensions, nameValuePairs: csr.nameValuePairs, algorithm }, honour);
+  if (!usage.ok) throw refuse({ kind: "usage-refused", reason: usage.reason });
   const n = check.names;
   return {
     key: { spkiDer: csr.spkiDer, algorithm: csr.key.algorithm },
@@ -58,6 +66,7 @@ export function issueRequestFor(csr: ParsedCsr, config: Config, context: IssueCo
     },
     checked: n,
     profile: chosen.profile,
+    usage: usage.usage,
     sansText: canonicalSans(n),
   };
 }

@@ -15,6 +15,8 @@ export type IntuneFailureCause =
   | "key"
   /** No certificate profile may be used for the request. */
   | "profile"
+  /** The request asks for a key usage, extended key usage or validity its profile does not allow. */
+  | "usage"
   /** The CA cannot sign: its certificate has expired. */
   | "ca-expired"
   /** The ledger (the CA's database) could not be reached. */
@@ -29,6 +31,8 @@ const FAILURE_HRESULTS: Readonly<Record<IntuneFailureCause, { hResult: number; n
   names: { hResult: 0x80094001, name: "CERTSRV_E_BAD_REQUESTSUBJECT" },
   key: { hResult: 0x80094811, name: "CERTSRV_E_KEY_LENGTH" },
   profile: { hResult: 0x80094800, name: "CERTSRV_E_UNSUPPORTED_CERT_TYPE" },
+  // "The permissions on the certificate template do not allow the current user to enroll for this type of certificate."
+  usage: { hResult: 0x80094012, name: "CERTSRV_E_TEMPLATE_DENIED" },
   "ca-expired": { hResult: 0x800b0101, name: "CERT_E_EXPIRED" },
   "ca-unavailable": { hResult: 0x800706ba, name: "HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE)" },
   conflict: { hResult: 0x80094003, name: "CERTSRV_E_BAD_REQUESTSTATUS" },

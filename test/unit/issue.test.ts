@@ -7,7 +7,7 @@ import { loadCaMaterial, type CaMaterial } from "../../src/ca/ca-material";
 import { parseCsr, type ParsedCsr } from "../../src/ca/csr";
 import { issueCertificate, type IssueInput } from "../../src/ca/issue";
 import { checkRequestedNames, DEFAULT_NAME_POLICY } from "../../src/ca/name-policy";
-import { defaultProfile } from "../../src/ca/profiles";
+import { defaultProfile, type CertificateProfile } from "../../src/ca/profiles";
 import type { HashName } from "../../src/crypto/algorithms";
 import { randomSerial, serialToHex } from "../../src/ca/serial";
 import { bytesToHex, toBytes } from "../../src/util/bytes";
@@ -219,6 +219,46 @@ describe("issueCertificate", () => {
     expect(x509Text(issued.der)).toMatch(/X509v3 Subject Alternative Name: critical/);
     expect(new X509Certificate(Buffer.from(issued.der)).subject ?? "").toBe("");
     expect(bytesToHex(tbsParts(issued.der).subject)).toBe("3000");
+  });
+});
+
+describe("issueCertificate with an honoured request's usage (src/ca/requested-usage.ts)", () => {
+  const now = new Date("2026-03-01T00:00:00Z");
+  const issue = (usage: IssueInput["usage"], profile: Partial<CertificateProfile> = {}) => {
+    const input = issueInput(parseCsr(fixture("rsa2048-printable.der")), {
+      ca,
+      serial: randomSerial(randomBytes),
+      now,
+      validityDays: 365,
+      backdateSeconds: 0,
+    });
+    return issueCertificate({ ...input, usage, profile: { ...input.profile, ...profile } });
+  };
+
+  it("writes the requested key usage and extended key usages, not the profile's", () => {
+    const issued = issue({ keyUsage: ["keyEncipherment"], extendedKeyUsage: ["1.3.6.1.5.5.7.3.6", "1.3.6.1.5.5.7.3.2"], fromRequest: ["keyUsage"] });
+    const text = x509Text(issued.der);
+    expect(text).toMatch(/X509v3 Key Usage: critical\s*\n\s*Key Encipherment\n/);
+    expect(text).toMatch(/X509v3 Extended Key Usage:\s*\n\s*IPSec Tunnel, TLS Web Client Authentication\n/);
+  });
+
+  it("a shorter requested validity is issued as asked (30 days)", () => {
+    const issued = issue({ keyUsage: ["digitalSignature"], extendedKeyUsage: [], fromRequest: ["validity"], validity: { count: 30, unit: "days" } });
+    expect(issued.notAfter.toISOString()).toBe("2026-03-31T00:00:00.000Z");
+  });
+
+  it("a longer one is capped at validityDays, or at maxValidityDays when the profile sets one", () => {
+    const usage = {
+      keyUsage: ["digitalSignature"] as const,
+      extendedKeyUsage: [],
+      fromRequest: ["validity" as const],
+      validity: { count: 2, unit: "years" as const },
+    };
+    expect(issue({ ...usage, keyUsage: [...usage.keyUsage] }).notAfter.toISOString()).toBe("2027-03-01T00:00:00.000Z");
+    expect(issue({ ...usage, keyUsage: [...usage.keyUsage] }, { maxValidityDays: 500 }).notAfter.toISOString()).toBe("2027-07-14T00:00:00.000Z");
+    expect(
+      issue({ ...usage, keyUsage: [...usage.keyUsage], validity: { count: 18, unit: "months" } }, { maxValidityDays: 730 }).notAfter.toISOString(),
+    ).toBe("2027-09-01T00:00:00.000Z");
   });
 });
 
