@@ -95,6 +95,19 @@ function checkAttribute(type: string, tag: number, value: string): void {
   }
 }
 
+/**
+ * The string type a value is kept as. Apple's Security framework writes an ASCII value with a
+ * character PrintableString lacks ("@", "_", "&") as an IA5String, whatever the attribute
+ * (SecCertificateRequest.c, make_nss_atv): "CN=user@contoso.com" from an iOS or macOS Intune profile.
+ * For the known DirectoryString attributes such a value is read as text and re-encoded as
+ * UTF8String, which RFC 5280 §4.1.2.6 asks certificates to use; an attribute of unknown syntax keeps
+ * the rule that refuses it.
+ */
+function readTag(type: string, tag: number): number {
+  const rule = RULES[type];
+  return tag === STRING_TAG.IA5 && rule && rule.only === undefined && !rule.ia5Too ? STRING_TAG.UTF8 : tag;
+}
+
 /** Prefixes a refusal with where it happened ("RDN 2: CN: …"), once. */
 function withContext<T>(where: string, fn: () => T): T {
   try {
@@ -134,8 +147,9 @@ function readName(der: Uint8Array): RelativeName[] {
         const type = readOid(content(der, typeTlv), "attribute type");
         return withContext(label(type), () => {
           const value = decodeString(valueTlv.tag, content(der, valueTlv));
-          checkAttribute(type, valueTlv.tag, value);
-          return { type, tag: valueTlv.tag, value };
+          const tag = readTag(type, valueTlv.tag);
+          checkAttribute(type, tag, value);
+          return { type, tag, value };
         });
       });
       checkDistinctValues(rdn);

@@ -97,6 +97,20 @@ describe("parseName / encodeName: accepted vectors round-trip byte for byte", ()
   });
 });
 
+describe("IA5String where a DirectoryString belongs (Apple's Security framework, SecCertificateRequest.c make_nss_atv)", () => {
+  it("CN=user@… and O with '&' are read as text and re-encoded as UTF8String (RFC 5280 §4.1.2.6)", () => {
+    const der = name(atv(OIDS.CN, ia5("zoe@contoso.example")), atv(OIDS.O, ia5("Smith & Sons")));
+    const parsed = parseName(der);
+    expect(parsed).toEqual([[A(OIDS.CN, TAGS.UTF8, "zoe@contoso.example")], [A(OIDS.O, TAGS.UTF8, "Smith & Sons")]]);
+    expect(hex(encodeName(parsed))).toBe(hex(name(atv(OIDS.CN, utf8("zoe@contoso.example")), atv(OIDS.O, utf8("Smith & Sons")))));
+  });
+
+  it("an attribute of unknown syntax, or one that must be a PrintableString, is still refused", () => {
+    expect(() => parseName(name(atv("1.2.3.4", ia5("x"))))).toThrow(/1\.2\.3\.4 must be a DirectoryString/);
+    expect(() => parseName(name(atv(OIDS.C, ia5("US"))))).toThrow(/C must be a PrintableString/);
+  });
+});
+
 describe("parseName refuses, with a reason", () => {
   const long = cn("x".repeat(20_000));
   const rows: { what: string; der: Uint8Array; reason: RegExp }[] = [
@@ -134,7 +148,6 @@ describe("parseName refuses, with a reason", () => {
     { what: "a truncated OID", der: seq(set(tlv(0x30, hexToBytes("06025584"), utf8("x")))), reason: /truncated OBJECT IDENTIFIER/ },
     { what: "CN as INTEGER", der: name(atv(OIDS.CN, raw(TAGS.INTEGER, "01"))), reason: /CN: value is not a character string \(tag 0x02\)/ },
     { what: "CN as a constructed value", der: name(atv(OIDS.CN, seq(utf8("x")))), reason: /CN: value is not a character string \(tag 0x30\)/ },
-    { what: "CN as IA5String", der: name(atv(OIDS.CN, ia5("x"))), reason: /CN must be a DirectoryString/ },
     { what: "an unknown type as IA5String", der: name(atv("1.2.3.4", ia5("x"))), reason: /1\.2\.3\.4 must be a DirectoryString/ },
     { what: "emailAddress as UTF8String", der: name(atv(OIDS.emailAddress, utf8("a@b.example"))), reason: /emailAddress must be an IA5String/ },
     {
