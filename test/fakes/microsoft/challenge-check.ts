@@ -1,5 +1,6 @@
 // The fake's validateRequest decision, in the order of section (e) 3: decode, challengePassword,
-// challenge lookup, tenant, time, targeting, subject, SANs, key usage, key length, EKU, signature.
+// challenge lookup, tenant, time, targeting, subject, SANs, key usage, key length, EKU, signature;
+// and the validity Windows and Android carry, a check of the fake's own (ValidityPeriodMismatch).
 import { inspectCsr, normalizeSubject } from "./csr-inspect";
 import type { ChallengeOptions } from "./fake-types";
 
@@ -58,6 +59,12 @@ export async function judge(
     if (!csr.ekus) return fail("EnhancedKeyUsageMissing", "The CSR has no extended key usage.");
     if ([...csr.ekus].sort().join() !== [...c.ekus].sort().join()) {
       return fail("EnhancedKeyUsageMismatch", "The extended key usage does not match the profile.");
+    }
+  }
+  if (c.validity !== undefined) {
+    const sent = [csr.validity?.period ?? "", csr.validity?.units ?? ""].sort().join("|");
+    if (sent !== [c.validity.period, String(c.validity.units)].sort().join("|")) {
+      return fail("ValidityPeriodMismatch", "The validity period does not match the profile (a code of the fake's own).");
     }
   }
   if (!csr.signatureValid) return fail("SignatureValidationFailed", "The CSR signature is invalid.");

@@ -7,6 +7,7 @@ import * as pkijs from "pkijs";
 const OID_CHALLENGE_PASSWORD = "1.2.840.113549.1.9.7";
 const OID_EXTENSION_REQUEST = "1.2.840.113549.1.9.14";
 const OID_MS_EXTENSION_REQUEST = "1.3.6.1.4.1.311.2.1.14";
+const OID_NAME_VALUE_PAIR = "1.3.6.1.4.1.311.13.2.1";
 const OID_SAN = "2.5.29.17";
 const OID_KEY_USAGE = "2.5.29.15";
 const OID_EKU = "2.5.29.37";
@@ -35,6 +36,8 @@ export interface InspectedCsr {
   challengePassword?: string;
   keyUsageBits?: number;
   ekus?: string[];
+  /** ValidityPeriod and ValidityPeriodUnits enrollment name-value pairs ([MS-WCCE] §2.2.2.7.10), as sent. */
+  validity?: { period?: string; units?: string };
   signatureValid: boolean;
 }
 
@@ -49,6 +52,7 @@ export async function inspectCsr(der: Uint8Array): Promise<InspectedCsr | undefi
   }
   let challengePassword: string | undefined;
   let extensions: pkijs.Extension[] = [];
+  let validity: { period?: string; units?: string } | undefined;
   for (const attr of csr.attributes ?? []) {
     if (attr.type === OID_CHALLENGE_PASSWORD) {
       const value = attr.values[0] as { valueBlock?: { value?: unknown } } | undefined;
@@ -58,6 +62,13 @@ export async function inspectCsr(der: Uint8Array): Promise<InspectedCsr | undefi
         extensions = new pkijs.Extensions({ schema: attr.values[0] }).extensions;
       } catch {
         return undefined;
+      }
+    } else if (attr.type === OID_NAME_VALUE_PAIR) {
+      for (const pair of attr.values as asn1js.Sequence[]) {
+        const [name, value] = (pair.valueBlock?.value ?? []) as unknown as { valueBlock: { value: string } }[];
+        const key = String(name?.valueBlock.value).toLowerCase();
+        if (key === "validityperiod") validity = { ...validity, period: String(value?.valueBlock.value) };
+        if (key === "validityperiodunits") validity = { ...validity, units: String(value?.valueBlock.value) };
       }
     }
   }
@@ -78,6 +89,7 @@ export async function inspectCsr(der: Uint8Array): Promise<InspectedCsr | undefi
     ...(challengePassword !== undefined ? { challengePassword } : {}),
     ...(ku ? { keyUsageBits: keyUsageBits(ku) } : {}),
     ...(eku ? { ekus: (eku.parsedValue as pkijs.ExtKeyUsage).keyPurposes } : {}),
+    ...(validity ? { validity } : {}),
     signatureValid,
   };
 }

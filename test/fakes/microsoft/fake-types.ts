@@ -67,6 +67,12 @@ export interface ChallengeOptions {
   /** KeyUsage bit mask as the first two bytes of the BIT STRING (0xa000 = digitalSignature|keyEncipherment). */
   keyUsageBits?: number;
   ekus?: string[];
+  /**
+   * The profile's validity, which Windows and Android send as ValidityPeriod/ValidityPeriodUnits
+   * (Android swaps the two: compared as a pair in either order). Whether Intune itself checks it is
+   * not documented: a mismatch answers the fake's own code ValidityPeriodMismatch.
+   */
+  validity?: { period: string; units: number };
   notBefore?: Date;
   /** Default: 60 minutes after minting (by the fake clock). */
   notAfter?: Date;

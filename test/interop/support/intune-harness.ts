@@ -150,6 +150,12 @@ export interface EnrollInput {
   /** Sign with this certificate (a renewal) instead of a self-signed one. */
   signedBy?: { certDer: Uint8Array; key: DeviceKey };
   messageType?: MessageType;
+  /** `/scep/<profile>`: the enrollment path that selects a certificate profile. Default `/scep`. */
+  path?: string;
+  /** The pkiMessage's digest (a SHA-1 Intune profile signs with SHA-1). Default sha256. */
+  messageHash?: "sha1" | "sha256";
+  /** RSAES-OAEP key transport, as the Windows SCEP client sends (docs/conformance.md). */
+  oaep?: boolean;
 }
 
 export interface EnrollOutcome {
@@ -200,10 +206,12 @@ class ScepDevice {
       signer,
       recipients: this.recipients,
       cipher: "aes-128-cbc",
-      hash: "sha256",
+      hash: input.messageHash ?? "sha256",
+      ...(input.oaep ? { oaep: true } : {}),
       randomBytes: rb,
     });
-    const res = await sendPkiOperation({ url: this.url }, prepared.der, "POST");
+    const url = input.path ? new URL(input.path, this.url).href : this.url;
+    const res = await sendPkiOperation({ url }, prepared.der, "POST");
     if (res.status !== 200) throw new Error(`PKIOperation: HTTP ${res.status}: ${await res.text()}`);
     const rep = readCertRep(new Uint8Array(await res.arrayBuffer()), { transactionId, senderNonce: prepared.senderNonce, signer }, this.caCerts);
     return {
