@@ -162,6 +162,15 @@ describe("refusals the Intune console explains (failureNotification after a succ
     expect(n).toMatchObject({ transactionId: r.transactionId, certificateRequest: b64(r.csrDer), hResult: 0x80094012 | 0, errorDescription: reason });
   });
 
+  test("…but with a challenge Intune does not own, the device gets Intune's code and Intune hears nothing more", async () => {
+    const before = s.fake.notifications.length;
+    const r = await enrollAs(s, "windows", { ...LOW, ekus: ["1.3.6.1.5.5.7.3.3"] }, { challenge: `not-minted-${crypto.randomUUID()}` });
+    expect(r.status).toBe(PkiStatus.FAILURE);
+    expect(r.failInfoText).toBe("Intune did not validate the request: ChallengeDecryptionError");
+    expect(intuneTrace(s.fake).at(-1)).toBe("validateRequest:200:ChallengeDecryptionError");
+    expect(s.fake.notifications.length).toBe(before);
+  });
+
   test.each(PLATFORMS)(
     "%s, RSA-1024 in a profile that does not allow it: refused, saying how to allow it; hResult CERTSRV_E_KEY_LENGTH",
     async (platform) => {

@@ -1,6 +1,7 @@
 // Certificate profiles against the built Worker: the profile, not the request, decides validity,
-// key usage, extended key usage and accepted keys; it is chosen per challenge kind and per
-// /scep/<profile> path (only for the kinds it lists), and a renewal keeps its certificate's profile.
+// key usage, extended key usage and accepted keys, unless it honours requests (honourRequest; by
+// default only Intune-validated ones: test/interop/intune-matrix); it is chosen per challenge kind
+// and per /scep/<profile> path (only for the kinds it lists), and a renewal keeps its certificate's profile.
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PkiStatus } from "../../src/scep/oids";
@@ -8,6 +9,7 @@ import { parseCertView } from "../../src/x509/cert-view";
 import { buildRequest, randomOctets as rb } from "../../src/client/enrollment";
 import { certPem, newRsaKey } from "../../src/client/certificates";
 import { rawCsr } from "../support/independent-pki";
+import { cn } from "../support/name-der";
 import { MessageType, ScepTestClient, openssl } from "./support/admin-client";
 import { createTestCa, type TestCa } from "../../scripts/lib/test-ca";
 import { startWorker, type RunningWorker } from "../../scripts/lib/worker-server";
@@ -20,6 +22,7 @@ const PROFILES = {
   network: { validityDays: 10, extendedKeyUsage: ["serverAuth", "clientAuth"], keyUsage: ["digitalSignature"], challengeKinds: ["static"] },
   locked: { extendedKeyUsage: ["ipsecIKE"] },
   big: { rsaBits: [3072, 4096], challengeKinds: ["static"] },
+  asked: { honourRequest: "always", challengeKinds: ["static"] },
 };
 
 let ca: TestCa;
@@ -108,6 +111,52 @@ describe("profiles", () => {
   });
 });
 
+describe("what a static request asks for (key usage, EKU, validity)", () => {
+  const bits = (byte: number, unused: number) => Uint8Array.of(0x03, 0x02, unused, byte);
+  const ekus = (...oids: string[]) =>
+    Uint8Array.from(Buffer.concat([Buffer.of(0x30, oids.length * 10), ...oids.map((o) => Buffer.from(`0608${o}`, "hex"))]));
+  const SERVER_AUTH = "2b06010505070301";
+  const CODE_SIGNING = "2b06010505070303";
+  async function ask(path: string, commonName: string, eku: string) {
+    const scep = await ScepTestClient.connect(`${worker.origin}${path}`);
+    const key = newRsaKey();
+    const csrDer = rawCsr({
+      key: key.handle,
+      subjectDer: cn(commonName),
+      challenge: CHALLENGE,
+      extensions: [
+        { oid: "2.5.29.15", critical: true, value: bits(0x20, 5) },
+        { oid: "2.5.29.37", value: ekus(eku) },
+      ],
+      nameValuePairs: [
+        ["ValidityPeriod", "Days"],
+        ["ValidityPeriodUnits", "5"],
+      ],
+    });
+    return scep.send(scep.pkcsReq({ key, cn: commonName, challenge: CHALLENGE, csrDer }));
+  }
+
+  test("is ignored by a profile that does not honour requests (static requests, by default): the profile's values, as before", async () => {
+    const reply = await ask("/scep", "asks-plain", CODE_SIGNING);
+    expect(reply.status, reply.failInfoText).toBe(PkiStatus.SUCCESS);
+    expect(await ext(reply.certificates[0]!)).toMatch(/Digital Signature, Key Encipherment[\s\S]*TLS Web Client Authentication\n/);
+    expect(days(reply.certificates[0]!)).toBe(20);
+  });
+
+  test("is issued by a profile with honourRequest: always, within its allow-lists", async () => {
+    const reply = await ask("/scep/asked", "asks-honoured", SERVER_AUTH);
+    expect(reply.status, reply.failInfoText).toBe(PkiStatus.SUCCESS);
+    expect(await ext(reply.certificates[0]!)).toMatch(/Key Usage: critical\s*\n\s*Key Encipherment\n[\s\S]*TLS Web Server Authentication\n/);
+    expect(days(reply.certificates[0]!)).toBe(5);
+  });
+
+  test("…and refused there when it asks for more, with the reason (never issued without it)", async () => {
+    const reply = await ask("/scep/asked", "asks-too-much", CODE_SIGNING);
+    expect(reply.status).toBe(PkiStatus.FAILURE);
+    expect(reply.failInfoText).toBe('extended key usage 1.3.6.1.5.5.7.3.3 (codeSigning) is not allowed by profile "asked" (allowedExtendedKeyUsage)');
+  });
+});
+
 describe("profiles are checked at start", () => {
   test.each([
     [{ bad: { extendedKeyUsage: ["anyExtendedKeyUsage"] } }, /CERT_PROFILES\.bad\.extendedKeyUsage: use known names/],
@@ -118,6 +167,7 @@ describe("profiles are checked at start", () => {
     ],
     [{ bad: { validityDays: 0 } }, /CERT_PROFILES\.bad\.validityDays: must be an integer from 1 to 3650/],
     [{ bad: { colour: "blue" } }, /CERT_PROFILES\.bad\.colour: unknown field/],
+    [{ bad: { rsaBits: [1024, 4096] } }, /CERT_PROFILES\.bad\.rsaBits: keys under 2048 bits are weak: accept them only with allowWeakRsa1024: true/],
     ["{not json", /CERT_PROFILES: not valid JSON/],
   ])("%j answers 503 naming the field", async (profiles, message) => {
     const w = await startWorker({

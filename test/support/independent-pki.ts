@@ -170,6 +170,8 @@ export interface RawCsrInput {
   challenge?: string;
   challengeTag?: number;
   extensions?: RawExtension[];
+  /** Enrollment name-value pairs ([MS-WCCE] §2.2.2.7.10, BMPStrings), in one attribute: Windows' validity. */
+  nameValuePairs?: [string, string][];
 }
 
 /** TLV with a DER length, written here (not src/asn1's) so the bytes under test share no writer with the code. */
@@ -190,6 +192,11 @@ export function rawCsr(o: RawCsrInput): Uint8Array {
   if (o.extensions?.length) {
     const exts = o.extensions.map((e) => der(0x30, oidDer(e.oid), ...(e.critical ? [Uint8Array.of(0x01, 0x01, 0xff)] : []), der(0x04, e.value)));
     attributes.push(der(0x30, oidDer(OIDS.extensionRequest), der(0x31, der(0x30, ...exts))));
+  }
+  if (o.nameValuePairs?.length) {
+    const bmp = (text: string) => der(0x1e, new Uint8Array(Buffer.from(text, "utf16le").swap16()));
+    const pairs = o.nameValuePairs.map(([name, value]) => der(0x30, bmp(name), bmp(value)));
+    attributes.push(der(0x30, oidDer("1.3.6.1.4.1.311.13.2.1"), der(0x31, ...pairs)));
   }
   const info = der(0x30, Uint8Array.of(0x02, 0x01, 0x00), o.subjectDer, spkiDer(o.key), der(0xa0, ...attributes));
   const alg = o.key.algorithm === "rsa" ? der(0x30, oidDer(OIDS.sha256WithRSA), Uint8Array.of(0x05, 0x00)) : der(0x30, oidDer(OIDS.ecdsaWithSHA256));
