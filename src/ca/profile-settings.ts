@@ -58,7 +58,9 @@ export function parseProfiles(value: unknown, base: CertificateProfile): Map<str
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     throw new ProfileSettingError("CERT_PROFILES", "must be an object of profile names to settings");
-  for (const [name, settings] of Object.entries(raw)) {
+  // "default" first, whatever its place in the object: every other profile falls back to it.
+  const entries = Object.entries(raw).sort(([a], [b]) => Number(b === "default") - Number(a === "default"));
+  for (const [name, settings] of entries) {
     if (!NAME.test(name))
       throw new ProfileSettingError("CERT_PROFILES", "profile names are 1–32 of a-z, 0-9, '-' and '_', starting with a letter or digit");
     profiles.set(name, parseProfile(name, settings, name === "default" ? base : profiles.get("default")!));

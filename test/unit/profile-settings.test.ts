@@ -48,6 +48,15 @@ describe("defaults", () => {
   });
 });
 
+describe("an overridden default", () => {
+  it("is what every other profile falls back to, wherever it stands in the object", () => {
+    const p = parse({ early: {}, default: { validityDays: 30, extendedKeyUsage: ["serverAuth"] }, late: {} });
+    for (const name of ["early", "default", "late"]) {
+      expect(p.get(name)).toMatchObject({ validityDays: 30, extendedKeyUsage: ["1.3.6.1.5.5.7.3.1"] });
+    }
+  });
+});
+
 describe("RSA under 2048 bits: rsaBits and allowWeakRsa1024 together", () => {
   it("accepted with both", () => {
     expect(parse({ legacy: { rsaBits: [1024, 4096], allowWeakRsa1024: true } }).get("legacy")?.rsaBits).toEqual({ min: 1024, max: 4096 });
