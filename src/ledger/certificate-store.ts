@@ -45,7 +45,15 @@ export function listCertificates(sql: SqlStorage, filter: CertificateFilter): { 
   const args: SqlStorageValue[] = [];
   if (filter.subject) {
     where.push("subject LIKE ? ESCAPE '\\'");
-    args.push(`%${filter.subject.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    args.push(likePattern(filter.subject));
+  }
+  if (filter.san) {
+    where.push("sans LIKE ? ESCAPE '\\'");
+    args.push(likePattern(filter.san));
+  }
+  if (filter.q) {
+    where.push("(subject LIKE ? ESCAPE '\\' OR sans LIKE ? ESCAPE '\\' OR serial = ? OR transaction_id = ?)");
+    args.push(likePattern(filter.q), likePattern(filter.q), filter.q.replace(/[:\s]/g, "").toUpperCase(), filter.q);
   }
   if (filter.serial) {
     where.push("serial = ?");
@@ -84,6 +92,11 @@ export function listCertificates(sql: SqlStorage, filter: CertificateFilter): { 
   const items = rows.slice(0, limit).map(toView);
   const last = items[items.length - 1];
   return { items, cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.serial) : undefined };
+}
+
+/** A LIKE pattern matching `text` anywhere, with LIKE's own characters taken literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function encodeCursor(createdAt: number, serial: string): string {

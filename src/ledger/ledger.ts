@@ -2,6 +2,7 @@
 // decided (serials, transactionIDs, one-time challenges). Each RPC method is synchronous SQL in
 // one storage transaction, so it is atomic; CPU-heavy signing happens in the Worker beforehand.
 import { DurableObject } from "cloudflare:workers";
+import { activity } from "./activity-store";
 import { mintChallenge } from "./challenge-store";
 import {
   certificateBySerial,
@@ -36,6 +37,7 @@ import {
 } from "./issuance-store";
 import { addOcspCounts, currentResponder, ocspCounts, ocspRevision, ocspStatuses, recordResponder } from "./ocsp-store";
 import { MIGRATIONS } from "./schema";
+import { endSession, sessionEnded } from "./session-store";
 import type {
   ApprovalOutcome,
   ApprovalRenewalCheck,
@@ -49,6 +51,7 @@ import type {
   CertificateInput,
   CertificateView,
   CrlSnapshot,
+  LedgerActivity,
   LedgerStats,
   OcspStatusSnapshot,
   PendingOutcome,
@@ -207,6 +210,20 @@ export class Ledger extends DurableObject {
 
   intuneSyncState(): IntuneSyncState | undefined {
     return intuneSyncState(this.sql);
+  }
+
+  /** Issued per UTC day over the last `days` days, counts by kind, expiries, last CRL and Intune outcome. */
+  activity(now: number, days: number): LedgerActivity {
+    return activity(this.sql, now, days);
+  }
+
+  // --- admin console sessions (the current CA's ledger keeps them) ---------------------------
+  endConsoleSession(id: string, expiresAt: number, now: number): void {
+    endSession(this.ctx.storage.kv, id, expiresAt, now);
+  }
+
+  consoleSessionEnded(id: string): boolean {
+    return sessionEnded(this.ctx.storage.kv, id);
   }
 
   // --- CRL ---------------------------------------------------------------------------------

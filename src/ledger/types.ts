@@ -166,6 +166,10 @@ export interface CertificateView {
 
 export interface CertificateFilter {
   subject?: string;
+  /** Substring of the SAN text ("dns:a.example, upn:…"). */
+  san?: string;
+  /** One search box: a substring of the subject or the SANs, or exactly the serial or the transactionID. */
+  q?: string;
   serial?: string;
   transactionId?: string;
   status?: "valid" | "revoked";
@@ -287,4 +291,19 @@ export interface ResponderLookup {
   current?: StoredResponder;
   /** This caller should issue the next responder (no current one, or it is due and no one else is on it). */
   rotate: boolean;
+}
+
+/** The admin overview's view of one ledger (activity-store.ts). Times in ms since the epoch. */
+export interface LedgerActivity {
+  /** UTC date (YYYY-MM-DD) of issuedPerDay[0]; the last entry is today. */
+  firstDay: string;
+  issuedPerDay: number[];
+  byChallengeKind: Record<string, { valid: number; revoked: number }>;
+  /** Certificates still marked valid whose notAfter has passed, and those ending in the next 30 days. */
+  validExpired: number;
+  validExpiringIn30Days: number;
+  /** The last CRL signed, when one was. */
+  crl?: { number: number; thisUpdate: number; nextUpdate: number; revocationsSince: number };
+  /** The newest request Intune validated: its state (issued, pending, rejected) and refusal note. */
+  lastIntune?: { state: string; at: number; note?: string };
 }
