@@ -4,6 +4,7 @@ import type { IssuingCa } from "./ca/ca-set";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { runIntuneSync } from "./enroll/intune-sync";
 import type { Env } from "./env";
+import { warnExpiryOnce } from "./expiry-warnings";
 import { caCertificateResponse, crlResponse, publicationRoute } from "./http/publication-routes";
 import { handleOcsp, isOcspPath } from "./http/ocsp-routes";
 import { handleScep, text } from "./http/scep-routes";
@@ -22,6 +23,7 @@ export default {
       workerRuntime.log("config-error", { problem: config.message });
       return text(503, `SCEP endpoint not configured: ${config.message}`);
     }
+    warnExpiryOnce(config, workerRuntime);
     try {
       const path = url.pathname;
       if (path === "/admin" || path.startsWith("/admin/")) return await handleAdmin(request, url, { ...dependencies(env, config), config });

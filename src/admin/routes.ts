@@ -19,6 +19,7 @@ import { AdminError, errorResponse, json, readJson } from "./json";
 import { revocationReason } from "./revocation-reasons";
 import { challengeBinding } from "./challenge-binding";
 import { intuneRoute } from "./intune-routes";
+import { operationalStats } from "./overview-stats";
 
 export interface AdminContext extends EnrollDeps {
   config: Config;
@@ -39,6 +40,10 @@ export async function handleAdmin(request: Request, url: URL, ctx: AdminContext)
   }
   const denied = await authenticateAdmin(request, url, ctx.config, ctx.runtime);
   if (denied) return denied;
+  return answer(request, url, ctx);
+}
+
+async function answer(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
   try {
     return await route(request, url, ctx);
   } catch (e) {
@@ -61,6 +66,7 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       retiredCas: ctx.config.cas.retired.length,
       ...(intune ? { intune } : {}),
       ocsp: await ocspStats(ctx, now),
+      ...(await operationalStats(ctx.config, ledger, now)),
     });
   }
   const intune = await intuneRoute(request, path, ctx);
@@ -201,6 +207,8 @@ function certificateFilter(url: URL): CertificateFilter {
   const limit = p.get("limit");
   return {
     subject: p.get("subject") ?? undefined,
+    san: p.get("san") ?? undefined,
+    q: p.get("q")?.trim() || undefined,
     serial: p.get("serial") ?? undefined,
     transactionId: p.get("transactionId") ?? undefined,
     status,
