@@ -19,6 +19,7 @@ import { AdminError, errorResponse, json, readJson } from "./json";
 import { revocationReason } from "./revocation-reasons";
 import { challengeBinding } from "./challenge-binding";
 import { intuneRoute } from "./intune-routes";
+import { handleConsole, isConsolePath } from "./console";
 import { operationalStats } from "./overview-stats";
 
 export interface AdminContext extends EnrollDeps {
@@ -38,6 +39,9 @@ export async function handleAdmin(request: Request, url: URL, ctx: AdminContext)
   if (!admin.token && !admin.access) {
     return json(404, { error: "admin_disabled", message: "the admin API is off: set ADMIN_TOKEN (or ACCESS_TEAM_DOMAIN and ACCESS_AUD)" });
   }
+  // The console (HTML, /admin/ and /admin/console/) signs in with a session cookie instead of the bearer token.
+  if (isConsolePath(url.pathname))
+    return handleConsole(request, url, { ...ctx, api: (method, path, body) => inProcess(method, path, body, url, ctx) });
   const denied = await authenticateAdmin(request, url, ctx.config, ctx.runtime);
   if (denied) return denied;
   return answer(request, url, ctx);
@@ -50,6 +54,17 @@ async function answer(request: Request, url: URL, ctx: AdminContext): Promise<Re
     if (e instanceof AdminError) return errorResponse(e);
     throw e;
   }
+}
+
+/** The API called by the console, after the console's own authentication. */
+async function inProcess(method: string, path: string, body: unknown, base: URL, ctx: AdminContext) {
+  const url = new URL(path, base.origin);
+  const init: RequestInit = body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+  const response = await answer(new Request(url, init), url, ctx);
+  const json = (response.headers.get("content-type") ?? "").startsWith("application/json")
+    ? ((await response.clone().json()) as Record<string, unknown>)
+    : {};
+  return { status: response.status, body: json, response };
 }
 
 async function route(request: Request, url: URL, ctx: AdminContext): Promise<Response> {
