@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { compatibilityDate } from "./scripts/lib/wrangler-config";
-import { workerTestBindings } from "./test/support/worker-test-ca";
+// With its extension: Vite bundles this file to load it and warns about extensionless imports.
+import { compatibilityDate, wranglerVars } from "./scripts/lib/wrangler-config.ts";
 
 export default defineConfig({
   test: {
@@ -18,16 +18,24 @@ export default defineConfig({
       // No module state leaks between these files, so one Node worker serves them all (isolate: false).
       { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], isolate: false } },
       // The Worker inside workerd, through the vitest plugin, with a CA generated for this run.
+      // Configured here rather than from wrangler.toml, so that no developer's .dev.vars (read next to
+      // the wrangler config) reaches the tests: only wrangler.toml's [vars] and the test CA do.
       {
         plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: workerTestBindings() },
-          }),
+          cloudflareTest(({ inject }) => ({
+            main: "./src/index.ts",
+            miniflare: {
+              compatibilityDate: compatibilityDate(),
+              compatibilityFlags: ["nodejs_compat"],
+              kvNamespaces: ["CACHE"],
+              durableObjects: { LEDGER: { className: "Ledger", useSQLite: true } },
+              bindings: { ...wranglerVars(), ...inject("workerTestBindings") },
+            },
+          })),
         ],
         // One workerd runtime for all files: every test uses its own transactionIDs, names and
         // ledger objects, so shared storage is safe, and it saves a runtime start per file.
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], isolate: false },
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], isolate: false, globalSetup: ["test/support/worker-test-setup.ts"] },
       },
       // The Intune client and the Microsoft fake in Node (fetch + WebCrypto, as in workerd).
       {

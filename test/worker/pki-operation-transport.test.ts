@@ -92,16 +92,8 @@ describe("POST", () => {
     await expectRejected(res, 413);
   });
 
-  it("oversize streamed body without Content-Length -> 413", async () => {
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let i = 0; i < 20; i++) controller.enqueue(new Uint8Array(4096).fill(0x30));
-        controller.close();
-      },
-    });
-    const res = await workerFetch(`${URL_BASE}?operation=PKIOperation`, { method: "POST", body: stream });
-    await expectRejected(res, 413);
-  });
+  // "oversize streamed body without Content-Length -> 413" is in test/interop/oversize-upload.test.ts:
+  // over real HTTP, since inside the test isolate workerd logs the cancelled stream on every run.
 
   it("body of exactly 65536 bytes is not refused for size (400 for the garbage instead)", async () => {
     const res = await workerFetch(`${URL_BASE}?operation=PKIOperation`, { method: "POST", body: new Uint8Array(65536).fill(0x30) });
