@@ -69,6 +69,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The admin console in Debian's Chromium (playwright-core), against the built Worker on loopback.
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["scripts/lib/worker-server.ts"],
+          isolate: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
