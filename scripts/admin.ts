@@ -10,6 +10,8 @@
 // error are printed on stderr), 2 usage error.
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { type Api, call, RequestFailed } from "./lib/admin-call";
+import { CERT_HEADERS, certificateRow, REASON_NAMES, statsText, table, time } from "./lib/admin-format";
 
 const HELP = `SCEP admin CLI
 
@@ -17,10 +19,11 @@ Usage: npx tsx scripts/admin.ts --url URL [--token T] <command> [options]
 
 Commands:
   stats                                   counts of certificates, pending requests, challenges
-  list [--subject S] [--status valid|revoked] [--tx ID] [--serial HEX]
-       [--from ISO] [--to ISO] [--limit N] [--all] [--json]
+  list [--subject S] [--san S] [--status valid|revoked] [--tx ID] [--serial HEX]
+       [--from ISO] [--to ISO] [--limit N] [--cursor C | --all] [--json]
                                           issued certificates, newest first (table by default;
-                                          --all follows the cursor through every page)
+                                          --cursor C continues where a page ended; --all follows
+                                          the cursor through every page, with progress on stderr)
   show SERIAL [--pem | --der FILE] [--json]
                                           one certificate: details, or its PEM on stdout, or DER to FILE
   revoke SERIAL [--reason NAME|NUMBER]    revoke (default reason: unspecified); e.g. keyCompromise
@@ -48,7 +51,6 @@ Exit codes: 0 ok, 1 request failed (HTTP status and the API's error on stderr), 
 `;
 
 class UsageError extends Error {}
-class RequestFailed extends Error {}
 
 const OPTIONS = {
   url: { type: "string" },
@@ -65,6 +67,7 @@ const OPTIONS = {
   to: { type: "string" },
   limit: { type: "string" },
   all: { type: "boolean" },
+  cursor: { type: "string" },
   pem: { type: "boolean" },
   der: { type: "string" },
   reason: { type: "string" },
@@ -79,111 +82,6 @@ type Values = ReturnType<typeof parse>["values"];
 function parse(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 }
-
-interface Api {
-  base: string;
-  token?: string;
-  /** A Cloudflare Access JWT (e.g. from `cloudflared access token`), when the admin API sits behind Access. */
-  accessToken?: string;
-  timeoutMs: number;
-}
-
-interface ApiResponse {
-  status: number;
-  headers: Headers;
-  bytes: Uint8Array;
-  text(): string;
-  json(): Record<string, unknown>;
-}
-
-async function call(api: Api, method: string, path: string, body?: unknown, needsToken = true): Promise<ApiResponse> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (needsToken && api.token) headers.authorization = `Bearer ${api.token}`;
-  if (needsToken && api.accessToken) headers["cf-access-jwt-assertion"] = api.accessToken;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  let res: Response;
-  try {
-    res = await fetch(api.base + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(api.timeoutMs),
-    });
-  } catch (e) {
-    const cause = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
-    throw new RequestFailed(`${method} ${api.base}${path}: ${cause}`);
-  }
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const text = () => new TextDecoder().decode(bytes);
-  const response: ApiResponse = {
-    status: res.status,
-    headers: res.headers,
-    bytes,
-    text,
-    json: () => {
-      try {
-        return JSON.parse(text()) as Record<string, unknown>;
-      } catch {
-        throw new RequestFailed(`${method} ${path}: HTTP ${res.status}, response is not JSON: ${text().slice(0, 200)}`);
-      }
-    },
-  };
-  if (res.status >= 400) throw new RequestFailed(describeError(method, path, response));
-  return response;
-}
-
-/** "HTTP 404 not_found: no certificate with serial X" from the API's {error, message}. */
-function describeError(method: string, path: string, r: ApiResponse): string {
-  let detail = r.text().trim().slice(0, 300);
-  try {
-    const body = JSON.parse(r.text()) as { error?: string; message?: string };
-    if (body.error || body.message) detail = [body.error, body.message].filter(Boolean).join(": ");
-  } catch {
-    // not JSON: keep the text
-  }
-  const hint =
-    r.status === 401
-      ? " (check --token / SCEP_ADMIN_TOKEN)"
-      : r.status === 404 && detail.startsWith("admin_disabled")
-        ? " (set ADMIN_TOKEN on the Worker)"
-        : "";
-  return `${method} ${path}: HTTP ${r.status}${detail ? ` ${detail}` : ""}${hint}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// formatting
-
-function time(ms: unknown): string {
-  return typeof ms === "number" ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") : "-";
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
-}
-
-const REASON_NAMES: Record<number, string> = {
-  0: "unspecified",
-  1: "keyCompromise",
-  2: "cACompromise",
-  3: "affiliationChanged",
-  4: "superseded",
-  5: "cessationOfOperation",
-  6: "certificateHold",
-  8: "removeFromCRL",
-  9: "privilegeWithdrawn",
-  10: "aACompromise",
-};
-
-function certificateRow(c: Record<string, unknown>): string[] {
-  return [String(c.serial), String(c.status), time(c.createdAt), time(c.notAfter), String(c.subject), String(c.transactionId)];
-}
-const CERT_HEADERS = ["SERIAL", "STATUS", "ISSUED", "NOT AFTER", "SUBJECT", "TRANSACTION"];
 
 function out(s: string): void {
   process.stdout.write(s.endsWith("\n") ? s : s + "\n");
@@ -212,12 +110,7 @@ function positiveInt(value: string, name: string): number {
 async function stats(api: Api, v: Values): Promise<void> {
   const body = (await call(api, "GET", "/admin/stats")).json();
   if (v.json) return out(JSON.stringify(body, null, 2));
-  const width = Math.max(...Object.keys(body).map((k) => k.length));
-  out(
-    Object.entries(body)
-      .map(([k, val]) => `${k.padEnd(width)}  ${typeof val === "object" && val !== null ? JSON.stringify(val) : val}`)
-      .join("\n"),
-  );
+  out(statsText(body));
 }
 
 async function intuneSync(api: Api, v: Values): Promise<void> {
@@ -235,6 +128,8 @@ async function intuneSync(api: Api, v: Values): Promise<void> {
 async function list(api: Api, v: Values): Promise<void> {
   const q = new URLSearchParams();
   if (v.subject) q.set("subject", v.subject);
+  if (v.san?.length) q.set("san", v.san[0]!); // (the option repeats for mint-challenge)
+  if (v.cursor && v.all) throw new UsageError("--cursor and --all: use one (--all starts at the first page)");
   if (v.status) {
     if (v.status !== "valid" && v.status !== "revoked") throw new UsageError("--status must be valid or revoked");
     q.set("status", v.status);
@@ -251,7 +146,7 @@ async function list(api: Api, v: Values): Promise<void> {
   if (limit) q.set("limit", String(limit));
 
   const items: Record<string, unknown>[] = [];
-  let cursor: string | undefined;
+  let cursor: string | undefined = v.cursor;
   let pages = 0;
   do {
     if (cursor) q.set("cursor", cursor);
@@ -259,13 +154,15 @@ async function list(api: Api, v: Values): Promise<void> {
     items.push(...(page.items ?? []));
     cursor = page.cursor;
     pages++;
+    // A long listing says how far it got, on stderr (stdout stays the table or the JSON).
+    if (v.all && cursor) info(`page ${pages}: ${items.length} certificate(s) so far...`);
     if (pages > 100_000) throw new RequestFailed("the cursor never ends; giving up");
   } while (v.all && cursor);
 
   if (v.json) return out(JSON.stringify(v.all ? { items } : { items, cursor }, null, 2));
   out(table(CERT_HEADERS, items.map(certificateRow)).trimEnd());
   info(`${items.length} certificate(s)${v.all ? ` in ${pages} page(s)` : ""}`);
-  if (!v.all && cursor) info(`more results: repeat with --all, or add ?cursor=${cursor}`);
+  if (!v.all && cursor) info(`more results: repeat with --cursor ${cursor} (the next page) or --all`);
 }
 
 async function show(api: Api, v: Values, positionals: string[]): Promise<void> {
@@ -358,6 +255,12 @@ async function crl(api: Api, v: Values): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** One line on stderr and exit code 2, as every script does for a bad command line. */
+function usage(message: string): number {
+  info(`admin: ${message} (see --help)`);
+  return 2;
+}
+
 function baseUrl(raw: string): string {
   let url: URL;
   try {
@@ -375,14 +278,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parse(argv);
   } catch (e) {
-    info(`error: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
-    return 2;
+    return usage(e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, "") : String(e));
   }
   const { values: v, positionals } = parsed;
-  if (v.help || positionals.length === 0) {
-    (v.help ? out : info)(HELP);
-    return v.help ? 0 : 2;
+  if (v.help) {
+    out(HELP);
+    return 0;
   }
+  if (positionals.length === 0) return usage("a command is required: stats, list, show, revoke, pending, approve, reject, mint-challenge, crl, intune-sync");
   const [command, ...rest] = positionals as [string, ...string[]];
   try {
     if (!v.url) throw new UsageError("--url is required");
@@ -426,10 +329,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      info(`error: ${e.message}\n(run with --help for usage)`);
-      return 2;
-    }
+    if (e instanceof UsageError) return usage(e.message);
     if (e instanceof RequestFailed) {
       info(`error: ${e.message}`);
       return 1;

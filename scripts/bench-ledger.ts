@@ -1,22 +1,34 @@
 // Ledger Durable Object throughput on the issuance path, apart from the endpoint: a driver Worker
 // (scripts/bench/ledger-driver.ts) fires recordIssuance RPCs (the one ledger write an enrollment
 // makes) at one ledger object from inside workerd, at several concurrencies. Not a test.
-//   npm run bench:ledger -- [--n 2000] [--concurrency 1,8,32,128]
+//   npm run bench:ledger -- [--n 2000] [--concurrency 1,8,32,128]   (--help)
 // Note: workerd's clock only advances on I/O, so latencies are coarse; calls/s is the figure.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { intOption, parseCommandLine, usageExit } from "./lib/cli";
 import { COMPATIBILITY_DATE, REPO_ROOT } from "./lib/worker-server";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-}
+const HELP = `Usage: npm run bench:ledger -- [--n 2000] [--concurrency 1,8,32,128]
 
-const N = Number(arg("n", "2000"));
-const LEVELS = arg("concurrency", "1,8,32,128").split(",").map(Number);
+Throughput of one ledger Durable Object on the issuance path (recordIssuance over RPC from a
+driver Worker inside workerd), at each concurrency. Not a test; prints a table.
+  --n N                 calls per concurrency level (1-100000, default 2000)
+  --concurrency LIST    comma list of concurrencies (each 1-1024, default 1,8,32,128)
+  -h, --help            this text`;
+
+const { values, positionals } = parseCommandLine("bench:ledger", HELP, { n: { type: "string" }, concurrency: { type: "string" } });
+const [N, LEVELS] = ((): [number, number[]] => {
+  try {
+    if (positionals.length) throw new Error(`unexpected argument ${positionals[0]}`);
+    const levels = (values.concurrency ?? "1,8,32,128").split(",").map((c) => intOption(c.trim(), "concurrency", 1, 1, 1024));
+    return [intOption(values.n, "n", 2000, 1, 100_000), levels];
+  } catch (e) {
+    return usageExit("bench:ledger", e instanceof Error ? e.message : String(e));
+  }
+})();
 
 /** CPU ms (utime+stime) of every descendant process: Miniflare runs workerd as a child. */
 function childrenCpuMs(): number {

@@ -16,9 +16,9 @@ import { generateKeyPair as generateKeyPairCb, sign } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { promisify } from "node:util";
-import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config";
 import { handlePkiOperation } from "../src/enroll/pki-operation";
+import { parseCommandLine, usageExit } from "./lib/cli";
 import { createTestCa } from "./lib/test-ca";
 import { buildWorker, startWorker, type RunningWorker } from "./lib/worker-server";
 import { MessageType, PkiStatus } from "../src/scep/oids";
@@ -27,33 +27,35 @@ import { buildRequest, openCertRep, randomOctets as rb, selfSigned, type BuiltRe
 import { discoverCa } from "../src/client/discovery";
 import { keyFromPem, summarizeCert, type ClientKey } from "../src/client/certificates";
 
-const { values } = parseArgs({
-  options: {
-    n: { type: "string", default: "300" },
-    concurrency: { type: "string", default: "1,8,32" },
-    keys: { type: "string", default: "16" },
-    timeout: { type: "string", default: "600" },
-    "no-build": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const HELP = `Usage: npm run bench -- [--n 300] [--concurrency 1,8,32] [--keys 16] [--timeout 600] [--no-build]
+
+Enrollment benchmark of the built Worker (Miniflare on 127.0.0.1): distinct pre-generated PKCSReq
+messages POSTed at each concurrency; prints enrollments/s, latency and CPU per enrollment.
+  --n N                 messages per level (1-5000, default 300)
+  --concurrency LIST    comma list (each 1-64, default 1,8,32)
+  --keys N              client keys to share between messages (1-256, default 16)
+  --timeout SECONDS     hard limit for the whole run (10-3600, default 600)
+  --no-build            serve the existing dist/ instead of building
+  -h, --help            this text`;
+
+const { values, positionals } = parseCommandLine("bench", HELP, {
+  n: { type: "string" },
+  concurrency: { type: "string" },
+  keys: { type: "string" },
+  timeout: { type: "string" },
+  "no-build": { type: "boolean" },
 });
-if (values.help) {
-  console.log("npx tsx scripts/bench.ts [--n 300] [--concurrency 1,8,32] [--keys 16] [--timeout 600 (s, hard)] [--no-build]");
-  process.exit(0);
-}
-const N = clampInt(values.n!, 1, 5000, "--n");
-const LEVELS = values.concurrency!.split(",").map((s) => clampInt(s, 1, 64, "--concurrency"));
-const KEYS = clampInt(values.keys!, 1, 256, "--keys");
-const TIMEOUT_S = clampInt(values.timeout!, 10, 3600, "--timeout");
+if (positionals.length) usageExit("bench", `unexpected argument ${positionals[0]}`);
+const N = clampInt(values.n ?? "300", 1, 5000, "--n");
+const LEVELS = (values.concurrency ?? "1,8,32").split(",").map((s) => clampInt(s, 1, 64, "--concurrency"));
+const KEYS = clampInt(values.keys ?? "16", 1, 256, "--keys");
+const TIMEOUT_S = clampInt(values.timeout ?? "600", 10, 3600, "--timeout");
 const CHALLENGE = `bench-${crypto.randomUUID()}`;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 function clampInt(s: string, lo: number, hi: number, name: string): number {
   const v = Number(s);
-  if (!Number.isInteger(v) || v < lo || v > hi) {
-    console.error(`${name} must be an integer in ${lo}..${hi}`);
-    process.exit(1);
-  }
+  if (!Number.isInteger(v) || v < lo || v > hi) usageExit("bench", `${name} must be an integer from ${lo} to ${hi}`);
   return v;
 }
 

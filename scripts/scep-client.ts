@@ -5,10 +5,13 @@
 //   npx tsx scripts/scep-client.ts caps --url URL
 //   npx tsx scripts/scep-client.ts cacert --url URL --out ca.pem
 //
-// Exit codes: 0 issued (or caps/cacert OK), 2 CertRep FAILURE, 3 PENDING, 1 any other error.
+// Exit codes: 0 issued (or caps/cacert OK), 1 error, 2 bad command line (as every script), 3 PENDING,
+// 4 CertRep FAILURE.
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { dirname } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { parseCommandLine, runMain, UsageError } from "./lib/cli";
 import { certDerFromPem, certPem, keyFromPem, newRsaKey, spkiSha256OfKey, summarizeCert, type ClientKey } from "../src/client/certificates";
 import { buildCsr, selfSignedSigner } from "../src/client/csr-builder";
 import { chooseAlgorithms, CIPHERS, discoverCa, FAIL_INFO_NAMES, HASHES } from "../src/client/discovery";
@@ -23,10 +26,10 @@ import { parseCertView } from "../src/x509/cert-view";
 const HELP = `SCEP test client (RFC 8894)
 
 Usage:
-  npx tsx scripts/scep-client.ts [enroll] --url URL [options]   enroll (PKCSReq), or renew with --renew
-  npx tsx scripts/scep-client.ts caps     --url URL              print GetCACaps
-  npx tsx scripts/scep-client.ts cacert   --url URL [--out ca.pem] [--ca-fingerprint HEX]
-                                                                 print (and save) GetCACert
+  npm run scep-client -- [enroll] --url URL [options]   enroll (PKCSReq), or renew with --renew
+  npm run scep-client -- caps     --url URL              print GetCACaps
+  npm run scep-client -- cacert   --url URL [--out ca.pem] [--ca-fingerprint HEX]
+                                                         print (and save) GetCACert
 
 Options:
   --url URL               SCEP endpoint, e.g. http://127.0.0.1:8787/scep (the client appends ?operation=)
@@ -34,8 +37,8 @@ Options:
   --cn NAME               subject CN (default: scep-client-<random>); ignored with --renew
   --dns a,b               DNS subjectAltNames
   --key key.pem           client key; created (RSA-2048, PKCS#8, mode 0600) if missing.
-                          Default: <cn>.key in the current directory
-  --out cert.pem          where the issued certificate is written. Default: <cn>.pem
+                          Default: dev/scep-client-<cn>/key.pem (one directory per identity)
+  --out cert.pem          where the issued certificate is written. Default: next to the key, cert.pem
   --cipher NAME           ${CIPHERS.join("|")} (default from caps: aes-128-cbc if AES)
   --digest NAME           ${HASHES.join("|")} (default from caps: sha256 if SHA-256)
   --transport post|get    default: post if POSTPKIOperation is advertised
@@ -48,9 +51,9 @@ Options:
   --verbose               print request details
   -h, --help
 
-Exit codes: 0 success, 2 FAILURE (failInfo printed), 3 PENDING, 1 error.`;
-
-class UsageError extends Error {}
+Exit codes: 0 success, 1 error, 2 bad command line, 3 PENDING (run the same command again once an
+admin has approved: the same key gives the same transactionID, and the server answers with the
+certificate), 4 FAILURE (failInfo printed).`;
 
 interface Args {
   command: "enroll" | "caps" | "cacert";
@@ -70,11 +73,11 @@ interface Args {
   verbose: boolean;
 }
 
-function parse(argv: string[]): Args | "help" {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+function parse(argv: string[]): Args {
+  const { values, positionals } = parseCommandLine(
+    "scep-client",
+    HELP,
+    {
       url: { type: "string" },
       challenge: { type: "string" },
       cn: { type: "string" },
@@ -89,10 +92,9 @@ function parse(argv: string[]): Args | "help" {
       "transaction-id": { type: "string" },
       timeout: { type: "string" },
       verbose: { type: "boolean", short: "v", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
-  });
-  if (values.help) return "help";
+    argv,
+  );
   if (positionals.length > 1) throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(" ")}`);
   const command = (positionals[0] ?? "enroll") as Args["command"];
   if (!["enroll", "caps", "cacert"].includes(command)) throw new UsageError(`unknown command ${command}`);
@@ -129,11 +131,11 @@ function parse(argv: string[]): Args | "help" {
     cipher: cipher as ContentCipherName | undefined,
     digest: digest as HashName | undefined,
     transport: transport as "POST" | "GET" | undefined,
-    renew: values.renew,
+    renew: values.renew ?? false,
     caFingerprint: fp,
     transactionId: values["transaction-id"],
     timeoutMs: timeoutSec * 1000,
-    verbose: values.verbose,
+    verbose: values.verbose ?? false,
   };
 }
 
@@ -141,18 +143,7 @@ const ms = (t0: number) => `${(performance.now() - t0).toFixed(1)} ms`;
 const log = (s = "") => process.stdout.write(s + "\n");
 
 async function main(argv: string[]): Promise<number> {
-  let args: Args | "help";
-  try {
-    args = parse(argv);
-  } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n(see --help)\n`);
-    return 1;
-  }
-  if (args === "help") {
-    log(HELP);
-    return 0;
-  }
-  const a = args;
+  const a = parse(argv);
   const client: ClientOptions = {
     url: a.url,
     fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(a.timeoutMs) }),
@@ -196,8 +187,10 @@ async function main(argv: string[]): Promise<number> {
   const hash = a.digest ?? defaults.hash;
   const transport = a.transport ?? defaults.transport;
   const cn = a.cn ?? `scep-client-${Math.random().toString(36).slice(2, 8)}`;
-  const keyPath = a.key ?? `${cn}.key`;
-  const outPath = a.out ?? `${cn}.pem`;
+  // Defaults that cannot clash: one directory per identity, out of the way of the repository.
+  const keyPath = a.key ?? `dev/scep-client-${cn}/key.pem`;
+  const outPath = a.out ?? `${dirname(keyPath)}/cert.pem`;
+  await mkdir(dirname(keyPath), { recursive: true });
 
   t = performance.now();
   let key: ClientKey;
@@ -295,9 +288,10 @@ async function main(argv: string[]): Promise<number> {
   } else if (rep.status === PkiStatus.FAILURE) {
     const name = rep.failInfo === undefined ? "(none)" : `${FAIL_INFO_NAMES[rep.failInfo] ?? "unknown"} (${rep.failInfo})`;
     log(`FAILURE      failInfo ${name}${rep.failInfoText ? `: ${rep.failInfoText}` : ""}`);
-    code = 2;
+    code = 4;
   } else if (rep.status === PkiStatus.PENDING) {
-    log(`PENDING      transactionID ${rep.transactionId} (poll with CertPoll; not implemented by this tool)`);
+    log(`PENDING      transactionID ${rep.transactionId}: the request waits for an admin's approval.`);
+    log(`             Once approved, run this same command again (same --key): it gets the certificate.`);
     code = 3;
   } else {
     throw new Error(`unknown pkiStatus ${String(rep.status)}`);
@@ -307,13 +301,4 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    const err = e as Error & { cause?: unknown };
-    const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
-    process.stderr.write(`error: ${err.message}${cause}\n`);
-    if (process.env.SCEP_CLIENT_DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.exit(1);
-  },
-);
+runMain("scep-client", () => main(process.argv.slice(2)));

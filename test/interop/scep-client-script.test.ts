@@ -100,10 +100,10 @@ describe("scripts/scep-client.ts against the Worker", () => {
     expect(v.ok, formatRun(v)).toBe(true);
   });
 
-  test("wrong challenge: FAILURE with failInfo printed, exit 2, no certificate written", async () => {
+  test("wrong challenge: FAILURE with failInfo printed, exit 4, no certificate written", async () => {
     const out = join(work, "s3.pem");
     const r = await scepClient(["--url", worker.url, "--challenge", "wrong", "--cn", "script-bad", "--key", join(work, "s3.key"), "--out", out]);
-    expect(r.code, formatRun(r)).toBe(2);
+    expect(r.code, formatRun(r)).toBe(4);
     expect(r.stdout).toMatch(/^FAILURE\s+failInfo badRequest \(2\)/m);
     expect(existsSync(out)).toBe(false);
   });
@@ -118,5 +118,50 @@ describe("scripts/scep-client.ts against the Worker", () => {
     expect((await readFile(caOut, "utf8")).replace(/\s+/g, "")).toBe(ca.certPem.replace(/\s+/g, ""));
     const bad = await scepClient(["cacert", "--url", worker.url, "--ca-fingerprint", "00".repeat(32)]);
     expect(bad.code, formatRun(bad)).toBe(1);
+  });
+
+  describe("under manual approval", () => {
+    let manual: RunningWorker;
+    const token = `adm-${crypto.randomUUID()}`;
+    beforeAll(async () => {
+      manual = await startWorker({
+        bindings: { CA_CERT: ca.certPem, CA_KEY: ca.keyPem, SCEP_CHALLENGE: CHALLENGE, APPROVAL_MODE: "manual", ADMIN_TOKEN: token },
+      });
+    });
+    afterAll(async () => {
+      await manual?.stop();
+    });
+
+    test("PENDING exits 3 and says to run the same command again; after an approval that command gets the certificate", async () => {
+      const args = [
+        "--url",
+        manual.url,
+        "--challenge",
+        CHALLENGE,
+        "--cn",
+        "script-pending",
+        "--key",
+        join(work, "p.key"),
+        "--out",
+        join(work, "p.pem"),
+      ];
+      const first = await scepClient(args);
+      expect(first.code, formatRun(first)).toBe(3);
+      expect(first.stdout).toContain("run this same command again");
+      const pending = (await (await fetch(`${manual.origin}/admin/pending`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        items: { transactionId: string }[];
+      };
+      const approve = await fetch(`${manual.origin}/admin/pending/approve`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ transactionId: pending.items[0]!.transactionId }),
+      });
+      expect(approve.status).toBe(200);
+      const again = await scepClient(args);
+      expect(again.code, formatRun(again)).toBe(0);
+      expect(again.stdout).toMatch(/^SUCCESS/m);
+      const v = await opensslVerify(ca.certPath, join(work, "p.pem"));
+      expect(v.ok, formatRun(v)).toBe(true);
+    });
   });
 });
