@@ -139,7 +139,11 @@ export function generateCaCsr(input: { subject: SimpleName; key: KeySpec; hash?:
   const csr = buildCsr({
     key: signer,
     subjectDer: encodeName(simpleName(input.subject)),
-    extensions: [basicConstraintsExtension(true), keyUsageExtension(CA_KEY_USAGE), subjectKeyIdentifierExtension(keyIdentifierOfSpki(pair.spkiDer))],
+    extensions: [
+      basicConstraintsExtension(true, 0),
+      keyUsageExtension(CA_KEY_USAGE),
+      subjectKeyIdentifierExtension(keyIdentifierOfSpki(pair.spkiDer)),
+    ],
     hash: hashFor(signer, input.hash),
   });
   return { csrPem: toPem("CERTIFICATE REQUEST", csr), keyPem: pair.keyPem };
