@@ -2,57 +2,71 @@
 //   1. starts the Microsoft fake (test/fakes/microsoft): the Entra token endpoint on
 //      127.0.0.1:8790, Graph discovery on :8791, the Intune services (ScepActions and the
 //      revocation feed) on :8792, each on its own origin as in the real clouds;
-//   2. runs scripts/dev-setup.ts (a development CA, static challenge and ALLOW_LEGACY_DES in .dev.vars);
+//   2. makes sure the vars file holds a development CA, static challenge and ALLOW_LEGACY_DES
+//      (scripts/lib/dev-vars.ts, as npm run dev);
 //   3. runs `wrangler dev` with CHALLENGE_MODE=intune,static and the Intune settings pointing at the
 //      fake (--var, which locally works for the INTUNE_CLIENT_SECRET secret too);
 //   4. mints an Intune challenge bound to the subject scepclient will send and prints a ready
 //      scepclient command, and the commands that queue a revocation request in the fake (as Intune
 //      does when a device is retired) and trigger the revocation sync's Cron Trigger.
 //      Ctrl-C (or SIGTERM) stops wrangler and the fake.
-//
-// Usage: tsx scripts/dev-intune.ts [--fake-port 8790 (and the next two)] [--port 8787] [--inspector-port 8788]
-//          [--vars .dev.vars] [--persist-to DIR] [--cn dev-intune-device] [--seconds N]
-// More challenges: curl -s -X POST http://127.0.0.1:8790/_fake/challenges -d '{"expectedSubject":"C=US,O=scep-client,OU=MDM,CN=x"}'
-// Request log of the fake: curl -s http://127.0.0.1:8790/_fake/requests
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { createMicrosoftFake, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT_ID } from "../test/fakes/microsoft/fake";
 import { startMicrosoftFakeServer } from "../test/fakes/microsoft/node-server";
+import { intOption, parseCommandLine, runMain, UsageError, usageExit } from "./lib/cli";
+import { ensureDevVars } from "./lib/dev-vars";
 
-const { values } = parseArgs({
-  options: {
-    "fake-port": { type: "string", default: "8790" },
-    port: { type: "string", default: "8787" },
-    "inspector-port": { type: "string" },
-    vars: { type: "string", default: ".dev.vars" },
-    "persist-to": { type: "string" },
-    cn: { type: "string", default: "dev-intune-device" },
-    seconds: { type: "string" },
-  },
+const HELP = `Usage: npm run dev:intune -- [options]
+
+The Worker under wrangler dev with Intune validation against a local fake of Entra ID, Microsoft
+Graph and Intune; prints a ready scepclient command with an Intune challenge.
+  --port N             the Worker's port (default 8787)
+  --ip ADDRESS         the Worker's listen address (default 127.0.0.1; the fake is always on 127.0.0.1)
+  --fake-port N        the Microsoft fake's first port (default 8790; Graph and Intune take the next two)
+  --inspector-port N   wrangler's DevTools inspector port (default: wrangler.toml [dev], 8788)
+  --vars FILE          the settings file (default .dev.vars), created or completed as npm run dev does
+  --persist-to DIR     where local KV and Durable Object data are kept
+  --cn NAME            the device name the challenge is bound to (default dev-intune-device)
+  --seconds N          stop after N seconds (for scripts)
+  -h, --help           this text
+More challenges: curl -s -X POST http://127.0.0.1:8790/_fake/challenges -d '{"expectedSubject":"C=US,O=scep-client,OU=MDM,CN=x"}'
+Request log of the fake: curl -s http://127.0.0.1:8790/_fake/requests`;
+
+const { values, positionals } = parseCommandLine("dev:intune", HELP, {
+  "fake-port": { type: "string" },
+  port: { type: "string" },
+  ip: { type: "string" },
+  "inspector-port": { type: "string" },
+  vars: { type: "string" },
+  "persist-to": { type: "string" },
+  cn: { type: "string" },
+  seconds: { type: "string" },
 });
 
 const ROOT = resolve(import.meta.dirname, "..");
-const varsPath = resolve(ROOT, values.vars!);
-const workerPort = Number(values.port);
-const endpoint = `http://127.0.0.1:${workerPort}/scep`;
+const varsPath = resolve(values.vars ?? ".dev.vars");
+const [workerPort, fakePort, seconds] = numbers();
+const ip = values.ip ?? "127.0.0.1";
+const cn = values.cn ?? "dev-intune-device";
+const host = ip.includes(":") ? `[${ip}]` : ip === "0.0.0.0" ? "127.0.0.1" : ip;
+const endpoint = `http://${host}:${workerPort}/scep`;
 const log = (line: string) => process.stdout.write(`[dev:intune] ${line}\n`);
 
 // scepclient builds its subject from -country (US), -organization (scep-client), -ou (MDM), -cn.
-const expectedSubject = `C=US,O=scep-client,OU=MDM,CN=${values.cn}`;
+const expectedSubject = `C=US,O=scep-client,OU=MDM,CN=${cn}`;
 
 async function main(): Promise<void> {
   const fake = createMicrosoftFake();
-  const running = await startMicrosoftFakeServer(fake, Number(values["fake-port"]));
-  log(`Microsoft fake: Entra ${running.authorityUrl}, Graph ${running.graphUrl}, Intune ${running.intuneUrl}`);
-
-  const setup = spawnSync("npx", ["--no-install", "tsx", "scripts/dev-setup.ts", "--vars", varsPath], { cwd: ROOT, encoding: "utf8" });
-  if (setup.status !== 0) {
-    process.stderr.write(setup.stdout + setup.stderr);
-    await running.close();
-    throw new Error("scripts/dev-setup.ts failed");
+  let dev: ReturnType<typeof ensureDevVars>;
+  try {
+    dev = ensureDevVars(varsPath);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const staticChallenge = /Static challenge\s+(\S+)/.exec(setup.stdout)?.[1];
+  const staticChallenge = dev.settings.SCEP_CHALLENGE;
+  const running = await startMicrosoftFakeServer(fake, fakePort);
+  log(`Microsoft fake: Entra ${running.authorityUrl}, Graph ${running.graphUrl}, Intune ${running.intuneUrl}`);
   log(`development CA and secrets: ${varsPath}`);
 
   const vars: Record<string, string> = {
@@ -63,7 +77,7 @@ async function main(): Promise<void> {
     ENTRA_AUTHORITY_URL: running.authorityUrl,
     GRAPH_BASE_URL: running.graphUrl,
   };
-  const args = ["--no-install", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--show-interactive-dev-session=false"];
+  const args = ["--no-install", "wrangler", "dev", "--ip", ip, "--port", String(workerPort), "--show-interactive-dev-session=false"];
   if (values["inspector-port"]) args.push("--inspector-port", values["inspector-port"]);
   if (values["persist-to"]) args.push("--persist-to", resolve(values["persist-to"]));
   if (varsPath !== resolve(ROOT, ".dev.vars")) args.push("--env-file", varsPath);
@@ -109,13 +123,13 @@ async function main(): Promise<void> {
     return;
   }
   const challenge = fake.mintChallenge({ expectedSubject, keyBits: 2048, notAfter: new Date(Date.now() + 24 * 3_600_000) });
-  const dir = `dev-intune-${Date.now()}`;
-  const command = `mkdir -p ${dir} && scepclient -server-url ${endpoint} -challenge '${challenge}' -cn ${values.cn} -private-key ${dir}/device.key -certificate ${dir}/device.crt`;
+  const dir = `dev/intune-${cn}-${Date.now()}`;
+  const command = `mkdir -p ${dir} && scepclient -server-url ${endpoint} -challenge '${challenge}' -cn ${cn} -private-key ${dir}/device.key -certificate ${dir}/device.crt`;
   // Intune queues a revocation request with the serial and issuer our success notification reported.
   const revoke = [
     `SERIAL=$(openssl x509 -in ${dir}/device.crt -noout -serial | cut -d= -f2)`,
     `curl -s -X POST ${running.url}/_fake/revocations -d "{\\"serialNumber\\":\\"$SERIAL\\"}"`,
-    `curl -s "http://127.0.0.1:${workerPort}/cdn-cgi/local/scheduled?cron=0+*+*+*+*"`,
+    `curl -s "http://${host}:${workerPort}/cdn-cgi/local/scheduled?cron=0+*+*+*+*"`,
     `curl -s ${running.url}/_fake/revocations`,
   ].join(" && ");
   process.stdout.write(`
@@ -132,7 +146,7 @@ Enroll with micromdm scepclient (a fresh directory: scepclient reuses csr.pem):
 Revocation sync: queue a revocation request for that certificate in the fake (as Intune does when
 the device is retired), run the Cron Trigger now, and read the result Intune received:
   ${revoke}
-Then the CRL lists it:  curl -s http://127.0.0.1:${workerPort}/crl | openssl crl -inform DER -noout -text
+Then the CRL lists it:  curl -s http://${host}:${workerPort}/crl | openssl crl -inform DER -noout -text
 (The fake answers nothing for 60 minutes after a download, as Intune does: POST ${running.url}/_fake/revocations/cooldown-end to skip that.)
 
 Another challenge:
@@ -143,7 +157,7 @@ SCEPCLIENT_COMMAND=${command}
 REVOCATION_COMMAND=${revoke}
 Ctrl-C stops wrangler and the fake.
 `);
-  if (values.seconds) setTimeout(() => void stop(0), Number(values.seconds) * 1000).unref();
+  if (seconds) setTimeout(() => void stop(0), seconds * 1000).unref();
 }
 
 async function waitReady(url: string, timeoutMs: number, cancelled: () => boolean): Promise<void> {
@@ -179,7 +193,18 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   signal("SIGKILL");
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`dev:intune: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+/** The numeric options, checked before anything starts (a bad one exits 2 with one line). */
+function numbers(): [number, number, number | undefined] {
+  try {
+    if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    return [
+      intOption(values.port, "port", 8787, 1, 65535),
+      intOption(values["fake-port"], "fake-port", 8790, 1, 65533),
+      values.seconds === undefined ? undefined : intOption(values.seconds, "seconds", 0, 1, 86_400),
+    ];
+  } catch (e) {
+    return usageExit("dev:intune", e instanceof Error ? e.message : String(e));
+  }
+}
+
+runMain("dev:intune", main);

@@ -1,6 +1,7 @@
 // wrangler.toml is the one place the Worker's compatibility date and default vars are written; the
 // vitest projects, the Miniflare harness and the benchmarks read them from there. A flat reader of
-// the lines they need (`key = "value"`), since Node has no TOML parser and wrangler's is internal.
+// the lines they need (`key = "value"`, and `"""` multi-line strings for a PEM), since Node has no
+// TOML parser and wrangler's is internal.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,10 +12,20 @@ const WRANGLER_TOML = resolve(REPO_ROOT, "wrangler.toml");
 function tomlLines(path: string): { table: string; key: string; value: string }[] {
   const out: { table: string; key: string; value: string }[] = [];
   let table = "";
-  for (const raw of readFileSync(path, "utf8").split("\n")) {
-    const line = raw.trim();
+  const lines = readFileSync(path, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
     if (line.startsWith("[")) {
       table = line;
+      continue;
+    }
+    // A multi-line basic string (a PEM such as CA_CERT): the newline right after """ is dropped.
+    const multi = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"""(.*)$/.exec(line);
+    if (multi) {
+      const parts = [multi[2]!];
+      while (!parts[parts.length - 1]!.includes('"""') && i + 1 < lines.length) parts.push(lines[++i]!);
+      const text = parts.join("\n");
+      out.push({ table, key: multi[1]!, value: text.slice(0, text.indexOf('"""')).replace(/^\n/, "") });
       continue;
     }
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"/.exec(line);
@@ -30,11 +41,39 @@ export function compatibilityDate(tomlPath = WRANGLER_TOML): string {
   return date;
 }
 
-/** The [vars] table of wrangler.toml (flat `KEY = "value"` lines only), as defaults. */
+/** The [vars] table of wrangler.toml (`KEY = "value"` and `KEY = """…"""` lines), as defaults. */
 export function wranglerVars(tomlPath = WRANGLER_TOML): Record<string, string> {
   return Object.fromEntries(
     tomlLines(tomlPath)
       .filter((l) => l.table === "[vars]")
       .map((l) => [l.key, l.value]),
   );
+}
+
+/** TOML basic string (https://toml.io/en/v1.0.0#string): backslash, quote and control characters escaped. */
+function tomlString(value: string): string {
+  return `"${value.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => (c === "\\" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`))}"`;
+}
+
+/**
+ * wrangler.toml text with `KEY = "value"` set in [vars]: an existing line of that key is replaced,
+ * a new one goes after the table's last line. Everything else (comments, order) stays as it was.
+ */
+export function withVars(toml: string, vars: Record<string, string>): string {
+  const lines = toml.split("\n");
+  let start = lines.findIndex((l) => l.trim() === "[vars]");
+  if (start < 0) {
+    lines.push("", "[vars]");
+    start = lines.length - 1;
+  }
+  let end = start + 1;
+  while (end < lines.length && !lines[end]!.trim().startsWith("[")) end++;
+  while (end > start + 1 && lines[end - 1]!.trim() === "") end--;
+  for (const [key, value] of Object.entries(vars)) {
+    const line = `${key} = ${tomlString(value)}`;
+    const at = lines.findIndex((l, i) => i > start && i < end && new RegExp(`^\\s*${key}\\s*=`).test(l));
+    if (at >= 0) lines[at] = line;
+    else lines.splice(end++, 0, line);
+  }
+  return lines.join("\n");
 }
