@@ -33,7 +33,7 @@ td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, mon
 dl.fields { display:grid; grid-template-columns:max-content 1fr; gap:.3rem 1rem; margin:0; }
 dl.fields dt { color:var(--muted); }
 dl.fields dd { margin:0; word-break:break-word; }
-.badge { display:inline-block; padding:.05rem .5rem; border-radius:999px; font-size:.8rem; font-weight:600; border:1px solid currentColor; }
+.badge { justify-self:start; display:inline-block; padding:.05rem .5rem; border-radius:999px; font-size:.8rem; font-weight:600; border:1px solid currentColor; }
 .badge.ok { color:var(--ok); } .badge.warn { color:var(--warn); } .badge.bad { color:var(--bad); } .badge.muted { color:var(--muted); }
 .notice { padding:.6rem .8rem; border-radius:6px; border:1px solid; margin:.6rem 0; }
 .notice.ok { color:var(--ok); background:#eaf6ec; } .notice.warn { color:var(--warn); background:#fff6dd; }

@@ -57,7 +57,7 @@ export async function overviewPage({ session, ctx }: PageInput): Promise<Respons
       a.crl
         ? html`<dl class="fields"><dt>Number</dt><dd data-stat="activity.crl.number">${a.crl.number}</dd><dt>This update</dt><dd>${iso(a.crl.thisUpdate)}</dd>
           <dt>Next update</dt><dd>${iso(a.crl.nextUpdate)} (${countdown(a.crl.nextUpdate, now)})</dd>
-          <dt>Revocations since</dt><dd>${a.crl.revocationsSince} (the next <a href="/crl">/crl</a> request re-signs it)</dd></dl>`
+          <dt>Revocations since</dt><dd>${a.crl.revocationsSince}${a.crl.revocationsSince > 0 ? html` (the next <a href="/crl">/crl</a> request re-signs it)` : ""}</dd></dl>`
         : html`No CRL signed yet: the first request for <a href="/crl">/crl</a> signs one.`
     }</div>
     ${intuneSection(s, now)}`;
@@ -85,7 +85,12 @@ function chart(a: LedgerActivity): Html {
     const x = (left + i * barW + 1).toFixed(1);
     return html`<rect class="bar" x="${x}" y="${height - bottom - h}" width="${(barW - 2).toFixed(1)}" height="${h}"><title>${date(i)}: ${n} issued</title></rect>`;
   });
-  const ticks = [0, 30, 60, days.length - 1].map((i) => html`<text x="${(left + i * barW).toFixed(1)}" y="${height - 6}">${date(i).slice(5)}</text>`);
+  // The last label ends at the right edge instead of running past it.
+  const ticks = [0, 30, 60, days.length - 1].map((i) =>
+    i === days.length - 1
+      ? html`<text x="${width}" y="${height - 6}" text-anchor="end">${date(i).slice(5)}</text>`
+      : html`<text x="${(left + i * barW).toFixed(1)}" y="${height - 6}">${date(i).slice(5)}</text>`,
+  );
   return html`<svg class="chart" id="issued-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Certificates issued per day from ${a.firstDay}: ${total} in all, at most ${max} a day" data-total="${total}">
     <line class="axis" x1="${left}" y1="${height - bottom}" x2="${width}" y2="${height - bottom}" />
     <text x="0" y="14">${max}</text><text x="0" y="${height - bottom}">0</text>
