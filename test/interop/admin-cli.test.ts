@@ -64,7 +64,7 @@ describe("scripts/admin.ts", () => {
   test("usage errors exit 2; a wrong token exits 1 with the HTTP status and the API's error", async () => {
     const none = await cli([]);
     expect(none.code, formatRun(none)).toBe(2);
-    expect(none.stderr).toContain("Usage:");
+    expect(none.stderr).toMatch(/^admin: a command is required: stats, list, .* \(see --help\)\n$/);
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("mint-challenge");
@@ -104,7 +104,14 @@ describe("scripts/admin.ts", () => {
 
     const one = await cli(["list", "--limit", "1"]);
     expect(one.stdout.trimEnd().split("\n")).toHaveLength(2);
-    expect(one.stderr).toContain("more results");
+    const next = /more results: repeat with --cursor (\S+)/.exec(one.stderr)?.[1];
+    expect(next, one.stderr).toBeDefined();
+    const second = await cli(["list", "--limit", "1", "--cursor", next!]);
+    expect(second.code, formatRun(second)).toBe(0);
+    const shown = [one.stdout, second.stdout].map((o) => serials.find((s) => o.includes(s)));
+    expect(new Set(shown).size).toBe(2);
+    const progress = await cli(["list", "--all", "--limit", "1"]);
+    expect(progress.stderr).toMatch(/^page 1: 1 certificate\(s\) so far/m);
 
     const filtered = await cli(["list", "--subject", "cli-b", "--json"]);
     expect((JSON.parse(filtered.stdout) as { items: { subject: string }[] }).items.map((i) => i.subject)).toEqual(["CN=cli-b"]);
@@ -160,6 +167,14 @@ describe("scripts/admin.ts", () => {
     expect(minted.stdout).toMatch(/^otc_[A-Za-z0-9.-]+\n$/);
     expect(minted.stderr).toMatch(/expires \d{4}-\d\d-\d\dT.*only for subject CN=cli-otc/);
     const challenge = minted.stdout.trim();
+    // OpenSSL's order (C first, ", " between) is read as well; a subject that is no name says why, in one line.
+    const opensslOrder = await cli(["mint-challenge", "--subject", "C=US, O=Acme, CN=cli-openssl"]);
+    expect(opensslOrder.code, formatRun(opensslOrder)).toBe(0);
+    expect(opensslOrder.stderr).toContain("only for subject CN=cli-openssl,O=Acme,C=US");
+    const garbage = await cli(["mint-challenge", "--subject", "not a name"]);
+    expect(garbage.code, formatRun(garbage)).toBe(1);
+    expect(garbage.stdout).toBe("");
+    expect(garbage.stderr).toMatch(/^error: POST \/admin\/challenges: HTTP 400 bad_subject: subject: .+\n$/);
 
     // One-time challenges wait for approval on this Worker.
     const req = scep.pkcsReq({ key: keys[2]!, cn: "cli-otc", challenge });
