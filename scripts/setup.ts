@@ -7,7 +7,7 @@
 // and prints the rest.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadCaMaterial } from "../src/ca/ca-material";
 import { SETTINGS } from "../src/settings/table";
@@ -23,6 +23,9 @@ keep: the CA and the generated secrets are stored with \`wrangler secret put\`.
                       issuing-ca.key and ca-chain.pem (and ra.key, ra.crt); else ca-bootstrap makes a
                       root and an issuing CA there
   --ec                with a new CA: EC P-256 issuing CA and its RSA RA
+  --retire OLD_DIR    CA rollover: OLD_DIR's issuing CA (issuing-ca.crt, issuing-ca.key) becomes
+                      RETIRED_CA_CERTS / RETIRED_CA_KEYS while --pki's becomes current, all in one
+                      deploy (wrangler deploy --secrets-file), so no request sees half a switch
   --var NAME=VALUE    a non-secret setting for wrangler.toml [vars], e.g. PUBLIC_BASE_URL=https://scep.example.com
                       or CHALLENGE_MODE=static,one-time (repeatable; names: docs/configuration.md)
   --config FILE       the wrangler configuration (default wrangler.toml)
@@ -48,6 +51,7 @@ function main(): void {
     ec: { type: "boolean" },
     var: { type: "string", multiple: true },
     config: { type: "string" },
+    retire: { type: "string" },
     "dry-run": { type: "boolean" },
   });
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -73,12 +77,22 @@ function main(): void {
       : []),
     ...Object.entries(generated).map(([name, value]) => [name, value, "secrets.env"] as [string, string, string]),
   ];
-  const steps: Step[] = secrets.map(([name, value, from]) => ({
-    describe: `wrangler secret put ${name}   (from ${join(pki, from)}, ${value.length} characters on stdin)`,
-    args: ["secret", "put", name, "--config", config],
-    stdin: value,
-  }));
-  steps.push({ describe: "wrangler deploy   (creates the CACHE KV namespace on the first deploy)", args: ["deploy", "--config", config] });
+  if (values.retire) secrets.push(...retiredCa(resolve(values.retire), pki));
+  const secretsFile = values.retire ? join(pki, "rollover-secrets.json") : undefined;
+  const steps: Step[] = secretsFile
+    ? [
+        {
+          describe: `wrangler deploy --secrets-file ${secretsFile}   (${secrets.map(([n]) => n).join(", ")} with the new version, at once)`,
+          args: ["deploy", "--config", config, "--secrets-file", secretsFile],
+        },
+      ]
+    : secrets.map(([name, value, from]) => ({
+        describe: `wrangler secret put ${name}   (from ${join(pki, from)}, ${value.length} characters on stdin)`,
+        args: ["secret", "put", name, "--config", config],
+        stdin: value,
+      }));
+  if (!secretsFile)
+    steps.push({ describe: "wrangler deploy   (creates the CACHE KV namespace on the first deploy)", args: ["deploy", "--config", config] });
 
   const newToml = Object.keys(vars).length ? withVars(toml, vars) : toml;
   console.log(`CA: ${join(pki, "ca-chain.pem")} (issuing CA SHA-256 ${ca.fingerprint})${ca.created ? ", created now" : ""}`);
@@ -96,7 +110,12 @@ function main(): void {
       writeFileSync(config, newToml);
       console.log(`Set in ${config} [vars]: ${Object.keys(vars).join(", ")}`);
     }
-    for (const step of steps) run(step);
+    if (secretsFile) writeFileSync(secretsFile, JSON.stringify(Object.fromEntries(secrets.map(([n, v]) => [n, v]))), { mode: 0o600 });
+    try {
+      for (const step of steps) run(step);
+    } finally {
+      if (secretsFile) rmSync(secretsFile, { force: true });
+    }
   }
   console.log(
     checklist(
@@ -144,6 +163,23 @@ function ensureCa(pki: string, ec: boolean) {
   // The Worker's own checks, before anything leaves this machine.
   const material = loadCaMaterial({ caCertPem: chain, caKeyPem: key, raCertPem: ra?.cert, raKeyPem: ra?.key });
   return { key, chain, ra, created, fingerprint: material.fingerprintSha256Hex.match(/../g)!.join(":") };
+}
+
+/** The CA being retired by a rollover: its certificate and key, checked as a pair and against the new one. */
+function retiredCa(dir: string, pki: string): [string, string, string][] {
+  if (dir === pki) throw new UsageError("--retire names the old CA's directory, --pki the new one's");
+  const cert = readFileSync(join(dir, "issuing-ca.crt"), "utf8");
+  const key = readFileSync(join(dir, "issuing-ca.key"), "utf8");
+  const old = loadCaMaterial({ caCertPem: cert, caKeyPem: key }, { issuerOnly: true });
+  const current = loadCaMaterial(
+    { caCertPem: readFileSync(join(pki, "ca-chain.pem"), "utf8"), caKeyPem: readFileSync(join(pki, "issuing-ca.key"), "utf8") },
+    { issuerOnly: true },
+  );
+  if (old.fingerprintSha256Hex === current.fingerprintSha256Hex) throw new UsageError("--retire and --pki hold the same CA");
+  return [
+    ["RETIRED_CA_CERTS", cert, "issuing-ca.crt"],
+    ["RETIRED_CA_KEYS", key, "issuing-ca.key"],
+  ];
 }
 
 /** ADMIN_TOKEN (and SCEP_CHALLENGE for static mode), made once and kept in DIR/secrets.env. */

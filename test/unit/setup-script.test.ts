@@ -4,7 +4,7 @@
 // CA_CERT among them, writes only the --var settings into the config, deploys last, and a second
 // run reuses the CA and the generated secrets. No secret value is ever printed.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,7 +69,8 @@ describe("npm run setup", () => {
     const fake = join(dir, "fake-wrangler.mjs");
     writeFileSync(
       fake,
-      `import { appendFileSync, readFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(log)}, JSON.stringify({ args: process.argv.slice(2), stdin: readFileSync(0, "utf8") }) + "\\n");\n`,
+      // Records each call: its arguments, its stdin, and the secrets file it was handed (deleted after).
+      `import { appendFileSync, readFileSync } from "node:fs";\nconst args = process.argv.slice(2);\nconst f = args.indexOf("--secrets-file");\nappendFileSync(${JSON.stringify(log)}, JSON.stringify({ args, stdin: readFileSync(0, "utf8"), secretsFile: f > 0 ? readFileSync(args[f + 1], "utf8") : undefined }) + "\\n");\n`,
     );
     const wrangler = join(dir, "wrangler");
     writeFileSync(wrangler, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(fake)} "$@"\n`);
@@ -118,6 +119,24 @@ describe("npm run setup", () => {
     expect(parseDotenv(readFileSync(join(pki, "secrets.env"), "utf8"))).toEqual(generated);
     expect(readFileSync(config, "utf8")).toBe(toml);
     expect(again.out).not.toContain("created now");
+
+    // A rollover: the old CA retired and the new one current in one deploy, through a secrets file that is gone afterwards.
+    const next = join(dir, "pki-next");
+    const rolled = setup(["--pki", next, "--retire", pki, "--config", config], { EDGE_SCEP_WRANGLER: wrangler });
+    expect(rolled.status, rolled.out).toBe(0);
+    const last = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { args: string[]; secretsFile?: string })
+      .at(-1)!;
+    expect(last.args.slice(0, 4)).toEqual(["deploy", "--config", config, "--secrets-file"]);
+    const uploaded = JSON.parse(last.secretsFile!) as Record<string, string>;
+    expect(uploaded.RETIRED_CA_CERTS).toBe(readFileSync(join(pki, "issuing-ca.crt"), "utf8"));
+    expect(uploaded.RETIRED_CA_KEYS).toBe(readFileSync(join(pki, "issuing-ca.key"), "utf8"));
+    expect(uploaded.CA_KEY).toBe(readFileSync(join(next, "issuing-ca.key"), "utf8"));
+    expect(uploaded.CA_CERT).toBe(readFileSync(join(next, "ca-chain.pem"), "utf8"));
+    expect(existsSync(last.args[4]!)).toBe(false);
+    for (const secret of Object.values(uploaded)) expect(rolled.out).not.toContain(secret.split("\n")[2] ?? secret);
   }, 90_000);
 
   it("--help exits 0 with the usage; bad options exit 2 with one line; a failing wrangler stops the run", () => {
