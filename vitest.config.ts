@@ -16,7 +16,8 @@ export default defineConfig({
     projects: [
       // Pure protocol and CA code, byte-level, in Node (the same node:crypto API as workerd).
       // No module state leaks between these files, so one Node worker serves them all (isolate: false).
-      { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], isolate: false } },
+      // 20 s per test: the fuzz and script tests share two cores with workerd and Chromium.
+      { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], isolate: false, testTimeout: 20_000 } },
       // The Worker inside workerd, through the vitest plugin, with a CA generated for this run.
       // Configured here rather than from wrangler.toml, so that no developer's .dev.vars (read next to
       // the wrangler config) reaches the tests: only wrangler.toml's [vars] and the test CA do.

@@ -42,11 +42,12 @@ test("worker tests pass with a hostile .dev.vars and .env in the project", async
   await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
   await writeFile(join(dir, ".dev.vars"), HOSTILE);
   await writeFile(join(dir, ".env"), HOSTILE);
-  const files = ["test/worker/smoke.test.ts", "test/worker/challenge-password.test.ts", "test/worker/ledger-delivery.test.ts"];
+  const files = ["test/worker/smoke.test.ts", "test/worker/challenge-password.test.ts"];
   const run = await new Promise<{ code: number; out: string }>((resolve) =>
     execFile(
       process.execPath,
-      [join(REPO_ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "worker", ...files],
+      // A generous test timeout: this run shares the machine with the rest of the suite.
+      [join(REPO_ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "worker", "--testTimeout", "60000", ...files],
       { cwd: dir, timeout: 150_000, maxBuffer: 16 << 20, env: { ...process.env, CI: "", NO_COLOR: "1" } },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` }),
     ),
