@@ -31,7 +31,7 @@ export async function pendingPage({ url, session, ctx }: PageInput): Promise<Res
         (p) => html`<tr data-transaction="${p.transactionId}">
           <td data-label="Transaction" class="mono">${p.transactionId}${p.requestKey ? html`<br />renews ${p.requestKey}` : ""}</td>
           <td data-label="Subject">${p.subject}</td><td data-label="Kind">${p.challengeKind}</td>
-          <td data-label="Waiting">since ${countdown(p.createdAt, now)}</td>
+          <td data-label="Waiting">${countdown(p.createdAt, now)}</td>
           <td data-label="Decision">${form(p, "approve")}${form(p, "reject")}</td></tr>`,
       )}${items.length === 0 ? html`<tr><td colspan="5">Nothing waits for approval.</td></tr>` : ""}</tbody>
     </table></div>`;
