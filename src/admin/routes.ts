@@ -81,7 +81,7 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       retiredCas: ctx.config.cas.retired.length,
       ...(intune ? { intune } : {}),
       ocsp: await ocspStats(ctx, now),
-      ...(await operationalStats(ctx.config, ledger, now)),
+      ...(await operationalStats(ctx.config, ledger, now, [intune?.credential.warning])),
     });
   }
   const intune = await intuneRoute(request, path, ctx);

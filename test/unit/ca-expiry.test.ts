@@ -1,6 +1,7 @@
 // Expiry of the certificates the Worker stands on (src/ca/expiry.ts) and the warning logged on an
 // isolate's first request (src/expiry-warnings.ts): ok, expiring from 30 days out, expired (loudly,
-// saying GetCACert still serves it), for the CA, its chain and the RA; logged once per config.
+// saying GetCACert still serves it), for the CA, its chain and the RA (and the Intune credential);
+// logged once per config.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { generateCa, generateRaPair } from "../../src/ca/ca-generate";
@@ -82,5 +83,27 @@ describe("expiry of the CA, its chain and the RA", () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ event: "expiry-warning", role: "ca", state: "expired" });
     expect(lines[0]).not.toContain("PRIVATE KEY");
     expect(lines[0]).not.toContain(old.keyPem.split("\n")[1]!);
+  });
+
+  it("an Intune client secret expiring within 30 days is logged at start too, never the secret", () => {
+    const fresh = ca(365, Date.now());
+    const soon = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10);
+    const secret = "entra-client-secret-value-123";
+    const config = loadConfig({
+      CA_CERT: fresh.certPem,
+      CA_KEY: fresh.keyPem,
+      CHALLENGE_MODE: "intune",
+      INTUNE_TENANT_ID: "contoso.onmicrosoft.com",
+      INTUNE_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
+      INTUNE_CLIENT_SECRET: secret,
+      INTUNE_CLIENT_SECRET_EXPIRES: soon,
+    } as unknown as Env);
+    if (config instanceof ConfigError) throw config;
+    const lines: string[] = [];
+    warnExpiryOnce(config, { now: () => new Date(), randomBytes: rnd, log: (event, fields) => lines.push(JSON.stringify({ event, ...fields })) });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ event: "expiry-warning", role: "intune-credential" });
+    expect(lines[0]).toMatch(/expires in (9|10) days/);
+    expect(lines[0]).not.toContain(secret);
   });
 });
