@@ -285,7 +285,8 @@ async function main(argv: string[]): Promise<number> {
     out(HELP);
     return 0;
   }
-  if (positionals.length === 0) return usage("a command is required: stats, list, show, revoke, pending, approve, reject, mint-challenge, crl, intune-sync");
+  if (positionals.length === 0)
+    return usage("a command is required: stats, list, show, revoke, pending, approve, reject, mint-challenge, crl, intune-sync");
   const [command, ...rest] = positionals as [string, ...string[]];
   try {
     if (!v.url) throw new UsageError("--url is required");

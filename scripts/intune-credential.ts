@@ -2,7 +2,7 @@
 // (INTUNE_CLIENT_CERT + INTUNE_CLIENT_KEY), and print the steps. See docs/deployment.md.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine, usageExit } from "./lib/cli";
 import { makeEntraCredential } from "./lib/entra-credential";
 
 const HELP = `Usage: npm run intune-credential -- --out DIR [options]
@@ -18,28 +18,21 @@ certificate over a client secret; Entra accepts certificates of any lifetime, bu
   --cn NAME     certificate common name (default "Edge SCEP Intune app")
   --days N      validity in days, 1-1095 (default 365)
   --bits N      RSA key size: 2048, 3072 or 4096 (default 2048)
-  --help        this text
+  -h, --help    this text
 The key file is written with mode 0600. It never leaves your machine except into the Worker's secret.`;
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string" },
-    cn: { type: "string", default: "Edge SCEP Intune app" },
-    days: { type: "string", default: "365" },
-    bits: { type: "string", default: "2048" },
-    help: { type: "boolean", default: false },
-  },
+const { values, positionals } = parseCommandLine("intune-credential", HELP, {
+  out: { type: "string" },
+  cn: { type: "string", default: "Edge SCEP Intune app" },
+  days: { type: "string", default: "365" },
+  bits: { type: "string", default: "2048" },
 });
 
 function fail(message: string): never {
-  console.error(`intune-credential: ${message}\n\n${HELP}`);
-  process.exit(2);
+  return usageExit("intune-credential", message);
 }
 
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+if (positionals.length) fail(`unexpected argument ${positionals[0]}`);
 if (!values.out) fail("--out is required");
 const days = Number(values.days);
 if (!Number.isInteger(days) || days < 1 || days > 1095) fail("--days must be an integer from 1 to 1095");
@@ -49,7 +42,12 @@ if (![2048, 3072, 4096].includes(bits)) fail("--bits must be 2048, 3072 or 4096"
 const out = resolve(values.out);
 const certPath = join(out, "entra-app.crt");
 const keyPath = join(out, "entra-app.key");
-for (const path of [certPath, keyPath]) if (existsSync(path)) fail(`${path} exists; choose another --out`);
+for (const path of [certPath, keyPath]) {
+  if (existsSync(path)) {
+    process.stderr.write(`intune-credential: ${path} exists; choose another --out\n`);
+    process.exit(1);
+  }
+}
 mkdirSync(out, { recursive: true });
 
 const credential = makeEntraCredential({ commonName: values.cn!, days, bits });

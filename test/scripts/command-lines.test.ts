@@ -29,6 +29,8 @@ const SCRIPTS: [string, string[]][] = [
   ["dev-intune", ["--ip", "127.0.0.1", "--port", "http"]],
   ["bench", ["--concurrency", "0"]],
   ["bench-ledger", ["--n", "0"]],
+  ["bench-ocsp", ["--serials", "0"]],
+  ["intune-credential", ["--out", "/nonexistent/never-written", "--bits", "1024"]],
   ["screenshots", ["stray-argument"]],
 ];
 
