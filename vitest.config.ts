@@ -16,8 +16,7 @@ export default defineConfig({
     projects: [
       // Pure protocol and CA code, byte-level, in Node (the same node:crypto API as workerd).
       // No module state leaks between these files, so one Node worker serves them all (isolate: false).
-      // 20 s per test: the fuzz tests share two cores with workerd and Chromium.
-      { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], isolate: false, testTimeout: 20_000 } },
+      { test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], isolate: false } },
       // The scripts as an admin runs them (tsx in a child process): mostly waiting on children, so
       // in their own project they run beside the unit files instead of after them.
       { test: { name: "scripts", environment: "node", include: ["test/scripts/**/*.test.ts"], testTimeout: 90_000 } },

@@ -68,7 +68,8 @@ export function withVars(toml: string, vars: Record<string, string>): string {
   }
   let end = start + 1;
   while (end < lines.length && !lines[end]!.trim().startsWith("[")) end++;
-  while (end > start + 1 && lines[end - 1]!.trim() === "") end--;
+  // Blank and comment lines before the next table belong to that table.
+  while (end > start + 1 && (lines[end - 1]!.trim() === "" || lines[end - 1]!.trim().startsWith("#"))) end--;
   for (const [key, value] of Object.entries(vars)) {
     const line = `${key} = ${tomlString(value)}`;
     const at = lines.findIndex((l, i) => i > start && i < end && new RegExp(`^\\s*${key}\\s*=`).test(l));
