@@ -19,12 +19,13 @@ function run(script: string, args: string[]): Promise<{ status: number | null; s
   });
 }
 
-// [script, a bad value that only that script's own check catches]
-const SCRIPTS: [string, string[]][] = [
-  ["admin", ["--url", "http://127.0.0.1:9", "--token", "x".repeat(20), "list", "--status", "expired"]],
+// [script, a bad value that only that script's own check catches (none where its own test file
+// covers one: admin-cli, setup, ca-bootstrap)]
+const SCRIPTS: [string, string[] | undefined][] = [
+  ["admin", undefined],
   ["scep-client", ["--url", "http://127.0.0.1:9/scep", "--cipher", "rc4"]],
-  ["ca-bootstrap", ["--csr", "--ra", "--out", "/nonexistent/never-written"]],
-  ["setup", ["--var", "NOT_A_SETTING=1"]],
+  ["ca-bootstrap", undefined],
+  ["setup", undefined],
   ["dev", ["--port", "99999"]],
   ["dev-intune", ["--ip", "127.0.0.1", "--port", "http"]],
   ["bench", ["--concurrency", "0"]],
@@ -43,7 +44,7 @@ describe.concurrent.each(SCRIPTS)("scripts/%s.ts", (script, badValue) => {
     expect(r.stderr).toBe("");
   }, 60_000);
 
-  it.each([[["--no-such-option"]], [badValue]])(
+  it.each([[["--no-such-option"]], ...(badValue ? [[badValue]] : [])])(
     "bad command line %j: one line on stderr, exit 2",
     async (args) => {
       const r = await run(script, args);

@@ -83,7 +83,7 @@ describe("ledger activity for the admin overview", () => {
     await l.revoke(cert(now + DAY).serial, 0, now);
     const pending = tx("intune");
     expect((await l.recordPending(pending, now + 1000)).kind).toBe("pending");
-    expect(await l.rejectPending(pending.transactionId, "", "not in Intune", now + 2000)).toBe(true);
+    expect(await l.rejectPending(pending.transactionId, "", "not in Intune", now + 2000)).toMatchObject({ challengeKind: "intune" });
 
     const a = await l.activity(now + 3000, 90);
     expect(a.crl).toEqual({ number, thisUpdate: now, nextUpdate: now + DAY, revocationsSince: 1 });
