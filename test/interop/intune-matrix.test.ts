@@ -144,9 +144,9 @@ function caProfile(path: keyof typeof CA_PROFILES | undefined) {
 
 for (const platform of PLATFORMS) {
   describe(platform, () => {
-    for (const row of ROWS) {
-      const skip = row.notFor?.platforms.includes(platform);
-      test.skipIf(skip)(`${row.matrix}${skip ? ` (${row.notFor!.why})` : ""}`, async () => {
+    // Cells the matrix marks N/A for this platform are listed in docs/intune-matrix.md, not run.
+    for (const row of ROWS.filter((r) => !r.notFor?.platforms.includes(platform))) {
+      test(row.matrix, async () => {
         const profile: IntuneProfile = { ...BASE, ...row.profile };
         const t = TRAITS[platform];
         const path = row.path ?? (t.ekus ? undefined : row.applePath);
