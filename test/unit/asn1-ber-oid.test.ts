@@ -3,12 +3,19 @@
 // malformed vectors for each reader.
 import { describe, expect, it } from "vitest";
 import { berToDer } from "../../src/asn1/ber";
-import { DerError, readTlv } from "../../src/asn1/der";
+import { DerError, readTlv, TAG, tlv } from "../../src/asn1/der";
 import { decodeOid, encodeOid, oid, oidOctets, readOid, readOidTlv } from "../../src/asn1/oid";
 import { bytesToHex, hexToBytes } from "../../src/util/bytes";
 
 const h = hexToBytes;
 const hex = bytesToHex;
+
+/** Every constructed value of a DER encoding re-encoded with an indefinite length. */
+function indefinite(der: Uint8Array): Uint8Array {
+  const t = readTlv(der, 0);
+  if ((der[0]! & 0x20) === 0) return der.subarray(0, t.end);
+  return Uint8Array.of(der[0]!, 0x80, ...indefinite(der.subarray(t.contentStart, t.end)), 0, 0);
+}
 
 describe("berToDer", () => {
   it.each([
@@ -34,9 +41,23 @@ describe("berToDer", () => {
     { what: "a child past its parent", ber: "3003020205", reason: "length exceeds the enclosing value" },
     { what: "a truncated header", ber: "30", reason: "truncated TLV" },
     { what: "five length octets", ber: "308500000000010000", reason: "bad length" },
-    { what: "nesting deeper than 64", ber: "3080".repeat(70) + "0000".repeat(70), reason: "nesting too deep" },
-  ])("refuses $what", ({ ber, reason }) => {
-    expect(() => berToDer(h(ber))).toThrow(new DerError(reason));
+    { what: "nesting deeper than 24", ber: "3080".repeat(26) + "0000".repeat(26), reason: "nesting deeper than 24" },
+    { what: "nesting deeper than 24 in DER", ber: "3000", reason: "nesting deeper than 24", deep: 26 },
+    { what: "more than 4096 elements", ber: `3080${"0500".repeat(4096)}0000`, reason: "more than 4096 elements" },
+  ])("refuses $what", ({ ber, reason, deep }) => {
+    let input = h(ber);
+    for (let i = 0; i < (deep ?? 0); i++) input = tlv(TAG.SEQUENCE, input);
+    expect(() => berToDer(input)).toThrow(new DerError(reason));
+  });
+
+  it("keeps 24 levels, 4096 elements and 3,000 segments of one string", () => {
+    let deep = h("0500");
+    for (let i = 0; i < 23; i++) deep = tlv(TAG.SEQUENCE, deep);
+    expect(berToDer(indefinite(deep))).toEqual(deep);
+    const flat = h(`3080${"0500".repeat(4095)}0000`);
+    expect(berToDer(flat).length).toBe(4 + 2 * 4095);
+    const segments = h(`2480${"0400".repeat(3000)}040201020000`);
+    expect(hex(berToDer(segments))).toBe("04020102");
   });
 });
 
