@@ -11,6 +11,7 @@ import { bytesEqual, concatBytes } from "../util/bytes";
 import { certView, issuerAndSerial, type CertRef } from "../x509/cert-ref";
 import { algorithmOid } from "../x509/cert-view";
 import { cipherByName, cipherByOid, decryptContent, encryptContent, type ContentCipherName } from "./content-cipher";
+import { MESSAGE_LIMITS } from "./limits";
 import { unwrapOaepImplicit, unwrapPkcs1v15, wrapOaep, wrapPkcs1v15 } from "./key-transport";
 
 /** A certificate/key pair we can decrypt with, identified the way recipientInfos name it. */
@@ -105,7 +106,9 @@ function parseEnvelopedData(der: Uint8Array) {
   const [, recipientInfos, eci] = fields;
   if (recipientInfos?.tag !== TAG.SET || eci?.tag !== TAG.SEQUENCE) throw new DerError("malformed EnvelopedData");
   const recipients: KeyTransRecipient[] = [];
-  for (const ri of children(der, recipientInfos)) {
+  const infos = children(der, recipientInfos);
+  if (infos.length > MESSAGE_LIMITS.recipientInfos) throw new DerError(`more than ${MESSAGE_LIMITS.recipientInfos} recipientInfos`);
+  for (const ri of infos) {
     if (ri.tag !== TAG.SEQUENCE) continue; // kari/kekri/pwri are tagged [1]..[3]: not ours
     // KeyTransRecipientInfo ::= SEQUENCE { version, rid, keyEncryptionAlgorithm, encryptedKey } (RFC 5652 §6.2.1)
     const [, rid, algorithm, encryptedKeyTlv] = children(der, ri);

@@ -11,6 +11,7 @@ import { DIGEST_OID_TO_HASH, type HashName } from "../crypto/algorithms";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { bytesEqual, compareBytes, concatBytes } from "../util/bytes";
 import { algorithmOid, parseCertView, type CertView } from "../x509/cert-view";
+import { MESSAGE_LIMITS } from "./limits";
 import { SCEP_OID } from "./oids";
 
 /** A pkiMessage that is malformed or does not verify; the message is for logs (it never echoes request bytes). */
@@ -70,11 +71,9 @@ function parse(input: Uint8Array): PkiMessage {
   const signerInfos = fields[fields.length - 1];
   if (encap?.tag !== TAG.SEQUENCE || fields.length < 4 || signerInfos?.tag !== TAG.SET) throw new PkiMessageError("malformed SignedData");
   const certsField = fields.slice(3, -1).find((f) => f.tag === 0xa0);
-  const certificateDers = certsField
-    ? children(der, certsField)
-        .filter((c) => c.tag === TAG.SEQUENCE)
-        .map((c) => slice(der, c))
-    : [];
+  const certTlvs = certsField ? children(der, certsField).filter((c) => c.tag === TAG.SEQUENCE) : [];
+  if (certTlvs.length > MESSAGE_LIMITS.certificates) throw new PkiMessageError(`more than ${MESSAGE_LIMITS.certificates} certificates`);
+  const certificateDers = certTlvs.map((c) => slice(der, c));
 
   const signers = children(der, signerInfos);
   const [signerInfo] = signers;
@@ -88,8 +87,18 @@ function parse(input: Uint8Array): PkiMessage {
   if (!sid || !digestAlg || !sigAlg || signatureTlv?.tag !== TAG.OCTET_STRING) throw new PkiMessageError("malformed SignerInfo");
   if (!signedAttrs) throw new PkiMessageError("no signed attributes");
 
-  const signer = findSigner(der, sid, certificateDers);
-  if (!signer) throw new PkiMessageError("signer certificate not included");
+  // Cheap before dear: the attributes are read and bounded before any digest, key or signature.
+  const attrs = readAttributes(der, signedAttrs);
+  const messageTypeText = attrs.get(SCEP_OID.messageType)?.text?.trim();
+  if (!messageTypeText || !/^\d+$/.test(messageTypeText)) throw new PkiMessageError("messageType attribute missing or not a number");
+  const tx = attrs.get(SCEP_OID.transactionID);
+  if (!tx?.text) throw new PkiMessageError("transactionID attribute missing");
+  if (tx.text.length > MESSAGE_LIMITS.transactionIdChars)
+    throw new PkiMessageError(`transactionID longer than ${MESSAGE_LIMITS.transactionIdChars} characters`);
+  const nonce = attrs.get(SCEP_OID.senderNonce);
+  if (!nonce || nonce.tag !== TAG.OCTET_STRING) throw new PkiMessageError("senderNonce attribute missing");
+  if (nonce.value.length > MESSAGE_LIMITS.senderNonceOctets)
+    throw new PkiMessageError(`senderNonce longer than ${MESSAGE_LIMITS.senderNonceOctets} octets`);
 
   const digestOid = algorithmOid(der, digestAlg, "digestAlgorithm");
   const hash = DIGEST_OID_TO_HASH[digestOid];
@@ -98,7 +107,16 @@ function parse(input: Uint8Array): PkiMessage {
   const sigHash = hashForSignature(sigOid, digestOid);
   if (!sigHash) throw new PkiMessageError(`unsupported signature algorithm ${sigOid}`);
 
-  const attrs = readAttributes(der, signedAttrs);
+  const signer = findSigner(der, sid, certificateDers);
+  if (!signer) throw new PkiMessageError("signer certificate not included");
+  let signerPublicKey: KeyObject;
+  try {
+    signerPublicKey = signer.publicKey();
+  } catch {
+    throw new PkiMessageError("signer public key unreadable");
+  }
+  checkSignerKey(signerPublicKey);
+
   const eContent = eContentOf(der, encap);
   const digestAttr = attrs.get(OID.messageDigest);
   if (!digestAttr || digestAttr.tag !== TAG.OCTET_STRING) throw new PkiMessageError("messageDigest attribute missing");
@@ -108,23 +126,10 @@ function parse(input: Uint8Array): PkiMessage {
       .digest(),
   );
   if (!bytesEqual(digestAttr.value, digest)) throw new PkiMessageError("messageDigest does not match the content");
-
-  let signerPublicKey: KeyObject;
-  try {
-    signerPublicKey = signer.publicKey();
-  } catch {
-    throw new PkiMessageError("signer public key unreadable");
-  }
   if (!verifySignedAttributes(der, signedAttrs, signerPublicKey, sigHash, content(der, signatureTlv))) {
     throw new PkiMessageError("signature does not verify with the signer certificate");
   }
 
-  const messageTypeText = attrs.get(SCEP_OID.messageType)?.text?.trim();
-  if (!messageTypeText || !/^\d+$/.test(messageTypeText)) throw new PkiMessageError("messageType attribute missing or not a number");
-  const tx = attrs.get(SCEP_OID.transactionID);
-  if (!tx?.text) throw new PkiMessageError("transactionID attribute missing");
-  const nonce = attrs.get(SCEP_OID.senderNonce);
-  if (!nonce || nonce.tag !== TAG.OCTET_STRING) throw new PkiMessageError("senderNonce attribute missing");
   const recipientNonce = attrs.get(SCEP_OID.recipientNonce);
   const pkiStatus = attrs.get(SCEP_OID.pkiStatus)?.text;
   const failInfo = attrs.get(SCEP_OID.failInfo)?.text;
@@ -166,7 +171,9 @@ interface AttributeValue {
 
 function readAttributes(der: Uint8Array, signedAttrs: Tlv): Map<string, AttributeValue> {
   const out = new Map<string, AttributeValue>();
-  for (const attr of children(der, signedAttrs)) {
+  const list = children(der, signedAttrs);
+  if (list.length > MESSAGE_LIMITS.signedAttributes) throw new PkiMessageError(`more than ${MESSAGE_LIMITS.signedAttributes} signed attributes`);
+  for (const attr of list) {
     const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
     if (values?.tag !== TAG.SET) throw new PkiMessageError("malformed attribute");
     const typeOid = readOidTlv(der, type, "attrType");
@@ -177,6 +184,20 @@ function readAttributes(der: Uint8Array, signedAttrs: Tlv): Map<string, Attribut
     out.set(typeOid, { tag: first.tag, value, text });
   }
   return out;
+}
+
+/**
+ * A signer key whose verification costs what a client's key costs: RSA up to 8192 bits with an
+ * exponent of at most 256 bits (OpenSSL accepts a public exponent as long as a 3072-bit modulus,
+ * which makes one verification cost like a private-key operation). Other key types are refused
+ * later, with a CertRep (the reply could not be encrypted to them).
+ */
+function checkSignerKey(key: KeyObject): void {
+  if (key.asymmetricKeyType !== "rsa") return;
+  const { modulusLength = 0, publicExponent = 0n } = key.asymmetricKeyDetails ?? {};
+  if (modulusLength > MESSAGE_LIMITS.signerRsaBits) throw new PkiMessageError(`signer key larger than ${MESSAGE_LIMITS.signerRsaBits} bits`);
+  if (publicExponent >= 1n << BigInt(MESSAGE_LIMITS.signerExponentBits))
+    throw new PkiMessageError(`signer public exponent longer than ${MESSAGE_LIMITS.signerExponentBits} bits`);
 }
 
 function findSigner(der: Uint8Array, sid: Tlv, certificateDers: Uint8Array[]): CertView | undefined {
