@@ -6,6 +6,7 @@ import { children, content, DerError, readTlv, slice, TAG, type Tlv } from "../a
 import { decodeOid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import { readDirectoryString } from "../asn1/strings";
+import { MAX_RDNS } from "../x509/name";
 
 export class CsrError extends Error {
   constructor(
@@ -16,6 +17,20 @@ export class CsrError extends Error {
     this.name = "CsrError";
   }
 }
+
+/** A CSR past one of CSR_LIMITS: refused as it is read, before anything is built from it. */
+export class CsrLimitError extends CsrError {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "CsrLimitError";
+  }
+}
+
+/**
+ * What a request may ask for, counted while the raw DER is read (design rule 8). A CSR with an
+ * RSA-8192 key, 32 SANs and every extension Intune writes fits in a few KB.
+ */
+const CSR_LIMITS = Object.freeze({ bytes: 16_384, attributes: 16, extensions: 32, subjectRdns: MAX_RDNS, nameValuePairs: 16 });
 
 export interface CsrKeyInfo {
   algorithm: "rsa" | "ec" | "other";
@@ -85,6 +100,7 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
 }
 
 function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
+  if (der.length > CSR_LIMITS.bytes) throw new CsrLimitError(`longer than ${CSR_LIMITS.bytes} bytes`);
   const outer = readTlv(der, 0);
   if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new CsrError("not a single DER SEQUENCE");
   const [cri, sigAlg, sig] = children(der, outer);
@@ -95,6 +111,7 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
   if (version?.tag !== TAG.INTEGER || subject?.tag !== TAG.SEQUENCE || spki?.tag !== TAG.SEQUENCE) {
     throw new CsrError("malformed CertificationRequestInfo");
   }
+  if (countChildren(der, subject) > CSR_LIMITS.subjectRdns) throw new CsrLimitError(`the subject has more than ${CSR_LIMITS.subjectRdns} RDNs`);
   const sigOid = children(der, sigAlg)[0];
   if (sigOid?.tag !== TAG.OID) throw new CsrError("malformed signatureAlgorithm");
   const spkiAlg = children(der, spki)[0];
@@ -108,12 +125,16 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
   let requestedExtensions: RequestedExtension[] = [];
   const nameValuePairs: NameValuePair[] = [];
   if (attributes?.tag === 0xa0) {
-    for (const attr of children(der, attributes)) {
+    const list = children(der, attributes);
+    if (list.length > CSR_LIMITS.attributes) throw new CsrLimitError(`more than ${CSR_LIMITS.attributes} attributes`);
+    for (const attr of list) {
       const [type, values] = attr.tag === TAG.SEQUENCE ? children(der, attr) : [];
       if (type?.tag !== TAG.OID || values?.tag !== TAG.SET) throw new CsrError("malformed attribute");
       const attrOid = decodeOid(content(der, type));
       if (attrOid === OID.enrollmentNameValuePair) {
+        // Windows sends two (ValidityPeriod, ValidityPeriodUnits); bounded like the other lists.
         for (const pair of children(der, values)) nameValuePairs.push(readNameValuePair(der, pair));
+        if (nameValuePairs.length > CSR_LIMITS.nameValuePairs) throw new CsrLimitError(`more than ${CSR_LIMITS.nameValuePairs} name-value pairs`);
         continue;
       }
       const first = children(der, values)[0];
@@ -126,7 +147,12 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
     }
   }
   const san = requestedExtensions.find((e) => e.oid === OID.subjectAltName);
-  const duplicateExtension = requestedExtensions.find((e, i) => requestedExtensions.findIndex((f) => f.oid === e.oid) !== i)?.oid;
+  const seen = new Set<string>();
+  let duplicateExtension: string | undefined;
+  for (const e of requestedExtensions) {
+    if (seen.has(e.oid)) duplicateExtension ??= e.oid;
+    seen.add(e.oid);
+  }
   const subjectDer = slice(der, subject);
   const spkiDer = slice(der, spki);
   const { info, publicKey } = describeSpki(spkiDer, decodeOid(content(der, spkiOid)));
@@ -153,6 +179,7 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
 /** Extensions ::= SEQUENCE OF Extension (RFC 5280 §4.1), values left as bytes. */
 function readExtensions(der: Uint8Array, seq: Tlv): RequestedExtension[] {
   if (seq.tag !== TAG.SEQUENCE) throw new CsrError("unreadable extensionRequest attribute");
+  if (countChildren(der, seq) > CSR_LIMITS.extensions) throw new CsrLimitError(`more than ${CSR_LIMITS.extensions} requested extensions`);
   return children(der, seq).map((ext) => {
     const parts = ext.tag === TAG.SEQUENCE ? children(der, ext) : [];
     const id = parts[0];
@@ -173,12 +200,21 @@ function readNameValuePair(der: Uint8Array, pair: Tlv): NameValuePair {
   return { name: n, value: v };
 }
 
+/** How many TLVs a constructed value holds, read without keeping them. */
+function countChildren(der: Uint8Array, parent: Tlv): number {
+  let n = 0;
+  for (let at = parent.contentStart; at < parent.end; n++) at = readTlv(der, at, parent.end).end;
+  return n;
+}
+
 function describeSpki(spkiDer: Uint8Array, algorithmOid: string): { info: CsrKeyInfo; publicKey?: KeyObject } {
   let publicKey: KeyObject;
   try {
     publicKey = publicKeyFromSpki(spkiDer);
   } catch {
-    return { info: { algorithm: "other", bits: 0, name: algorithmOid } };
+    // workerd's BoringSSL refuses RSA keys over 16384 bits or with exponents over 33 bits outright.
+    const name = algorithmOid === OID.rsaEncryption ? "RSA with a modulus or exponent out of range" : algorithmOid;
+    return { info: { algorithm: "other", bits: 0, name }, publicKey: undefined };
   }
   const details = publicKey.asymmetricKeyDetails ?? {};
   if (publicKey.asymmetricKeyType === "rsa") {

@@ -6,7 +6,7 @@
 // unless the request also carries a challenge, which then decides like for any new enrollment.
 import { createHash } from "node:crypto";
 import { issuerOf, type IssuingCa } from "../ca/ca-set";
-import type { ParsedCsr } from "../ca/csr";
+import { verifyCsrSignature, type ParsedCsr } from "../ca/csr";
 import { describeIdentityChange } from "../ca/name-policy";
 import { serialToHex } from "../ca/serial";
 import { routeChallenge } from "../challenge/select";
@@ -51,6 +51,7 @@ export async function authorize(signer: CertView, signerDer: Uint8Array, csr: Pa
   let renewalRefusal: string | undefined;
   let predecessor: SignerCertificate | undefined;
   if (signerCa) {
+    requirePossession(csr);
     const serial = serialToHex(signer.serial);
     const sha256 = bytesToHex(new Uint8Array(createHash("sha256").update(signerDer).digest()), true);
     const status = await deps.ledgerOf(signerCa).renewalStatus(serial, sha256, deps.runtime.now().getTime(), config.renewal.policy);
@@ -65,15 +66,24 @@ export async function authorize(signer: CertView, signerDer: Uint8Array, csr: Pa
       throw refuse({ kind: "renewal-refused", reason: renewalRefusal, detail: `renewal by ${signerCa.keyId}:${serial} refused` });
   }
   const route = routeChallenge(csr.challengePassword, config.challengeModes, config.staticChallenge);
+  if (route.kind === "refused") throw refuse({ kind: "challenge-refused", renewalRefusal, detail: route.detail });
+  // Before a one-time challenge is looked up in the ledger or an Intune challenge sent to Intune.
+  requirePossession(csr);
   switch (route.kind) {
-    case "refused":
-      throw refuse({ kind: "challenge-refused", renewalRefusal, detail: route.detail });
     case "one-time":
       return { kind: "one-time", challengeSha256: route.sha256, predecessor };
     case "static":
     case "intune":
       return { kind: route.kind, predecessor };
   }
+}
+
+/** Proof of possession (RFC 2986 §3): the CSR's signature under its own key, checked once. */
+const possessionChecked = new WeakSet<ParsedCsr>();
+function requirePossession(csr: ParsedCsr): void {
+  if (possessionChecked.has(csr)) return;
+  if (!verifyCsrSignature(csr)) throw refuse({ kind: "csr-signature" });
+  possessionChecked.add(csr);
 }
 
 /** The names a certificate carries (subject, subjectAltName, SID extension). */

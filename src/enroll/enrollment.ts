@@ -1,7 +1,8 @@
 // PKCSReq (19) and RenewalReq (17), as one linear pipeline: CSR checks (cheap, on bytes) ->
-// authorisation (a renewal credential or a challenge) -> names and profile -> Intune or manual
+// authorisation (a renewal credential or a challenge; proof of possession before either is looked
+// up) -> names and profile -> Intune or manual
 // approval where configured -> issuance and the ledger record that commits before delivery.
-import { checkKeyPolicy, CsrError, parseCsr, verifyCsrSignature, type ParsedCsr } from "../ca/csr";
+import { checkKeyPolicy, CsrError, CsrLimitError, parseCsr, type ParsedCsr } from "../ca/csr";
 import { stripChallengePassword } from "../x509/csr-redaction";
 import type { Config } from "../config";
 import type { LineageKind, TransactionInput } from "../ledger/types";
@@ -101,16 +102,20 @@ function sha256Hex(data: Uint8Array): string {
   return digestHex("sha256", data);
 }
 
-/** Parsing, proof of possession (RFC 2986 §3) and the key checks that hold whatever the profile. */
+/**
+ * Parsing under CSR_LIMITS and the key checks that hold whatever the profile: all on bytes and
+ * key sizes. Proof of possession (a signature verification) waits until a credential is about
+ * to be looked at (authorization.ts): a wrong static challenge never pays for it.
+ */
 function checkedCsr(der: Uint8Array): ParsedCsr {
   let csr: ParsedCsr;
   try {
     csr = parseCsr(der);
   } catch (e) {
+    if (e instanceof CsrLimitError) throw refuse({ kind: "csr-limit", reason: e.reason }, { cause: e });
     if (e instanceof CsrError) throw refuse({ kind: "csr-unreadable", detail: e.reason }, { cause: e });
     throw e;
   }
-  if (!verifyCsrSignature(csr)) throw refuse({ kind: "csr-signature" });
   const refusal = checkKeyPolicy(csr.key);
   if (refusal) throw refuse({ kind: "key-refused", reason: refusal });
   return csr;

@@ -93,6 +93,8 @@ export class RequestRejected extends Error {
 /** Why a verified request gets CertRep FAILURE (RFC 8894 §3.3.2.2). */
 export type Refusal =
   | { kind: "csr-unreadable"; detail: string }
+  /** Past CSR_LIMITS (src/ca/csr.ts): refused while the request's bytes are read. */
+  | { kind: "csr-limit"; reason: string }
   /** Proof of possession failed (RFC 2986 §3). */
   | { kind: "csr-signature" }
   /** Key policy (BR §6.1.6) or the profile's key sizes and curves. */
@@ -130,6 +132,8 @@ function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?
   switch (r.kind) {
     case "csr-unreadable":
       return { failInfo: FailInfo.badRequest, text: "the certificate request could not be parsed", logDetail: r.detail };
+    case "csr-limit":
+      return { failInfo: FailInfo.badRequest, text: `the certificate request is too large: ${r.reason}` };
     case "csr-signature":
       return { failInfo: FailInfo.badMessageCheck, text: "the certificate request signature does not verify" };
     case "key-refused":

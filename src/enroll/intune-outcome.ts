@@ -41,6 +41,7 @@ function refusalCause(r: Refusal): IntuneFailureCause | undefined {
       return undefined;
     case "serial-exhausted":
     case "csr-unreadable":
+    case "csr-limit":
     case "csr-signature":
     case "renewal-refused":
     case "challenge-refused":

@@ -38,7 +38,8 @@ export function simpleName(name: SimpleName): RelativeName[] {
   return rdns;
 }
 
-const MAX_RDNS = 16;
+/** RDNs in a Name (RFC 5280 sets no bound; real subjects have a handful). */
+export const MAX_RDNS = 16;
 const MAX_ATTRIBUTES_PER_RDN = 4;
 const MAX_NAME_OCTETS = 16_384; // 16 RDNs × 4 values × 256 characters fit well inside
 
