@@ -24,6 +24,8 @@ import { SettingError } from "./util/setting-error";
 import { parseCertView } from "./x509/cert-view";
 
 export { ConfigError } from "./settings/problems";
+/** The Rate Limiting bindings' period (wrangler.toml [[ratelimits]]): the abuse guard's penalty and Retry-After. */
+export { RATE_LIMIT_PERIOD_SECONDS } from "./settings/table";
 
 export interface Config {
   /** The current issuing CA and the retired ones; `ca` is the current CA's material. */

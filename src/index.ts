@@ -42,7 +42,14 @@ export default {
       if (published?.kind === "ca") return caCertificateResponse(published.ca);
       if (published?.kind === "unknown-ca") return text(404, "no CA with this key id");
       // SCEP answers under any path (clients append /pkiclient.exe or use /cgi-bin/pkiclient.exe).
-      return await handleScep(request, url, { config, runtime: workerRuntime, deps: () => dependencies(env, config) });
+      return await handleScep(request, url, {
+        config,
+        runtime: workerRuntime,
+        deps: () => dependencies(env, config),
+        limits: { failures: env.AUTH_FAILURE_LIMITER, intuneClient: env.INTUNE_CLIENT_LIMITER, intuneAll: env.INTUNE_LIMITER },
+        counters: () => ledgerFor(env.LEDGER, config.cas.current.ledgerName),
+        waitUntil: (p) => (ctx ? ctx.waitUntil(p) : void p.catch(() => {})),
+      });
     } catch (e) {
       // Anything reaching here is our bug, not the client's: log it, answer without details.
       workerRuntime.log("internal-error", { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });

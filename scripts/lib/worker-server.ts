@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { compatibilityDate, REPO_ROOT, wranglerVars } from "./wrangler-config";
+import { compatibilityDate, REPO_ROOT, wranglerRateLimits, wranglerVars } from "./wrangler-config";
 
 export { REPO_ROOT, wranglerVars } from "./wrangler-config";
 export const DEFAULT_OUTDIR = "dist";
@@ -43,6 +43,8 @@ export interface StartOptions {
   persistPath?: string;
   /** Receives every line workerd logs (the Worker's console output) instead of the console. */
   onLog?: (level: string, message: string) => void;
+  /** Limits of the [[ratelimits]] bindings by name, over wrangler.toml's; 0 leaves the binding out. */
+  rateLimits?: Record<string, number>;
 }
 
 export interface RunningWorker {
@@ -109,6 +111,7 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
       kvNamespaces: { CACHE: "cache" },
       durableObjects: { LEDGER: { className: "Ledger", useSQLite: true } },
       bindings,
+      ratelimits: rateLimitBindings(opts.rateLimits),
     }),
     ...(opts.persistPath ? { resourcePersistencePath: opts.persistPath } : {}),
     ...(opts.onLog ? { handleStructuredLogs: ({ level, message }: { level: string; message: string }) => opts.onLog!(level, message) } : {}),
@@ -130,6 +133,15 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
     mf,
     stop: () => (stopped ??= mf.dispose()),
   };
+}
+
+/** wrangler.toml's [[ratelimits]] as Miniflare takes them (each one counts in Miniflare as on Cloudflare). */
+function rateLimitBindings(overrides: Record<string, number> = {}) {
+  const entries = wranglerRateLimits()
+    .map((r) => ({ ...r, limit: overrides[r.name] ?? r.limit }))
+    .filter((r) => r.limit > 0)
+    .map((r) => [r.name, { namespace_id: r.namespaceId, simple: { limit: r.limit, period: r.period as 10 | 60 } }]);
+  return Object.fromEntries(entries);
 }
 
 function resolveFromRoot(p: string): string {

@@ -78,3 +78,30 @@ export function withVars(toml: string, vars: Record<string, string>): string {
   }
   return lines.join("\n");
 }
+
+export interface RateLimitConfig {
+  name: string;
+  namespaceId: string;
+  limit: number;
+  period: number;
+}
+
+/** The [[ratelimits]] tables of wrangler.toml (`name`, `namespace_id`, `simple = { limit, period }`). */
+export function wranglerRateLimits(tomlPath = WRANGLER_TOML): RateLimitConfig[] {
+  const out: RateLimitConfig[] = [];
+  let current: Partial<RateLimitConfig> | undefined;
+  for (const raw of readFileSync(tomlPath, "utf8").split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) {
+      current = line === "[[ratelimits]]" ? {} : undefined;
+      if (current) out.push(current as RateLimitConfig);
+      continue;
+    }
+    if (!current) continue;
+    const text = /^(name|namespace_id)\s*=\s*"([^"]*)"/.exec(line);
+    if (text) current[text[1] === "name" ? "name" : "namespaceId"] = text[2]!;
+    const simple = /^simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(line);
+    if (simple) Object.assign(current, { limit: Number(simple[1]), period: Number(simple[2]) });
+  }
+  return out;
+}

@@ -21,6 +21,7 @@ import { challengeBinding } from "./challenge-binding";
 import { intuneRoute } from "./intune-routes";
 import { handleConsole, isConsolePath } from "./console";
 import { operationalStats } from "./overview-stats";
+import { refusalStats } from "../enroll/refusal-counts";
 
 export interface AdminContext extends EnrollDeps {
   config: Config;
@@ -82,6 +83,7 @@ async function route(request: Request, url: URL, ctx: AdminContext): Promise<Res
       ...(intune ? { intune } : {}),
       ocsp: await ocspStats(ctx, now),
       ...(await operationalStats(ctx.config, ledger, now, [intune?.credential.warning])),
+      refused: await refusalStats(ledger, now),
     });
   }
   const intune = await intuneRoute(request, path, ctx);

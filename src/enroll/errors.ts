@@ -109,6 +109,8 @@ export type Refusal =
   | { kind: "challenge-refused"; renewalRefusal?: string; detail: string }
   | { kind: "one-time-challenge-refused"; reason: ChallengeRefusal }
   | { kind: "intune-not-validated"; code: string }
+  /** The bound on validateRequest calls (per client IP or in all) is reached: no call is made. */
+  | { kind: "intune-bound"; scope: "client" | "all" }
   | { kind: "intune-notification-refused"; code: string }
   /** A recorded certificate that may not leave (Intune refused it, or its renewal was withdrawn). */
   | { kind: "withheld"; detail: string }
@@ -161,6 +163,12 @@ function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?
       };
     case "intune-not-validated":
       return { failInfo: FailInfo.badRequest, text: `Intune did not validate the request: ${r.code}`, logDetail: `intune validate ${r.code}` };
+    case "intune-bound":
+      return {
+        failInfo: FailInfo.badRequest,
+        text: "too many requests to validate with Intune right now; try again later",
+        logDetail: `intune validateRequest bound (${r.scope === "all" ? "all clients" : "this client"}) reached: not called`,
+      };
     case "intune-notification-refused":
       return {
         failInfo: FailInfo.badRequest,
@@ -201,6 +209,51 @@ function refusalWire(r: Refusal): { failInfo: FailInfo; text: string; logDetail?
       return { failInfo: FailInfo.badAlg, text: "unsupported content or key-transport algorithm", logDetail: r.detail };
     case "not-issuer-and-serial":
       return { failInfo: FailInfo.badRequest, text: "messageData is not an IssuerAndSerialNumber" };
+  }
+}
+
+/**
+ * Whether a refusal means the request never proved it may have a certificate: a wrong, expired or
+ * missing challenge, a renewal signature that is no longer a credential, Intune's "no", a CSR
+ * that failed before any credential was looked at, an unauthenticated lookup that found nothing.
+ * These are counted per client IP (src/http/abuse-guard.ts) and refused with 429 past the limit;
+ * a refusal of an authenticated request (names, profile, the CA's own state) never is. A new
+ * Refusal kind does not compile until it is placed here.
+ */
+export function failedAuthentication(r: Refusal): boolean {
+  switch (r.kind) {
+    case "csr-unreadable":
+    case "csr-limit":
+    case "csr-signature":
+    case "key-refused":
+    case "renewal-refused":
+    case "challenge-refused":
+    case "one-time-challenge-refused":
+    case "intune-not-validated":
+    case "signer-not-rsa":
+    case "unknown-transaction":
+    case "unknown-certificate":
+    case "unknown-issuer":
+    case "not-issuer-and-serial":
+    case "unsupported-message-type":
+      return true;
+    case "names-refused":
+    case "profile-refused":
+    case "usage-refused":
+    case "intune-bound":
+    case "intune-notification-refused":
+    case "withheld":
+    case "ca-expired":
+    case "serial-exhausted":
+    case "transaction-conflict":
+    case "refused-earlier":
+    case "rejected-by-admin":
+    case "crl-unavailable":
+    case "legacy-des":
+    case "unsupported-algorithm":
+      return false;
+    default:
+      throw new TypeError(`unhandled refusal ${(r satisfies never as { kind: string }).kind}`);
   }
 }
 

@@ -33,6 +33,9 @@ export async function enrollWithIntune(
     return answer.kind === "issued" ? { ...answer, confirmed: true } : answer;
   }
 
+  // Every garbage challenge would otherwise cost an outbound call and Microsoft's quota.
+  const bound = await deps.guard?.intuneValidation();
+  if (bound) throw refuse({ kind: "intune-bound", scope: bound });
   const verdict = await intune.validateRequest(tx.transactionId, csr.der);
   if (!verdict.ok) {
     // No failureNotification after a rejected validate (ref-scep-api.md).

@@ -35,6 +35,7 @@ function refusalCause(r: Refusal): IntuneFailureCause | undefined {
     case "rejected-by-admin":
       return "admin-rejected";
     case "intune-not-validated":
+    case "intune-bound":
     case "intune-notification-refused":
     case "withheld":
     case "refused-earlier":

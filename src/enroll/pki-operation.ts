@@ -10,11 +10,23 @@ import { MessageType, PkiStatus } from "../scep/oids";
 import { parsePkiMessage, PkiMessageError, type PkiMessage } from "../scep/pki-message";
 import { buildCertsOnly } from "../scep/signed-data";
 import { enroll, type EnrollmentRoute } from "./enrollment";
-import { EnrollmentFailure, refuse, reject } from "./errors";
+import { EnrollmentFailure, failedAuthentication, refuse, reject } from "./errors";
 import type { EnrollDeps } from "./ports";
 import { children, content as derContent, DerError, readTlv, slice, stripLeadingZeros, TAG } from "../asn1/der";
 
-export async function handlePkiOperation(der: Uint8Array, config: Config, deps: EnrollDeps, route: EnrollmentRoute = {}): Promise<Uint8Array> {
+export interface PkiOperationResult {
+  /** The signed CertRep. */
+  reply: Uint8Array;
+  /** The request was refused before it proved anything (errors.ts failedAuthentication). */
+  failedAuthentication: boolean;
+}
+
+export async function handlePkiOperation(
+  der: Uint8Array,
+  config: Config,
+  deps: EnrollDeps,
+  route: EnrollmentRoute = {},
+): Promise<PkiOperationResult> {
   const { runtime } = deps;
   const message = verifiedMessage(der);
   const reply: ReplyContext = {
@@ -23,20 +35,23 @@ export async function handlePkiOperation(der: Uint8Array, config: Config, deps: 
     hash: message.hash,
   };
   let outcome: CertRepOutcome;
+  let failed = false;
   try {
     outcome = await dispatch(message, config, deps, route);
   } catch (e) {
     if (!(e instanceof EnrollmentFailure)) throw e;
     runtime.log("failure", { transactionId: message.transactionId, messageType: message.messageType, failInfo: e.failInfo, detail: e.logDetail });
     outcome = { status: PkiStatus.FAILURE, failInfo: e.failInfo, failInfoText: e.publicText };
+    failed = failedAuthentication(e.reason);
   }
-  return buildCertRep({
+  const certRep = buildCertRep({
     reply,
     outcome,
     signer: config.replySigner,
     certificates: config.replyCertificates,
     randomBytes: runtime.randomBytes,
   });
+  return { reply: certRep, failedAuthentication: failed };
 }
 
 function verifiedMessage(der: Uint8Array): PkiMessage {

@@ -79,6 +79,12 @@ export type IntunePort = Pick<
   "validateRequest" | "successNotification" | "failureNotification" | "downloadRevocationRequests" | "uploadRevocationResults"
 >;
 
+/** Bounds on the outbound work one request may cause (src/http/abuse-guard.ts). */
+export interface RequestGuard {
+  /** Asked (and counted) before each Intune validateRequest: the bound reached, or undefined to go ahead. */
+  intuneValidation(): Promise<"client" | "all" | undefined>;
+}
+
 /** Everything the pipeline talks to, for one request. */
 export interface EnrollDeps {
   /** The current CA's ledger: every new certificate is recorded there. */
@@ -88,4 +94,6 @@ export interface EnrollDeps {
   runtime: Runtime;
   /** Present when CHALLENGE_MODE includes intune. */
   intune?: IntunePort;
+  /** Absent: nothing is bounded (tests, the admin API's approvals). */
+  guard?: RequestGuard;
 }

@@ -5,13 +5,21 @@ import { reject, RequestRejected } from "../enroll/errors";
 import { handlePkiOperation } from "../enroll/pki-operation";
 import type { EnrollDeps, Runtime } from "../enroll/ports";
 import { CONTENT_TYPE } from "../scep/ca-bodies";
+import { boxedFor, clientKey, countFailure, intuneAllowance, type AbuseBindings } from "./abuse-guard";
 import { decodeGetMessage, rawQueryParam, readPostMessage } from "./message-decoding";
+import { countRefusal, flushRefusalCounts, type CounterLedger } from "../enroll/refusal-counts";
 
 export interface ScepContext {
   config: Config;
   runtime: Runtime;
   /** Built only for PKIOperation: the unauthenticated operations touch no storage. */
   deps: () => EnrollDeps;
+  /** The Rate Limiting bindings (src/http/abuse-guard.ts); a missing one limits nothing. */
+  limits?: AbuseBindings;
+  /** Where refusal counts go (the current CA's ledger), in batches. */
+  counters?: () => CounterLedger;
+  /** Work that may finish after the answer is sent (ExecutionContext.waitUntil). */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 export async function handleScep(request: Request, url: URL, ctx: ScepContext): Promise<Response> {
@@ -44,16 +52,50 @@ async function route(request: Request, url: URL, ctx: ScepContext): Promise<Resp
     case "getnextcacert":
       if (!config.nextCaCert) throw reject({ kind: "no-next-ca" });
       return binary(config.nextCaCert.contentType, config.nextCaCert.body);
-    case "pkioperation": {
-      const der =
-        method === "POST"
-          ? await readPostMessage(request, config.maxMessageBytes)
-          : decodeGetMessage(rawQueryParam(url.search, "message"), config.maxMessageBytes);
-      const reply = await handlePkiOperation(der, config, ctx.deps(), { pathProfile: profileFromPath(url.pathname, config) });
-      return binary(CONTENT_TYPE.pkiMessage, reply);
-    }
+    case "pkioperation":
+      return pkiOperation(request, url, method, ctx);
     default:
       throw reject({ kind: "unknown-operation" });
+  }
+}
+
+/**
+ * Cheap before dear: a client past the failure limit is answered 429 before its message is read;
+ * any other request is decrypted and answered, and a failed authentication is counted after the
+ * answer (docs/security.md, "Rate limits").
+ */
+async function pkiOperation(request: Request, url: URL, method: string, ctx: ScepContext): Promise<Response> {
+  const { config, runtime } = ctx;
+  const limits = ctx.limits ?? {};
+  const client = clientKey(request);
+  const later = (p: Promise<unknown>) => (ctx.waitUntil ? ctx.waitUntil(p) : void p.catch(() => {}));
+  const failed = () => {
+    later(countFailure(limits, client, () => runtime.now().getTime(), runtime.log));
+    const flush = ctx.counters && flushRefusalCounts(ctx.counters(), runtime.now().getTime());
+    if (flush) later(flush);
+  };
+  const wait = boxedFor(client, runtime.now().getTime());
+  if (wait !== undefined) {
+    countRefusal("refused.rate-limited");
+    const flush = ctx.counters && flushRefusalCounts(ctx.counters(), runtime.now().getTime());
+    if (flush) later(flush);
+    return new Response(`too many failed requests from this address; retry after ${wait} s\n`, {
+      status: 429,
+      headers: { "content-type": "text/plain", "retry-after": String(wait) },
+    });
+  }
+  try {
+    const der =
+      method === "POST"
+        ? await readPostMessage(request, config.maxMessageBytes)
+        : decodeGetMessage(rawQueryParam(url.search, "message"), config.maxMessageBytes);
+    const guard = { intuneValidation: () => intuneAllowance(limits, client, runtime.log) };
+    const result = await handlePkiOperation(der, config, { ...ctx.deps(), guard }, { pathProfile: profileFromPath(url.pathname, config) });
+    if (result.failedAuthentication) failed();
+    return binary(CONTENT_TYPE.pkiMessage, result.reply);
+  } catch (e) {
+    if (e instanceof RequestRejected) failed();
+    throw e;
   }
 }
 

@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { activity } from "./activity-store";
 import { mintChallenge } from "./challenge-store";
+import { addEdgeCounts, edgeCounts } from "./counter-store";
 import {
   certificateBySerial,
   certificateDerBySerial,
@@ -277,5 +278,13 @@ export class Ledger extends DurableObject {
 
   ocspCounts(): Record<string, number> {
     return ocspCounts(this.sql);
+  }
+
+  addEdgeCounts(counts: Record<string, number>): void {
+    this.atomic(() => addEdgeCounts(this.sql, counts));
+  }
+
+  edgeCounts(): Record<string, number> {
+    return edgeCounts(this.sql);
   }
 }

@@ -133,4 +133,9 @@ export const MIGRATIONS: readonly Migration[] = [
      name   TEXT PRIMARY KEY,
      count  INTEGER NOT NULL
    );`,
+  // v6: what the abuse guard refused (429s, Intune calls not made), added in batches by the isolates.
+  `CREATE TABLE edge_counters (
+     name   TEXT PRIMARY KEY,
+     count  INTEGER NOT NULL
+   );`,
 ];

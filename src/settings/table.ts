@@ -84,6 +84,25 @@ export const BINDINGS = [
   { name: "CACHE", type: "KV namespace", meaning: "Entra token and Intune discovery cache" },
 ] as const;
 
+/**
+ * The Rate Limiting bindings (wrangler.toml [[ratelimits]]): their limits are the settings of the
+ * abuse guard (src/http/abuse-guard.ts, docs/security.md). A binding's limit and period are fixed
+ * when the Worker is deployed; the period must be 60 (the guard's Retry-After). Without a binding
+ * that limit is off.
+ */
+export const RATE_LIMITS = [
+  {
+    name: "AUTH_FAILURE_LIMITER",
+    namespaceId: "88941",
+    limit: 20,
+    meaning: "failed authentications per client IP (an IPv6 /64) per minute; past it, 429 before any decryption",
+  },
+  { name: "INTUNE_CLIENT_LIMITER", namespaceId: "88942", limit: 30, meaning: "Intune validateRequest calls per client IP per minute" },
+  { name: "INTUNE_LIMITER", namespaceId: "88943", limit: 600, meaning: "Intune validateRequest calls per minute in all (per Cloudflare location)" },
+] as const;
+
+export const RATE_LIMIT_PERIOD_SECONDS = 60;
+
 const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
 
 function settingSpec(name: SettingName): SettingSpec {

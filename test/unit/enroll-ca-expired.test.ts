@@ -40,7 +40,7 @@ it("CA past its notAfter: CertRep FAILURE badRequest naming the cause, no ledger
   });
   const recordIssuance = vi.fn();
   const threeDaysLater = new Date(issuedAt.getTime() + 3 * 86400_000);
-  const reply = await handlePkiOperation(req.der, config, {
+  const { reply, failedAuthentication } = await handlePkiOperation(req.der, config, {
     ledger: { recordIssuance } as unknown as LedgerPort,
     ledgerOf: () => ({ recordIssuance }) as unknown as LedgerPort,
     runtime: { now: () => threeDaysLater, randomBytes: rnd, log: () => undefined },
@@ -50,4 +50,6 @@ it("CA past its notAfter: CertRep FAILURE badRequest naming the cause, no ledger
   expect(rep.failInfo).toBe(FailInfo.badRequest);
   expect(rep.failInfoText).toMatch(/CA cannot issue: its certificate has expired/);
   expect(recordIssuance).not.toHaveBeenCalled();
+  // The request was authenticated: the CA's own state is no failure of the client's.
+  expect(failedAuthentication).toBe(false);
 });

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLOUDS } from "../../src/intune/clouds";
 import { DEFAULT_CALLER_INFO, DEFAULT_REVOCATION_BATCH, MAX_DISCOVERY_TTL_SECONDS, parseIntuneConfig } from "../../src/intune/config";
-import { BINDINGS, SETTINGS, type SettingSpec } from "../../src/settings/table";
-import { REPO_ROOT, wranglerVars } from "../../scripts/lib/wrangler-config";
+import { BINDINGS, RATE_LIMIT_PERIOD_SECONDS, RATE_LIMITS, SETTINGS, type SettingSpec } from "../../src/settings/table";
+import { REPO_ROOT, wranglerRateLimits, wranglerVars } from "../../scripts/lib/wrangler-config";
 
 interface DocRow {
   section: string;
@@ -105,8 +105,21 @@ describe("wrangler.toml and the code use the table", () => {
     };
     walk(join(REPO_ROOT, "src"));
     const source = files.join("\n");
-    const known = new Set<string>([...SETTINGS.map((s) => s.name), ...BINDINGS.map((b) => b.name)]);
+    const known = new Set<string>([...SETTINGS.map((s) => s.name), ...BINDINGS.map((b) => b.name), ...RATE_LIMITS.map((r) => r.name)]);
     for (const spec of SETTINGS) expect(source.includes(spec.name), `${spec.name} is never read`).toBe(true);
     for (const m of source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b/g)) expect(known.has(m[1]!), `env.${m[1]} is not in the settings table`).toBe(true);
+  });
+});
+
+describe("the rate limits: src/settings/table.ts, wrangler.toml [[ratelimits]] and docs/configuration.md agree", () => {
+  it("wrangler.toml ships every limiter of the table, with its namespace, limit and a 60 s period", () => {
+    expect(wranglerRateLimits()).toEqual(
+      RATE_LIMITS.map((r) => ({ name: r.name, namespaceId: r.namespaceId, limit: r.limit, period: RATE_LIMIT_PERIOD_SECONDS })),
+    );
+  });
+
+  it("the docs list the same limiters with the same defaults", () => {
+    const documented = docRows(["Rate limits"]).map((r) => ({ name: r.names[0], default: r.cells[1] }));
+    expect(documented).toEqual(RATE_LIMITS.map((r) => ({ name: r.name, default: `\`${r.limit}\` per ${RATE_LIMIT_PERIOD_SECONDS} s` })));
   });
 });
