@@ -71,6 +71,8 @@ export interface OcspIssuer {
 }
 
 let cached: { key: string; result: Config | ConfigError } | undefined;
+/** workerd hands every request of an isolate the same env object: checked first, it spares the key. */
+const byEnv = new WeakMap<object, Config | ConfigError>();
 
 /** wrangler passes a `[vars]` table as an object (CERT_PROFILES may be one). */
 function settingText(value: unknown): string {
@@ -80,11 +82,13 @@ function settingText(value: unknown): string {
 
 /** Parses and checks the configuration; the result (or the error) is kept for the isolate's life. */
 export function loadConfig(env: Env): Config | ConfigError {
+  const known = byEnv.get(env);
+  if (known) return known;
+  // Another env object (tests, a new isolate's first request): the settings decide.
   const key = SETTINGS.map((spec) => settingText(env[spec.name])).join("\u0001");
-  if (cached?.key === key) return cached.result;
-  const result = buildConfig(env);
-  cached = { key, result };
-  return result;
+  if (cached?.key !== key) cached = { key, result: buildConfig(env) };
+  byEnv.set(env, cached.result);
+  return cached.result;
 }
 
 function buildConfig(env: Env): Config | ConfigError {

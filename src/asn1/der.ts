@@ -2,7 +2,7 @@
 // handling. asn1js decodes every BIT/OCTET STRING speculatively as nested ASN.1 (RSA moduli,
 // signatures), which costs more than the RSA signature itself; walking TLVs and splicing raw bytes
 // is both faster and byte-exact.
-import { compareBytes, concatBytes } from "../util/bytes";
+import { compareBytes } from "../util/bytes";
 
 /** Malformed DER (or BER where DER is required). Its message is safe to log and says what broke. */
 export class DerError extends Error {
@@ -82,17 +82,30 @@ export function content(bytes: Uint8Array, tlv: Tlv): Uint8Array {
 }
 
 /** X.690 §8.1.3: short form below 128, else the fewest length octets (§10.1). */
-function lengthOctets(length: number): number[] {
-  if (length < 0x80) return [length];
-  const out: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) out.unshift(n & 0xff);
-  return [0x80 | out.length, ...out];
+function lengthOctetCount(length: number): number {
+  let n = 0;
+  for (let l = length; l > 0; l = Math.floor(l / 256)) n++;
+  return length < 0x80 ? 1 : 1 + n;
 }
 
-/** tag + DER length + the concatenated parts. */
+/** tag + DER length + the concatenated parts, written once into one buffer (the hot path builds hundreds). */
 export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const body = parts.length === 1 ? parts[0]! : concatBytes(...parts);
-  return concatBytes(new Uint8Array([tag, ...lengthOctets(body.length)]), body);
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const header = 1 + lengthOctetCount(length);
+  const out = new Uint8Array(header + length);
+  out[0] = tag;
+  if (length < 0x80) out[1] = length;
+  else {
+    out[1] = 0x80 | (header - 2);
+    for (let i = header - 1, l = length; i >= 2; i--, l = Math.floor(l / 256)) out[i] = l & 0xff;
+  }
+  let at = header;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** X.690 §11.6: SET OF components in ascending order of their encodings. */

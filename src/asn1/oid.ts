@@ -3,17 +3,19 @@ import { content, DerError, TAG, tlv, type Tlv } from "./der";
 
 /** Dotted text of OBJECT IDENTIFIER contents, without checks (the octets were checked or are ours). */
 export function decodeOid(body: Uint8Array): string {
-  const arcs: number[] = [];
+  // Built as one string (no array of arcs): every request reads a few dozen OIDs.
+  let text = "";
   let value = 0;
-  for (const b of body) {
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i]!;
     value = value * 128 + (b & 0x7f);
     if ((b & 0x80) === 0) {
-      if (arcs.length === 0) arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else arcs.push(value);
+      if (text === "") text = value < 80 ? `${Math.floor(value / 40)}.${value % 40}` : `2.${value - 80}`;
+      else text += `.${value}`;
       value = 0;
     }
   }
-  return arcs.join(".");
+  return text;
 }
 
 const MAX_OID_OCTETS = 64;

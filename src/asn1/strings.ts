@@ -27,6 +27,8 @@ export function isPrintable(text: string): boolean {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
+/** Replacement characters instead of errors, for text that is only shown or compared. */
+const lenientUtf8 = new TextDecoder();
 
 /** Bytes per character at most, so an over-long value is refused before it is decoded. */
 const MAX_UNIT: Record<number, number> = { 0x0c: 4, 0x13: 1, 0x14: 1, 0x16: 1, 0x1c: 4, 0x1e: 2 };
@@ -123,7 +125,7 @@ export function encodeString(tag: number, text: string): Uint8Array {
 export function readDirectoryString(tag: number, body: Uint8Array): string | undefined {
   switch (tag) {
     case STRING_TAG.UTF8:
-      return new TextDecoder().decode(body);
+      return lenientUtf8.decode(body);
     case STRING_TAG.PRINTABLE:
     case STRING_TAG.IA5:
     case STRING_TAG.VISIBLE:
@@ -155,5 +157,5 @@ const TEXT_TAGS: ReadonlySet<number> = new Set([
 
 /** The text of an attribute value of a character string type read as UTF-8 (SCEP attributes), else undefined. */
 export function attributeText(tag: number, body: Uint8Array): string | undefined {
-  return TEXT_TAGS.has(tag) ? new TextDecoder().decode(body) : undefined;
+  return TEXT_TAGS.has(tag) ? lenientUtf8.decode(body) : undefined;
 }

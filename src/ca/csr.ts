@@ -6,6 +6,7 @@ import { children, content, DerError, readTlv, slice, TAG, type Tlv } from "../a
 import { decodeOid } from "../asn1/oid";
 import { OID } from "../asn1/oids";
 import { readDirectoryString } from "../asn1/strings";
+import { bytesEqual } from "../util/bytes";
 import { MAX_RDNS } from "../x509/name";
 
 export class CsrError extends Error {
@@ -88,9 +89,9 @@ export interface ParsedCsr {
  * Parses a DER CertificationRequest (RFC 2986 §4). The outer structure is walked as raw TLVs (fast,
  * and subject/SPKI stay byte-exact); extension values stay bytes until something honours them.
  */
-export function parseCsr(der: Uint8Array): ParsedCsr {
+export function parseCsr(der: Uint8Array, known?: KnownKey): ParsedCsr {
   try {
-    return parseCsrOrThrow(der);
+    return parseCsrOrThrow(der, known);
   } catch (e) {
     if (e instanceof CsrError) throw e;
     throw new CsrError(e instanceof DerError ? `not a DER PKCS#10 CertificationRequest (${e.message})` : "not a DER PKCS#10 CertificationRequest", {
@@ -99,7 +100,16 @@ export function parseCsr(der: Uint8Array): ParsedCsr {
   }
 }
 
-function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
+/**
+ * A key already imported for this request: clients sign the request with a self-signed
+ * certificate of the key they ask a certificate for, so the CSR usually names the same key.
+ */
+export interface KnownKey {
+  spkiDer: Uint8Array;
+  publicKey(): KeyObject;
+}
+
+function parseCsrOrThrow(der: Uint8Array, known: KnownKey | undefined): ParsedCsr {
   if (der.length > CSR_LIMITS.bytes) throw new CsrLimitError(`longer than ${CSR_LIMITS.bytes} bytes`);
   const outer = readTlv(der, 0);
   if (outer.tag !== TAG.SEQUENCE || outer.end !== der.length) throw new CsrError("not a single DER SEQUENCE");
@@ -155,7 +165,11 @@ function parseCsrOrThrow(der: Uint8Array): ParsedCsr {
   }
   const subjectDer = slice(der, subject);
   const spkiDer = slice(der, spki);
-  const { info, publicKey } = describeSpki(spkiDer, decodeOid(content(der, spkiOid)));
+  const { info, publicKey } = describeSpki(
+    spkiDer,
+    decodeOid(content(der, spkiOid)),
+    known && bytesEqual(known.spkiDer, spkiDer) ? known : undefined,
+  );
 
   return {
     der,
@@ -207,10 +221,10 @@ function countChildren(der: Uint8Array, parent: Tlv): number {
   return n;
 }
 
-function describeSpki(spkiDer: Uint8Array, algorithmOid: string): { info: CsrKeyInfo; publicKey?: KeyObject } {
+function describeSpki(spkiDer: Uint8Array, algorithmOid: string, same?: KnownKey): { info: CsrKeyInfo; publicKey?: KeyObject } {
   let publicKey: KeyObject;
   try {
-    publicKey = publicKeyFromSpki(spkiDer);
+    publicKey = same ? same.publicKey() : publicKeyFromSpki(spkiDer);
   } catch {
     // workerd's BoringSSL refuses RSA keys over 16384 bits or with exponents over 33 bits outright.
     const name = algorithmOid === OID.rsaEncryption ? "RSA with a modulus or exponent out of range" : algorithmOid;

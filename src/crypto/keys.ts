@@ -47,7 +47,8 @@ function describePrivateKey(key: KeyObject): PrivateKeyHandle {
 
 /** A public key from DER SubjectPublicKeyInfo (as found in certificates and CSRs). */
 export function publicKeyFromSpki(spkiDer: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.from(spkiDer), format: "der", type: "spki" });
+  // A Buffer view of the same bytes, not a copy.
+  return createPublicKey({ key: Buffer.from(spkiDer.buffer, spkiDer.byteOffset, spkiDer.byteLength), format: "der", type: "spki" });
 }
 
 export function spkiOfPrivateKey(handle: PrivateKeyHandle): Uint8Array {

@@ -2,7 +2,7 @@
 // authorisation (a renewal credential or a challenge; proof of possession before either is looked
 // up) -> names and profile -> Intune or manual
 // approval where configured -> issuance and the ledger record that commits before delivery.
-import { checkKeyPolicy, CsrError, CsrLimitError, parseCsr, type ParsedCsr } from "../ca/csr";
+import { checkKeyPolicy, CsrError, CsrLimitError, parseCsr, type KnownKey, type ParsedCsr } from "../ca/csr";
 import { stripChallengePassword } from "../x509/csr-redaction";
 import type { Config } from "../config";
 import type { LineageKind, TransactionInput } from "../ledger/types";
@@ -29,7 +29,7 @@ export async function enroll(
   deps: EnrollDeps,
   route: EnrollmentRoute = {},
 ): Promise<EnrollmentResult> {
-  const csr = checkedCsr(csrDer);
+  const csr = checkedCsr(csrDer, message.signer);
   const auth = await authorize(message.signer, message.signerCertDer, csr, config, deps);
   const lineage: LineageKind = auth.kind === "renewal" ? auth.credential.lineage : auth.kind;
   let request: IssueRequest;
@@ -107,10 +107,10 @@ function sha256Hex(data: Uint8Array): string {
  * key sizes. Proof of possession (a signature verification) waits until a credential is about
  * to be looked at (authorization.ts): a wrong static challenge never pays for it.
  */
-function checkedCsr(der: Uint8Array): ParsedCsr {
+function checkedCsr(der: Uint8Array, signer: KnownKey): ParsedCsr {
   let csr: ParsedCsr;
   try {
-    csr = parseCsr(der);
+    csr = parseCsr(der, signer);
   } catch (e) {
     if (e instanceof CsrLimitError) throw refuse({ kind: "csr-limit", reason: e.reason }, { cause: e });
     if (e instanceof CsrError) throw refuse({ kind: "csr-unreadable", detail: e.reason }, { cause: e });

@@ -49,7 +49,21 @@ export async function readPostMessage(request: Request, maxBytes: number): Promi
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) throw reject({ kind: "post-too-large" });
   if (!request.body) throw reject({ kind: "empty-body" });
-  const reader = request.body.getReader();
+  // A declared length within the cap: the runtime reads the body natively, in one piece (it
+  // enforces the length it was told). Without one (chunked), read it chunk by chunk under the cap.
+  const body = Number.isFinite(declared) ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request.body, maxBytes);
+  if (body.length === 0) throw reject({ kind: "empty-body" });
+  if (body.length > maxBytes) throw reject({ kind: "post-too-large" });
+  // Some clients POST the base64 text instead of DER: a DER pkiMessage starts with SEQUENCE (0x30).
+  if (body[0] !== 0x30) {
+    const text = new TextDecoder().decode(body).trim();
+    if (BASE64_CHARS.test(text.replace(/\s/g, ""))) return decodeGetMessage(text, maxBytes);
+  }
+  return body;
+}
+
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -62,17 +76,11 @@ export async function readPostMessage(request: Request, maxBytes: number): Promi
     }
     chunks.push(value);
   }
-  if (total === 0) throw reject({ kind: "empty-body" });
   const body = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
     body.set(chunk, offset);
     offset += chunk.length;
-  }
-  // Some clients POST the base64 text instead of DER: a DER pkiMessage starts with SEQUENCE (0x30).
-  if (body[0] !== 0x30) {
-    const text = new TextDecoder().decode(body).trim();
-    if (BASE64_CHARS.test(text.replace(/\s/g, ""))) return decodeGetMessage(text, maxBytes);
   }
   return body;
 }

@@ -36,8 +36,11 @@ export function hexToBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, "hex"));
 }
 
+/** One encoder per isolate: creating one per call shows on the hot path (it is stateless). */
+const encoder = new TextEncoder();
+
 export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+  return encoder.encode(text);
 }
 
 /** Constant-time equality: the loop runs over the longer input whatever the contents. */

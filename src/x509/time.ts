@@ -20,9 +20,12 @@ export function timeDer(date: Date): Uint8Array {
  * UTCTime (YYMMDDHHMM[SS]Z) or GeneralizedTime (YYYYMMDDHHMM[SS][.f]Z); a date that does not exist
  * (month 13, 31 November, hour 24) is refused rather than rolled over. DerError("<what>: …").
  */
+/** Times are ASCII (X.680 §46, §47); anything else fails the pattern below. One decoder per isolate. */
+const decoder = new TextDecoder();
+
 export function parseTime(der: Uint8Array, t: Tlv, what: string): Date {
   if (t.tag !== TAG.UTC_TIME && t.tag !== TAG.GENERALIZED_TIME) throw new DerError(`${what}: validity time is not a Time`);
-  const text = new TextDecoder().decode(content(der, t));
+  const text = decoder.decode(content(der, t));
   const m =
     t.tag === TAG.UTC_TIME
       ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text)
