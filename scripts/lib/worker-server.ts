@@ -45,6 +45,8 @@ export interface StartOptions {
   onLog?: (level: string, message: string) => void;
   /** Limits of the [[ratelimits]] bindings by name, over wrangler.toml's; 0 leaves the binding out. */
   rateLimits?: Record<string, number>;
+  /** workerd's V8 inspector on 127.0.0.1:port (/json lists one target per isolate): for CPU profiles. */
+  inspectorPort?: number;
 }
 
 export interface RunningWorker {
@@ -98,6 +100,7 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
     ...convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: opts.port ?? 0,
+      ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
       scriptPath,
       modules: true,
       // Module names are paths relative to modulesRoot (default: the cwd); workerd refuses "..",
