@@ -15,7 +15,6 @@
 // are measured in `--rounds` interleaved rounds and shown as min–max, since the machine is shared.
 import { generateKeyPairSync } from "node:crypto";
 import { loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import { keyFromPem } from "../src/client/certificates";
 import { discoverCa } from "../src/client/discovery";
 import { encodeBase64 } from "../src/asn1/base64";
@@ -26,23 +25,40 @@ import { hostileCsr, hostileMessage, issuerAndSerial, signerCertificate, type Ho
 import { spkiOfPrivateKey } from "../src/crypto/keys";
 import { answerOf, describeAnswer, matches } from "./lib/hostile-answer";
 import { cpuMsOf, servingPids } from "./lib/proc-cpu";
+import { parseCommandLine, usageExit } from "./lib/cli";
 import { createTestCa } from "./lib/test-ca";
 import { buildWorker, startWorker, type RunningWorker } from "./lib/worker-server";
 
-const { values } = parseArgs({
-  options: {
-    n: { type: "string", default: "60" },
-    rounds: { type: "string", default: "3" },
-    concurrency: { type: "string", default: "4" },
-    timeout: { type: "string", default: "900" },
-    "no-build": { type: "boolean", default: false },
-    "no-big-key": { type: "boolean", default: false },
-  },
+const HELP = `Usage: npm run bench:hostile -- [--n 60] [--rounds 3] [--concurrency 4] [--timeout 900] [--no-build] [--no-big-key]
+
+What an unauthenticated request can make the Worker spend: each hostile input fired at the built
+Worker (Miniflare on 127.0.0.1), workerd CPU per request and its ratio to a wrong-challenge refusal,
+every answer checked against the refusal it should get.
+  --n N                 requests per row and round (5-1000, default 60)
+  --rounds N            interleaved rounds (1-10, default 3)
+  --concurrency N       requests in flight (1-32, default 4)
+  --timeout SECONDS     hard limit for the whole run (30-3600, default 900)
+  --no-build            serve the existing dist/ instead of building
+  --no-big-key          leave out the RSA-8192 row (its key takes a while to make)
+  -h, --help            this text`;
+
+const { values, positionals } = parseCommandLine("bench-hostile", HELP, {
+  n: { type: "string" },
+  rounds: { type: "string" },
+  concurrency: { type: "string" },
+  timeout: { type: "string" },
+  "no-build": { type: "boolean" },
+  "no-big-key": { type: "boolean" },
 });
-const int = (s: string, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.floor(Number(s)) || lo));
-const N = int(values.n!, 5, 1000);
-const ROUNDS = int(values.rounds!, 1, 10);
-const C = int(values.concurrency!, 1, 32);
+if (positionals.length) usageExit("bench-hostile", `unexpected argument ${positionals[0]}`);
+function int(name: string, fallback: string, lo: number, hi: number): number {
+  const v = Number(values[name as keyof typeof values] ?? fallback);
+  if (!Number.isInteger(v) || v < lo || v > hi) usageExit("bench-hostile", `--${name} must be an integer from ${lo} to ${hi}`);
+  return v;
+}
+const N = int("n", "60", 5, 1000);
+const ROUNDS = int("rounds", "3", 1, 10);
+const C = int("concurrency", "4", 1, 32);
 const CHALLENGE = `hostile-bench-${bytesToHex(crypto.getRandomValues(new Uint8Array(8)))}`;
 const out = (s = "") => process.stdout.write(`${s}\n`);
 
@@ -54,7 +70,7 @@ const hard = setTimeout(
     console.error("bench:hostile: hard timeout, stopping");
     void Promise.race([stopAll(), new Promise((r) => setTimeout(r, 5000))]).finally(() => process.exit(124));
   },
-  int(values.timeout!, 30, 3600) * 1000,
+  int("timeout", "900", 30, 3600) * 1000,
 );
 hard.unref();
 

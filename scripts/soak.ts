@@ -10,28 +10,44 @@ import { generateKeyPair } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
 import { keyFromPem, type ClientKey } from "../src/client/certificates";
 import { discoverCa } from "../src/client/discovery";
 import { judge, SoakMix, type Outcome, type Planned } from "./lib/soak-mix";
 import { cpuMsOf, servingPids } from "./lib/proc-cpu";
 import { workerHeapAfterGc } from "./lib/workerd-profile";
+import { parseCommandLine, usageExit } from "./lib/cli";
 import { createTestCa } from "./lib/test-ca";
 import { buildWorker, REPO_ROOT, startWorker, type RunningWorker } from "./lib/worker-server";
 
-const { values } = parseArgs({
-  options: {
-    n: { type: "string", default: "5000" },
-    concurrency: { type: "string", default: "32" },
-    keys: { type: "string", default: "32" },
-    timeout: { type: "string", default: "1800" },
-    "no-build": { type: "boolean", default: false },
-  },
+const HELP = `Usage: npm run soak -- [--n 5000] [--concurrency 32] [--keys 32] [--timeout 1800] [--no-build]
+
+Soak: the built Worker (Miniflare on 127.0.0.1) under a long mixed load (fresh enrollments, 10 %
+retries, 5 % renewals, 5 % wrong challenges, 5 % garbage), then the books: ledger rows = successes,
+serials unique, retries answered with their recorded certificate, the CRL, and memory over the run.
+  --n N                 requests in all (100-20000, default 5000)
+  --concurrency N       requests in flight (1-64, default 32)
+  --keys N              client keys to share between requests (1-256, default 32)
+  --timeout SECONDS     hard limit for the whole run (60-7200, default 1800)
+  --no-build            serve the existing dist/ instead of building
+  -h, --help            this text`;
+
+const { values, positionals } = parseCommandLine("soak", HELP, {
+  n: { type: "string" },
+  concurrency: { type: "string" },
+  keys: { type: "string" },
+  timeout: { type: "string" },
+  "no-build": { type: "boolean" },
 });
-const int = (s: string, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.floor(Number(s)) || lo));
-const N = int(values.n!, 100, 20_000);
-const C = int(values.concurrency!, 1, 64);
-const KEYS = int(values.keys!, 1, 256);
+if (positionals.length) usageExit("soak", `unexpected argument ${positionals[0]}`);
+function int(name: string, fallback: string, lo: number, hi: number): number {
+  const v = Number(values[name as keyof typeof values] ?? fallback);
+  if (!Number.isInteger(v) || v < lo || v > hi) usageExit("soak", `--${name} must be an integer from ${lo} to ${hi}`);
+  return v;
+}
+const N = int("n", "5000", 100, 20000);
+const C = int("concurrency", "32", 1, 64);
+const KEYS = int("keys", "32", 1, 256);
 const CHALLENGE = `soak-${crypto.randomUUID()}`;
 const ADMIN = `adm-${crypto.randomUUID()}`;
 const out = (s = "") => process.stdout.write(`${s}\n`);
@@ -46,7 +62,7 @@ const hard = setTimeout(
     console.error("soak: hard timeout, stopping");
     void Promise.race([worker?.stop(), new Promise((r) => setTimeout(r, 5000))]).finally(() => process.exit(124));
   },
-  int(values.timeout!, 60, 7200) * 1000,
+  int("timeout", "1800", 60, 7200) * 1000,
 );
 hard.unref();
 

@@ -31,6 +31,8 @@ const SCRIPTS: [string, string[] | undefined][] = [
   ["bench", ["--concurrency", "0"]],
   ["bench-ledger", ["--n", "0"]],
   ["bench-ocsp", ["--serials", "0"]],
+  ["bench-hostile", ["--rounds", "11"]],
+  ["soak", ["--concurrency", "65"]],
   ["intune-credential", ["--out", "/nonexistent/never-written", "--bits", "1024"]],
   ["screenshots", ["stray-argument"]],
 ];
