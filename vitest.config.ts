@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 // With its extension: Vite bundles this file to load it and warns about extensionless imports.
-import { compatibilityDate, wranglerVars } from "./scripts/lib/wrangler-config.ts";
+import { compatibilityDate, rateLimitBindings, wranglerVars } from "./scripts/lib/wrangler-config.ts";
 
 export default defineConfig({
   test: {
@@ -22,7 +22,7 @@ export default defineConfig({
       { test: { name: "scripts", environment: "node", include: ["test/scripts/**/*.test.ts"], testTimeout: 90_000 } },
       // The Worker inside workerd, through the vitest plugin, with a CA generated for this run.
       // Configured here rather than from wrangler.toml, so that no developer's .dev.vars (read next to
-      // the wrangler config) reaches the tests: only wrangler.toml's [vars] and the test CA do.
+      // the wrangler config) reaches the tests: only wrangler.toml's [vars] and [[ratelimits]] and the test CA do.
       {
         plugins: [
           cloudflareTest(({ inject }) => ({
@@ -32,6 +32,8 @@ export default defineConfig({
               compatibilityFlags: ["nodejs_compat"],
               kvNamespaces: ["CACHE"],
               durableObjects: { LEDGER: { className: "Ledger", useSQLite: true } },
+              // wrangler.toml's [[ratelimits]], as deployed (test/worker/rate-limits.test.ts).
+              ratelimits: rateLimitBindings(),
               bindings: { ...wranglerVars(), ...inject("workerTestBindings") },
             },
           })),

@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { compatibilityDate, REPO_ROOT, wranglerRateLimits, wranglerVars } from "./wrangler-config";
+import { compatibilityDate, rateLimitBindings, REPO_ROOT, wranglerVars } from "./wrangler-config";
 
 export { REPO_ROOT, wranglerVars } from "./wrangler-config";
 export const DEFAULT_OUTDIR = "dist";
@@ -136,15 +136,6 @@ export async function startWorker(opts: StartOptions): Promise<RunningWorker> {
     mf,
     stop: () => (stopped ??= mf.dispose()),
   };
-}
-
-/** wrangler.toml's [[ratelimits]] as Miniflare takes them (each one counts in Miniflare as on Cloudflare). */
-function rateLimitBindings(overrides: Record<string, number> = {}) {
-  const entries = wranglerRateLimits()
-    .map((r) => ({ ...r, limit: overrides[r.name] ?? r.limit }))
-    .filter((r) => r.limit > 0)
-    .map((r) => [r.name, { namespace_id: r.namespaceId, simple: { limit: r.limit, period: r.period as 10 | 60 } }]);
-  return Object.fromEntries(entries);
 }
 
 function resolveFromRoot(p: string): string {

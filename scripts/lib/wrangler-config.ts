@@ -105,3 +105,15 @@ export function wranglerRateLimits(tomlPath = WRANGLER_TOML): RateLimitConfig[] 
   }
   return out;
 }
+
+/**
+ * wrangler.toml's [[ratelimits]] as Miniflare takes them (each one counts in Miniflare as on
+ * Cloudflare), limits overridden by name; a limit of 0 leaves the binding out.
+ */
+export function rateLimitBindings(overrides: Record<string, number> = {}) {
+  const entries = wranglerRateLimits()
+    .map((r) => ({ ...r, limit: overrides[r.name] ?? r.limit }))
+    .filter((r) => r.limit > 0)
+    .map((r) => [r.name, { namespace_id: r.namespaceId, simple: { limit: r.limit, period: r.period as 10 | 60 } }]);
+  return Object.fromEntries(entries) as Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }>;
+}
