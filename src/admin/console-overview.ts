@@ -60,7 +60,8 @@ export async function overviewPage({ session, ctx }: PageInput): Promise<Respons
           <dt>Revocations since</dt><dd>${a.crl.revocationsSince}${a.crl.revocationsSince > 0 ? html` (the next <a href="/crl">/crl</a> request re-signs it)` : ""}</dd></dl>`
         : html`No CRL signed yet: the first request for <a href="/crl">/crl</a> signs one.`
     }</div>
-    ${intuneSection(s, now)}`;
+    ${intuneSection(s, now)}
+    ${countersSection(s)}`;
   return htmlResponse(200, layout("Overview", "overview", body, session));
 }
 
@@ -97,6 +98,28 @@ function chart(a: LedgerActivity): Html {
     ${bars}${ticks}
   </svg>
   <p>${total} issued in ${days.length} days; today ${days[days.length - 1] ?? 0}.</p>`;
+}
+
+/**
+ * The counters the isolates add in batches: OCSP traffic (docs/ocsp.md, "Traffic") and what the
+ * abuse guard refused (docs/security.md, "Rate limits"). Their names hold dots, so each cell says
+ * its group and name apart (data-counter), for the browser test to compare with the stats.
+ */
+function countersSection(s: Stats): Html {
+  const groups: [string, string][] = [
+    ["ocsp", "OCSP"],
+    ["refused", "Refused by the rate limits"],
+  ];
+  const rows = groups.flatMap(([group, label]) =>
+    Object.entries((s[group] as Record<string, number> | undefined) ?? {}).map(
+      ([name, n]) => html`<tr><td>${label}</td><td class="mono">${name}</td><td data-counter="${group}|${name}">${n}</td></tr>`,
+    ),
+  );
+  return html`<h2>Edge traffic</h2>
+    <div class="scroll"><table class="kinds">
+      <thead><tr><th>Part</th><th>Counter</th><th>Count</th></tr></thead>
+      <tbody>${rows}${rows.length === 0 ? html`<tr><td colspan="3">No OCSP requests or refusals counted yet.</td></tr>` : ""}</tbody>
+    </table></div>`;
 }
 
 /** Intune, when CHALLENGE_MODE has it: the stats' own `intune` part (credential, revocation sync) and the last validation. */

@@ -81,6 +81,21 @@ describe.skipIf(skip)("admin console in Chromium", () => {
     await page.close();
   });
 
+  test("edge traffic: the OCSP and rate-limit counters on the overview are the ones GET /admin/stats answers", async () => {
+    // One malformed OCSP request and one good GET: counted in the isolate, flushed by the stats call.
+    expect((await fetch(`${worker.origin}/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body: new Uint8Array([1, 2, 3]) })).status).toBe(200);
+    const page = await newPage();
+    await page.goto(`${worker.origin}/admin/`);
+    const stats = await admin.ok<Record<string, Record<string, number>>>("GET", "/admin/stats");
+    const shown = await page.$$eval("[data-counter]", (els) => els.map((e) => [e.getAttribute("data-counter")!, e.textContent!.trim()]));
+    expect(shown.map(([key]) => key)).toContain("ocsp|requests.post");
+    for (const [key, text] of shown) {
+      const [group, name] = key!.split("|") as [string, string];
+      expect(text, key).toBe(String(stats[group]?.[name]));
+    }
+    await page.close();
+  });
+
   test("the chart is drawn: a screenshot of it holds the bar colour, and its label counts today's certificates", async () => {
     const page = await newPage();
     await page.goto(`${worker.origin}/admin/`);
