@@ -25,7 +25,7 @@ import { hostileCsr, hostileMessage, issuerAndSerial, signerCertificate, type Ho
 import { spkiOfPrivateKey } from "../src/crypto/keys";
 import { answerOf, describeAnswer, matches } from "./lib/hostile-answer";
 import { cpuMsOf, servingPids } from "./lib/proc-cpu";
-import { parseCommandLine, usageExit } from "./lib/cli";
+import { intArgument, parseCommandLine, usageExit } from "./lib/cli";
 import { createTestCa } from "./lib/test-ca";
 import { buildWorker, startWorker, type RunningWorker } from "./lib/worker-server";
 
@@ -51,14 +51,9 @@ const { values, positionals } = parseCommandLine("bench-hostile", HELP, {
   "no-big-key": { type: "boolean" },
 });
 if (positionals.length) usageExit("bench-hostile", `unexpected argument ${positionals[0]}`);
-function int(name: string, fallback: string, lo: number, hi: number): number {
-  const v = Number(values[name as keyof typeof values] ?? fallback);
-  if (!Number.isInteger(v) || v < lo || v > hi) usageExit("bench-hostile", `--${name} must be an integer from ${lo} to ${hi}`);
-  return v;
-}
-const N = int("n", "60", 5, 1000);
-const ROUNDS = int("rounds", "3", 1, 10);
-const C = int("concurrency", "4", 1, 32);
+const N = intArgument("bench-hostile", values.n, "n", 60, 5, 1000);
+const ROUNDS = intArgument("bench-hostile", values.rounds, "rounds", 3, 1, 10);
+const C = intArgument("bench-hostile", values.concurrency, "concurrency", 4, 1, 32);
 const CHALLENGE = `hostile-bench-${bytesToHex(crypto.getRandomValues(new Uint8Array(8)))}`;
 const out = (s = "") => process.stdout.write(`${s}\n`);
 
@@ -70,7 +65,7 @@ const hard = setTimeout(
     console.error("bench:hostile: hard timeout, stopping");
     void Promise.race([stopAll(), new Promise((r) => setTimeout(r, 5000))]).finally(() => process.exit(124));
   },
-  int("timeout", "900", 30, 3600) * 1000,
+  intArgument("bench-hostile", values.timeout, "timeout", 900, 30, 3600) * 1000,
 );
 hard.unref();
 

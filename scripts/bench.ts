@@ -28,7 +28,7 @@ import { pipelineFigures } from "./lib/pipeline-cpu";
 import { workerdFigures, type WorkerdFigures } from "./lib/workerd-pipeline";
 import { profileIsolates, selfTimeBy } from "./lib/workerd-profile";
 import { cpuMsOf, readStat, servingPids } from "./lib/proc-cpu";
-import { parseCommandLine, usageExit } from "./lib/cli";
+import { intArgument, parseCommandLine, usageExit } from "./lib/cli";
 import { createTestCa } from "./lib/test-ca";
 import { buildWorker, REPO_ROOT, startWorker, type RunningWorker } from "./lib/worker-server";
 
@@ -59,15 +59,10 @@ const { values, positionals } = parseCommandLine("bench", HELP, {
 });
 if (positionals.length) usageExit("bench", `unexpected argument ${positionals[0]}`);
 if (values.peer !== undefined && values.peer !== "auto" && values.peer !== "off") usageExit("bench", "--peer must be auto or off");
-function clampInt(s: string, lo: number, hi: number, name: string): number {
-  const v = Number(s);
-  if (!Number.isInteger(v) || v < lo || v > hi) usageExit("bench", `${name} must be an integer from ${lo} to ${hi}`);
-  return v;
-}
-const N = clampInt(values.n ?? "500", 50, 5000, "--n");
-const LEVELS = (values.concurrency ?? "1,8,32").split(",").map((s) => clampInt(s, 1, 64, "--concurrency"));
-const KEYS = clampInt(values.keys ?? "16", 1, 256, "--keys");
-const TIMEOUT_S = clampInt(values.timeout ?? "1200", 30, 3600, "--timeout");
+const N = intArgument("bench", values.n, "n", 500, 50, 5000);
+const LEVELS = (values.concurrency ?? "1,8,32").split(",").map((s) => intArgument("bench", s, "concurrency", 1, 1, 64));
+const KEYS = intArgument("bench", values.keys, "keys", 16, 1, 256);
+const TIMEOUT_S = intArgument("bench", values.timeout, "timeout", 1200, 30, 3600);
 const CHALLENGE = `bench-${crypto.randomUUID()}`;
 const PEER_PORT = 18080;
 const INSPECTOR_PORT = 20_000 + Math.floor(Math.random() * 20_000);

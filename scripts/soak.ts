@@ -16,7 +16,7 @@ import { discoverCa } from "../src/client/discovery";
 import { judge, SoakMix, type Outcome, type Planned } from "./lib/soak-mix";
 import { cpuMsOf, servingPids } from "./lib/proc-cpu";
 import { workerHeapAfterGc } from "./lib/workerd-profile";
-import { parseCommandLine, usageExit } from "./lib/cli";
+import { intArgument, parseCommandLine, usageExit } from "./lib/cli";
 import { createTestCa } from "./lib/test-ca";
 import { buildWorker, REPO_ROOT, startWorker, type RunningWorker } from "./lib/worker-server";
 
@@ -40,14 +40,9 @@ const { values, positionals } = parseCommandLine("soak", HELP, {
   "no-build": { type: "boolean" },
 });
 if (positionals.length) usageExit("soak", `unexpected argument ${positionals[0]}`);
-function int(name: string, fallback: string, lo: number, hi: number): number {
-  const v = Number(values[name as keyof typeof values] ?? fallback);
-  if (!Number.isInteger(v) || v < lo || v > hi) usageExit("soak", `--${name} must be an integer from ${lo} to ${hi}`);
-  return v;
-}
-const N = int("n", "5000", 100, 20000);
-const C = int("concurrency", "32", 1, 64);
-const KEYS = int("keys", "32", 1, 256);
+const N = intArgument("soak", values.n, "n", 5000, 100, 20000);
+const C = intArgument("soak", values.concurrency, "concurrency", 32, 1, 64);
+const KEYS = intArgument("soak", values.keys, "keys", 32, 1, 256);
 const CHALLENGE = `soak-${crypto.randomUUID()}`;
 const ADMIN = `adm-${crypto.randomUUID()}`;
 const out = (s = "") => process.stdout.write(`${s}\n`);
@@ -62,7 +57,7 @@ const hard = setTimeout(
     console.error("soak: hard timeout, stopping");
     void Promise.race([worker?.stop(), new Promise((r) => setTimeout(r, 5000))]).finally(() => process.exit(124));
   },
-  int("timeout", "1800", 60, 7200) * 1000,
+  intArgument("soak", values.timeout, "timeout", 1800, 60, 7200) * 1000,
 );
 hard.unref();
 

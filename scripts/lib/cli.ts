@@ -66,3 +66,12 @@ export function intOption(value: string | undefined, name: string, fallback: num
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
 }
+
+/** intOption at the top of a script: a bad value exits 2 with the usage line. */
+export function intArgument(script: string, value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  try {
+    return intOption(value, name, fallback, min, max);
+  } catch (e) {
+    return usageExit(script, (e as Error).message);
+  }
+}

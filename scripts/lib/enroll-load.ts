@@ -37,25 +37,36 @@ export interface LevelResult {
 
 const rb = (n: number) => new Uint8Array(randomBytes(n));
 
+/**
+ * One enrollment as the benchmarks send it: a CSR for `cn` with `challenge`, signed by a
+ * self-signed certificate of the same key, AES-128-CBC and SHA-256, a fresh transactionID.
+ */
+export function enrollmentRequest(
+  key: ClientKey,
+  cn: string,
+  challenge: string,
+  recipients: CertView[],
+  messageType: MessageType = MessageType.PKCSReq,
+): { csrDer: Uint8Array; request: BuiltRequest } {
+  const csrDer = buildCsr({ key: key.handle, subject: { commonName: cn }, challenge, hash: "sha256" });
+  const request = buildRequest({
+    messageType,
+    csrDer,
+    signer: selfSigned(key.handle, { commonName: cn }),
+    recipients,
+    cipher: "aes-128-cbc",
+    hash: "sha256",
+    transactionId: Buffer.from(rb(20)).toString("hex"),
+  });
+  return { csrDer, request };
+}
+
 /** Distinct messages (fresh CN, transactionID and nonce each); yields now and then so timers run. */
 export async function buildMessages(t: Target, keys: ClientKey[], n: number, label: string): Promise<BuiltRequest[]> {
   const out: BuiltRequest[] = [];
   for (let i = 0; i < n; i++) {
     if (i % 25 === 24) await new Promise((r) => setImmediate(r));
-    const key = keys[i % keys.length]!;
-    const cn = `bench-${label}-${i}`;
-    const csrDer = buildCsr({ key: key.handle, subject: { commonName: cn }, challenge: t.challenge, hash: "sha256" });
-    out.push(
-      buildRequest({
-        messageType: MessageType.PKCSReq,
-        csrDer,
-        signer: selfSigned(key.handle, { commonName: cn }),
-        recipients: t.recipients,
-        cipher: "aes-128-cbc",
-        hash: "sha256",
-        transactionId: Buffer.from(rb(20)).toString("hex"),
-      }),
-    );
+    out.push(enrollmentRequest(keys[i % keys.length]!, `bench-${label}-${i}`, t.challenge, t.recipients).request);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { buildRequest, openCertRep, selfSigned, type BuiltRequest } from "../../
 import { summarizeCert } from "../../src/client/certificates";
 import { MessageType, PkiStatus } from "../../src/scep/oids";
 import type { CertView } from "../../src/x509/cert-view";
+import { enrollmentRequest } from "./enroll-load";
 
 export type Kind = "fresh" | "retry" | "renewal" | "wrong" | "garbage";
 
@@ -116,16 +117,7 @@ export class SoakMix {
 
   private request(cn: string, challenge: string, type: MessageType): Omit<Planned, "kind" | "ip"> {
     const key = this.keys[this.fresh % this.keys.length]!;
-    const csrDer = buildCsr({ key: key.handle, subject: { commonName: cn }, challenge, hash: "sha256" });
-    const request = buildRequest({
-      messageType: type,
-      csrDer,
-      signer: selfSigned(key.handle, { commonName: cn }),
-      recipients: this.recipients,
-      cipher: "aes-128-cbc",
-      hash: "sha256",
-      transactionId: Buffer.from(rb(20)).toString("hex"),
-    });
+    const { csrDer, request } = enrollmentRequest(key, cn, challenge, this.recipients, type);
     return { body: request.der, request, cn, key, csrDer };
   }
 }

@@ -83,7 +83,15 @@ describe.skipIf(skip)("admin console in Chromium", () => {
 
   test("edge traffic: the OCSP and rate-limit counters on the overview are the ones GET /admin/stats answers", async () => {
     // One malformed OCSP request and one good GET: counted in the isolate, flushed by the stats call.
-    expect((await fetch(`${worker.origin}/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body: new Uint8Array([1, 2, 3]) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${worker.origin}/ocsp`, {
+          method: "POST",
+          headers: { "content-type": "application/ocsp-request" },
+          body: new Uint8Array([1, 2, 3]),
+        })
+      ).status,
+    ).toBe(200);
     const page = await newPage();
     await page.goto(`${worker.origin}/admin/`);
     const stats = await admin.ok<Record<string, Record<string, number>>>("GET", "/admin/stats");
