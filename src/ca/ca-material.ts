@@ -1,14 +1,14 @@
 // Loads the issuing CA (and optional RA and next CA) from settings, once per isolate.
 // Every failure names the setting (CA_CERT, CA_KEY, RA_CERT, RA_KEY, NEXT_CA_CERT) and never
 // echoes key material.
-import { children, content, DerError, readTlv, TAG } from "../asn1/der";
+import { content, DerError, readTlv, TAG } from "../asn1/der";
 import { OID } from "../asn1/oids";
 import { parsePem, toPem } from "../asn1/pem";
 import { importPrivateKeyPem, KeyImportError, privateKeyMatchesSpki, publicKeyFromSpki, type PrivateKeyHandle } from "../crypto/keys";
 import { hashForSignature, verifyBytes } from "../crypto/signature";
 import { SettingError } from "../util/setting-error";
 import { fingerprintHex } from "../x509/cert-builder";
-import { certificateExtension } from "../x509/cert-extensions";
+import { certificateExtension, isCaCertificate } from "../x509/cert-extensions";
 import { parseCertView, type CertView } from "../x509/cert-view";
 import { keyIdentifierOfSpki } from "../x509/extensions";
 
@@ -81,7 +81,7 @@ function readKey(setting: string, pem: string): PrivateKeyHandle {
 
 /** RFC 5280 §4.2.1.9: a certificate that signs certificates must assert cA in basicConstraints. */
 function assertIsCa(setting: string, loaded: LoadedCert): void {
-  if (!basicConstraintsCa(loaded.der)) {
+  if (!isCaCertificate(loaded.der)) {
     const present = certificateExtensionOrUndefined(loaded.der, OID.basicConstraints) !== undefined;
     throw new CaConfigError(
       setting,
@@ -102,20 +102,6 @@ function certificateExtensionOrUndefined(der: Uint8Array, oid: string) {
     return certificateExtension(der, oid);
   } catch (e) {
     if (e instanceof DerError) return undefined;
-    throw e;
-  }
-}
-
-/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } (§4.2.1.9). */
-function basicConstraintsCa(certDer: Uint8Array): boolean {
-  const ext = certificateExtensionOrUndefined(certDer, OID.basicConstraints);
-  if (!ext) return false;
-  try {
-    const seq = readTlv(ext.value, 0);
-    const first = seq.tag === TAG.SEQUENCE ? children(ext.value, seq)[0] : undefined;
-    return first?.tag === TAG.BOOLEAN && content(ext.value, first)[0] !== 0;
-  } catch (e) {
-    if (e instanceof DerError) return false;
     throw e;
   }
 }

@@ -1,12 +1,10 @@
 // What a client learns before it enrolls (RFC 8894 §3.5, §4.2): the capabilities, the CA and RA
 // certificates, who to encrypt to, and which algorithms to use.
-import { children, content, DerError, readTlv, TAG } from "../asn1/der";
-import { OID } from "../asn1/oids";
 import type { HashName } from "../crypto/algorithms";
 import { digestHex } from "../crypto/digest";
 import type { ContentCipherName } from "../scep/content-cipher";
 import { bytesEqual } from "../util/bytes";
-import { certificateExtension } from "../x509/cert-extensions";
+import { isCaCertificate } from "../x509/cert-extensions";
 import { parseCertView, type CertView } from "../x509/cert-view";
 import { nameDerToText } from "../x509/name";
 import { getCaCaps, getCaCert, type ClientOptions } from "./scep-client";
@@ -33,20 +31,6 @@ export interface CaDiscovery {
   ra?: CaCertInfo;
   /** Who the request envelope is encrypted to: the RA if there is one, else the CA. */
   recipients: CertView[];
-}
-
-/** basicConstraints cA TRUE (RFC 5280 §4.2.1.9); false when absent or unreadable. */
-function isCaCertificate(der: Uint8Array): boolean {
-  try {
-    const ext = certificateExtension(der, OID.basicConstraints);
-    if (!ext) return false;
-    const seq = readTlv(ext.value, 0);
-    const first = seq.tag === TAG.SEQUENCE ? children(ext.value, seq)[0] : undefined;
-    return first?.tag === TAG.BOOLEAN && content(ext.value, first)[0] !== 0;
-  } catch (e) {
-    if (e instanceof DerError) return false;
-    throw e;
-  }
 }
 
 export function describeCaCerts(contentType: string, ders: Uint8Array[]): CaDiscovery {

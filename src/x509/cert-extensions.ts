@@ -1,6 +1,7 @@
 // Reading one extension of a DER certificate (RFC 5280 §4.1, §4.2) without building an object model.
 import { children, content, DerError, readTlv, TAG } from "../asn1/der";
 import { decodeOid } from "../asn1/oid";
+import { OID } from "../asn1/oids";
 
 export interface CertificateExtension {
   critical: boolean;
@@ -28,4 +29,21 @@ export function certificateExtension(certDer: Uint8Array, oid: string): Certific
     return { critical, value: content(certDer, value) };
   }
   return undefined;
+}
+
+/**
+ * basicConstraints cA TRUE (RFC 5280 §4.2.1.9: SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen
+ * INTEGER OPTIONAL }); false when absent, FALSE or unreadable.
+ */
+export function isCaCertificate(certDer: Uint8Array): boolean {
+  try {
+    const ext = certificateExtension(certDer, OID.basicConstraints);
+    if (!ext) return false;
+    const seq = readTlv(ext.value, 0);
+    const first = seq.tag === TAG.SEQUENCE ? children(ext.value, seq)[0] : undefined;
+    return first?.tag === TAG.BOOLEAN && content(ext.value, first)[0] !== 0;
+  } catch (e) {
+    if (e instanceof DerError) return false;
+    throw e;
+  }
 }
