@@ -4,7 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { activity } from "./activity-store";
 import { mintChallenge } from "./challenge-store";
-import { addEdgeCounts, edgeCounts } from "./counter-store";
+import { addCounts, readCounts } from "./counter-store";
 import {
   certificateBySerial,
   certificateDerBySerial,
@@ -36,7 +36,7 @@ import {
   recordPending,
   rejectPending,
 } from "./issuance-store";
-import { addOcspCounts, currentResponder, ocspCounts, ocspRevision, ocspStatuses, recordResponder } from "./ocsp-store";
+import { currentResponder, ocspRevision, ocspStatuses, recordResponder } from "./ocsp-store";
 import { MIGRATIONS } from "./schema";
 import { endSession, sessionEnded } from "./session-store";
 import type {
@@ -273,18 +273,18 @@ export class Ledger extends DurableObject {
   }
 
   addOcspCounts(counts: Record<string, number>): void {
-    this.atomic(() => addOcspCounts(this.sql, counts));
+    this.atomic(() => addCounts(this.sql, "ocsp_counters", counts));
   }
 
   ocspCounts(): Record<string, number> {
-    return ocspCounts(this.sql);
+    return readCounts(this.sql, "ocsp_counters");
   }
 
   addEdgeCounts(counts: Record<string, number>): void {
-    this.atomic(() => addEdgeCounts(this.sql, counts));
+    this.atomic(() => addCounts(this.sql, "edge_counters", counts));
   }
 
   edgeCounts(): Record<string, number> {
-    return edgeCounts(this.sql);
+    return readCounts(this.sql, "edge_counters");
   }
 }

@@ -109,20 +109,3 @@ export function recordResponder(
   );
   return currentResponder(sql, caSha256, now);
 }
-
-const COUNTER = /^[a-z][a-zA-Z.]{0,39}$/;
-
-/** Adds a batch of counts; names and values are checked here too, whatever the caller sends. */
-export function addOcspCounts(sql: SqlStorage, counts: Record<string, number>): void {
-  for (const [name, n] of Object.entries(counts)) {
-    if (!COUNTER.test(name) || !Number.isSafeInteger(n) || n <= 0 || n > 1e9) continue;
-    sql.exec("INSERT INTO ocsp_counters (name, count) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET count = count + excluded.count", name, n);
-  }
-}
-
-export function ocspCounts(sql: SqlStorage): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const row of sql.exec<{ name: string; count: number }>("SELECT name, count FROM ocsp_counters ORDER BY name").toArray())
-    out[row.name] = row.count;
-  return out;
-}
